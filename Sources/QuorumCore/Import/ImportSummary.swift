@@ -1,0 +1,58 @@
+/// What an import did, for the terminal, `--json` and the browser.
+public struct ImportSummary: Sendable {
+    /// How many errors are listed; the rest are counted.
+    public static let listedErrors = 50
+
+    public var format: ImportFormat
+    public var imported = 0
+    public var duplicates = 0
+    public var rejected = 0
+    public var annotations = 0
+    public var errors: [ImportIssue] = []
+    public var errorCount = 0
+    public var addedLabels: [String] = []
+    public var labelColumn: String?
+    public var sha256 = ""
+    /// False when errors stopped an all-or-nothing import: nothing was written.
+    public var committed = true
+
+    public init(format: ImportFormat) { self.format = format }
+
+    public mutating func record(_ issues: [ImportIssue]) {
+        rejected += 1
+        for issue in issues {
+            errorCount += 1
+            if errors.count < Self.listedErrors { errors.append(issue) }
+        }
+    }
+
+    public var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            (key: "imported", value: .int(imported)), (key: "duplicates", value: .int(duplicates)),
+            (key: "rejected", value: .int(rejected)), (key: "errors", value: .array(errors.map(\.json))),
+            (key: "error_count", value: .int(errorCount)), (key: "format", value: .string(format.rawValue)),
+            (key: "committed", value: .bool(committed)), (key: "annotations", value: .int(annotations)),
+            (key: "added_labels", value: .array(addedLabels.map { .string($0) })), (key: "sha256", value: .string(sha256)),
+        ]
+        if let labelColumn { members.append((key: "label_column", value: .string(labelColumn))) }
+        return .object(members)
+    }
+
+    /// The lines a person reads after an import.
+    public var text: String {
+        var lines: [String] = []
+        for error in errors { lines.append(error.description) }
+        if errorCount > errors.count { lines.append("… and \(errorCount - errors.count) more errors") }
+        if !committed {
+            lines.append("Nothing imported: \(rejected) bad record\(rejected == 1 ? "" : "s"). Fix them, or import the good ones with --skip-invalid.")
+        } else {
+            var line = "Imported \(imported) item\(imported == 1 ? "" : "s") (\(format.rawValue)); \(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped"
+            if rejected > 0 { line += "; \(rejected) rejected" }
+            if annotations > 0 { line += "; \(annotations) annotations" }
+            lines.append(line + ".")
+            if let labelColumn { lines.append("Labels from column \"\(labelColumn)\".") }
+            if !addedLabels.isEmpty { lines.append("Labels added to the project: \(addedLabels.joined(separator: ", ")).") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

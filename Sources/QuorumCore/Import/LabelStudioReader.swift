@@ -1,0 +1,142 @@
+/// A Label Studio JSON export: `[{"data": {"text": ...}, "annotations": [...], "predictions": [...]}]`.
+/// Predictions become suggestions; each annotation becomes an annotation by its `completed_by` user,
+/// so a team moving over keeps its agreement. Label Studio counts offsets in UTF-16 (JavaScript);
+/// they are converted to code points, checked against each result's `text`.
+public struct LabelStudioReader: ItemReader {
+    private var buffer: [UInt8] = []
+    private var lineStarts: [Int] = []
+
+    public init() {}
+
+    public mutating func read(line: Int, text: String, emit: (ImportRecord) throws -> Void) rethrows {
+        while lineStarts.count < line - 1 { lineStarts.append(buffer.count); buffer.append(0x0A) }
+        lineStarts.append(buffer.count)
+        buffer.append(contentsOf: text.utf8)
+        buffer.append(0x0A)
+    }
+
+    public mutating func finish(emit: (ImportRecord) throws -> Void) rethrows {
+        let parsed: Result<(JSONValue, [Int]), JSONParseError> = buffer.withUnsafeBufferPointer { bytes in
+            Result { () throws(JSONParseError) in try JSONParser.parseArrayWithOffsets(bytes: bytes) }
+        }
+        switch parsed {
+        case .failure(let error):
+            let line = lineNumber(at: error.offset)
+            try emit(ImportRecord(line: line, raw: "", result: .failure(ImportIssues([
+                ImportIssue(line: line, field: "json", message: "\(error.message) (a Label Studio export is one JSON array of tasks)")
+            ]))))
+        case .success(let (value, offsets)):
+            guard let tasks = value.arrayValue else {
+                try emit(ImportRecord(line: 1, raw: "", result: .failure(ImportIssues([
+                    ImportIssue(line: 1, field: "json", message: "expected a JSON array of tasks, found \(value.typeName)")
+                ]))))
+                return
+            }
+            for (i, task) in tasks.enumerated() {
+                let line = lineNumber(at: offsets[i])
+                try emit(ImportRecord(line: line, raw: task.jsonText, result: Self.item(task, index: i, line: line)))
+            }
+        }
+        buffer = []
+    }
+
+    private func lineNumber(at offset: Int) -> Int {
+        var low = 0, high = lineStarts.count
+        while low < high {
+            let mid = (low + high) / 2
+            if lineStarts[mid] <= offset { low = mid + 1 } else { high = mid }
+        }
+        return max(1, low)
+    }
+
+    static func item(_ task: JSONValue, index: Int, line: Int) -> Result<ImportedItem, ImportIssues> {
+        let prefix = "[\(index)]"
+        var issues: [ImportIssue] = []
+        func issue(_ field: String, _ message: String) { issues.append(ImportIssue(line: line, field: prefix + field, message: message)) }
+        guard case .object = task, let data = task["data"], case .object(let dataMembers) = data else {
+            issue(".data", "each task needs a \"data\" object with the text")
+            return .failure(ImportIssues(issues))
+        }
+        let text = data["text"]?.stringValue
+            ?? (dataMembers.compactMap { $0.value.stringValue }.count == 1 ? dataMembers.compactMap { $0.value.stringValue }[0] : nil)
+        guard let text else {
+            issue(".data.text", "missing: Quorum reads the task's text from data.text")
+            return .failure(ImportIssues(issues))
+        }
+        let externalID = task["id"].flatMap { $0.stringValue ?? $0.intValue.map(String.init) }
+        var item = ImportedItem(text: text, externalID: externalID)
+        let codePoints = CodePointText(text)
+
+        for (p, prediction) in (task["predictions"]?.arrayValue ?? []).enumerated() {
+            let (labels, spans) = results(prediction["result"], field: "\(prefix).predictions[\(p)].result", line: line, text: codePoints, issues: &issues)
+            for label in labels where !item.suggestedLabels.contains(label) { item.suggestedLabels.append(label) }
+            for span in spans where !item.suggestedSpans.contains(span) { item.suggestedSpans.append(span) }
+        }
+        item.suggestedSpans.sort { ($0.start, $0.end) < ($1.start, $1.end) }
+
+        for (a, annotation) in (task["annotations"]?.arrayValue ?? []).enumerated() {
+            let field = "\(prefix).annotations[\(a)]"
+            let (labels, spans) = results(annotation["result"], field: "\(field).result", line: line, text: codePoints, issues: &issues)
+            let user = annotator(annotation["completed_by"])
+            item.annotations.append(ImportedAnnotation(
+                username: user.username, displayName: user.displayName, labels: labels,
+                spans: spans.sorted { ($0.start, $0.end) < ($1.start, $1.end) },
+                skipped: annotation["was_cancelled"] == .bool(true),
+                createdAt: annotation["created_at"]?.stringValue))
+        }
+        return issues.isEmpty ? .success(item) : .failure(ImportIssues(issues))
+    }
+
+    /// A Label Studio user: an id, or an object with an email.
+    static func annotator(_ value: JSONValue?) -> (username: String, displayName: String) {
+        if let object = value, case .object = object {
+            if let email = object["email"]?.stringValue, !email.isEmpty {
+                let name = [object["first_name"]?.stringValue, object["last_name"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+                return (email, name.trimmingWhitespace.isEmpty ? email : name.trimmingWhitespace)
+            }
+            if let id = object["id"]?.intValue { return ("label-studio-\(id)", "Label Studio user \(id)") }
+        }
+        if let id = value?.intValue { return ("label-studio-\(id)", "Label Studio user \(id)") }
+        if let name = value?.stringValue, !name.isEmpty { return (name, name) }
+        return ("label-studio-unknown", "Label Studio user (unknown)")
+    }
+
+    static func results(_ value: JSONValue?, field: String, line: Int, text: CodePointText, issues: inout [ImportIssue]) -> ([String], [Span]) {
+        var labels: [String] = []
+        var spans: [Span] = []
+        for (r, result) in (value?.arrayValue ?? []).enumerated() {
+            let path = "\(field)[\(r)]"
+            guard let v = result["value"] else { continue }
+            if let choices = v["choices"]?.arrayValue {
+                labels.append(contentsOf: choices.compactMap(\.stringValue))
+            } else if let start = v["start"]?.intValue, let end = v["end"]?.intValue {
+                let types = (v["labels"] ?? v["hypertextlabels"])?.arrayValue?.compactMap(\.stringValue) ?? []
+                guard !types.isEmpty else {
+                    issues.append(ImportIssue(line: line, field: path + ".value.labels", message: "a span needs a label"))
+                    continue
+                }
+                switch codePointRange(start: start, end: end, expected: v["text"]?.stringValue, in: text) {
+                case .success(let range):
+                    for type in types {
+                        spans.append(Span(start: range.lowerBound, end: range.upperBound, label: type, text: text.slice(range.lowerBound, range.upperBound)!))
+                    }
+                case .failure(let failure):
+                    issues.append(ImportIssue(line: line, field: path + ".value", message: failure.message))
+                }
+            }
+        }
+        return (labels, spans)
+    }
+
+    /// Label Studio's offsets are UTF-16; when a result carries its text, that decides which reading is right.
+    static func codePointRange(start: Int, end: Int, expected: String?, in text: CodePointText) -> Result<Range<Int>, SpanFailure> {
+        if let s = text.codePointOffset(utf16: start), let e = text.codePointOffset(utf16: end), s < e,
+           expected == nil || text.slice(s, e) == expected {
+            return .success(s..<e)
+        }
+        switch SpanCheck.span(start: start, end: end, label: "_", in: text, expectedText: expected) {
+        case .success: return .success(start..<end)
+        case .failure(let failure): return .failure(failure)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+import Logging
+import Mustache
+import QuorumStore
+
+/// Where and how the server listens.
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var resources: Resources
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources) {
+        self.host = host
+        self.port = port
+        self.resources = resources
+    }
+}
+
+/// Builds the HTTP application: middleware, static files, pages and the JSON API over one database.
+public func buildApplication(
+    database: AppDatabase, settings: ServerSettings, logger: Logger = Logger(label: "quorum"),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let templates = try await MustacheLibrary(directory: settings.resources.templates.path)
+    let pages = PageRenderer(library: templates)
+
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(logger: logger))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: FileMiddleware(settings.resources.publicFiles.path, urlBasePath: "/static",
+                                          cacheControl: .init([(MediaType(type: .any), [.noCache])]), logger: logger))
+    HomeController(database: database, pages: pages).addRoutes(to: router)
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Quorum"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: logger
+    )
+}

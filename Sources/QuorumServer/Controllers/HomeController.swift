@@ -1,0 +1,26 @@
+import Hummingbird
+import QuorumCore
+import QuorumStore
+
+/// The home page: every project with its progress.
+struct HomeController {
+    let database: AppDatabase
+    let pages: PageRenderer
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        router.get("/") { _, _ in try home() }
+    }
+
+    func home() throws -> Response {
+        let projects = try database.projectSummaries().map { summary -> [String: Any] in
+            let percent = summary.items == 0 ? 0 : Int((Double(summary.completeItems) / Double(summary.items) * 100).rounded(.down))
+            return [
+                "id": summary.project.id, "name": summary.project.name, "slug": summary.project.slug,
+                "kind": summary.project.kind.rawValue, "items": summary.items, "annotations": summary.annotations,
+                "complete": summary.completeItems, "percent": percent,
+                "labels": summary.project.labels.joined(separator: ", "),
+            ]
+        }
+        return try pages.render("home", ["title": "Projects", "projects": projects, "hasProjects": !projects.isEmpty])
+    }
+}

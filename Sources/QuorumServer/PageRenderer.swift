@@ -1,0 +1,15 @@
+import Hummingbird
+import Mustache
+
+/// Renders a page from `templates/` (Mustache escapes every `{{value}}`) into an HTML response.
+public struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+
+    public func render(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
+        guard let html = library.render(context, withTemplate: template) else {
+            throw HTTPError(.internalServerError, message: "missing template \(template)")
+        }
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import QuorumCore
+
+/// How far an import has got, for a progress bar.
+public struct ImportProgress: Sendable {
+    public var bytesRead: Int
+    public var totalBytes: Int?
+    public var records: Int
+}
+
+extension AppDatabase {
+    /// Reads `source` into `project` in one transaction: with any bad record and no `skipInvalid`, nothing is
+    /// written (and a killed import leaves the database as it was). Items are deduplicated per project by the
+    /// hash of their normalized input. `rejected` receives every bad record (for the rejects file).
+    public func importItems(into project: Project, from source: ByteSource, options: ImportOptions, userID: Int64? = nil,
+                            progress: ((ImportProgress) -> Void)? = nil,
+                            rejected: ((ImportRecord, [ImportIssue]) throws -> Void)? = nil) throws -> ImportSummary {
+        let pipeline = ImportPipeline(options: options, policy: ImportPolicy(
+            projectName: project.name, kind: project.kind, labels: project.labels, multiLabel: project.multiLabel))
+        var summary = ImportSummary(format: options.format)
+        var hash = ContentHash()
+        let total = source.totalBytes
+        var records = 0
+        var bytesRead = 0
+        var lastReport = 0
+
+        try writer.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let now = Self.timestamp()
+                try db.execute(sql: """
+                    INSERT INTO imports (project_id, file_name, format, sha256, imported, duplicates, rejected, user_id, created_at)
+                    VALUES (?, ?, ?, '', 0, 0, 0, ?, ?)
+                    """, arguments: [project.id, options.fileName, options.format.rawValue, userID, now])
+                let importID = db.lastInsertedRowID
+                let writer = try ItemWriter(db: db, projectID: project.id, importID: importID, now: now)
+                var failed = false
+
+                func handle(_ record: ImportRecord) throws {
+                    records += 1
+                    switch record.result {
+                    case .failure(let issues):
+                        summary.record(issues.issues)
+                        failed = true
+                        try rejected?(record, issues.issues)
+                    case .success(let item):
+                        // After the first bad record of an all-or-nothing import, only keep finding errors.
+                        if failed && !options.skipInvalid { return }
+                        let (inserted, annotations) = try writer.insert(item)
+                        if inserted { summary.imported += 1 } else { summary.duplicates += 1 }
+                        summary.annotations += annotations
+                    }
+                }
+                try source.forEachChunk(hash: &hash, rawProgress: { bytesRead = $0 }) { chunk in
+                    try pipeline.feed(chunk, emit: handle)
+                    if let progress, records - lastReport >= 2_000 {
+                        lastReport = records
+                        progress(ImportProgress(bytesRead: bytesRead, totalBytes: total, records: records))
+                    }
+                }
+                try pipeline.finish(emit: handle)
+                progress?(ImportProgress(bytesRead: bytesRead, totalBytes: total, records: records))
+
+                summary.format = pipeline.format ?? options.format
+                summary.labelColumn = pipeline.labelColumnUsed
+                summary.sha256 = hash.hexDigest()
+                if failed && !options.skipInvalid {
+                    summary.committed = false
+                    summary.imported = 0
+                    summary.duplicates = 0
+                    summary.annotations = 0
+                    return .rollback
+                }
+                summary.addedLabels = pipeline.policy.addedLabels
+                if !summary.addedLabels.isEmpty {
+                    try db.execute(sql: "UPDATE projects SET labels = ? WHERE id = ?",
+                                   arguments: [Self.labelsJSON(pipeline.policy.labels), project.id])
+                }
+                try db.execute(sql: "UPDATE imports SET format = ?, sha256 = ?, imported = ?, duplicates = ?, rejected = ? WHERE id = ?",
+                               arguments: [summary.format.rawValue, summary.sha256, summary.imported, summary.duplicates, summary.rejected, importID])
+                return .commit
+            }
+        }
+        return summary
+    }
+}
+
+/// Inserts items (and annotations that came with them) with prepared statements inside the import's transaction.
+private final class ItemWriter {
+    let db: Database
+    let projectID: Int64
+    let importID: Int64
+    let now: String
+    let insertItem: Statement
+    let findItem: Statement
+    var users: [String: Int64] = [:]
+
+    init(db: Database, projectID: Int64, importID: Int64, now: String) throws {
+        self.db = db
+        self.projectID = projectID
+        self.importID = importID
+        self.now = now
+        insertItem = try db.makeStatement(sql: """
+            INSERT INTO items (project_id, external_id, input, input_hash, suggestions, import_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, input_hash) DO NOTHING
+            """)
+        findItem = try db.makeStatement(sql: "SELECT id FROM items WHERE project_id = ? AND input_hash = ?")
+    }
+
+    /// Returns whether the item was new, and how many annotations were added.
+    func insert(_ item: ImportedItem) throws -> (Bool, Int) {
+        let hash = ContentHash.dedupHash(item.dedupKey)
+        try insertItem.execute(arguments: [projectID, item.externalID, item.input, Data(hash), item.suggestions, importID, now])
+        let inserted = db.changesCount > 0
+        guard !item.annotations.isEmpty else { return (inserted, 0) }
+        let itemID = inserted ? db.lastInsertedRowID : try Int64.fetchOne(findItem, arguments: [projectID, Data(hash)])!
+        var added = 0
+        for annotation in item.annotations {
+            let userID = try user(annotation)
+            let labels = annotation.labels.isEmpty ? nil : JSONValue.array(annotation.labels.map { .string($0) }).jsonText
+            let spans = annotation.spans.isEmpty ? nil : JSONValue.array(annotation.spans.map(\.json)).jsonText
+            let status = annotation.skipped ? "skipped" : "submitted"
+            let created = annotation.createdAt ?? now
+            try db.execute(sql: """
+                INSERT INTO annotations (item_id, annotator_id, status, labels, spans, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (item_id, annotator_id) DO NOTHING
+                """, arguments: [itemID, userID, status, labels, spans, created, now])
+            guard db.changesCount > 0 else { continue }
+            let annotationID = db.lastInsertedRowID
+            let after: JSONValue = ["status": .string(status), "labels": annotation.labels.isEmpty ? .null : .array(annotation.labels.map { .string($0) }),
+                                    "spans": .array(annotation.spans.map(\.json)), "source": "import"]
+            try db.execute(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, 'import', NULL, ?, ?)",
+                           arguments: [annotationID, userID, after.jsonText, now])
+            added += 1
+        }
+        return (inserted, added)
+    }
+
+    /// The annotator's account, created disabled (no password) when the import brings a new name.
+    private func user(_ annotation: ImportedAnnotation) throws -> Int64 {
+        if let id = users[annotation.username] { return id }
+        let id: Int64
+        if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [annotation.username]) {
+            id = existing
+        } else {
+            id = try AppDatabase.insertUser(db, username: annotation.username, displayName: annotation.displayName,
+                                            role: .annotator, passwordHash: nil, disabled: true).id
+        }
+        try db.execute(sql: "INSERT OR IGNORE INTO project_members (project_id, user_id) VALUES (?, ?)", arguments: [projectID, id])
+        users[annotation.username] = id
+        return id
+    }
+}

@@ -1,0 +1,95 @@
+import GRDB
+import QuorumCore
+
+extension AppDatabase {
+    static func project(_ row: Row) -> Project {
+        let labels = (try? JSONParser.parse(row["labels"] as String))?.arrayValue?.compactMap(\.stringValue) ?? []
+        return Project(id: row["id"], slug: row["slug"], name: row["name"], kind: ProjectKind(rawValue: row["kind"]) ?? .classify,
+                       labels: labels, multiLabel: row["multi_label"], annotatorsPerItem: row["annotators_per_item"],
+                       guidelines: row["guidelines_md"], createdAt: row["created_at"])
+    }
+
+    static func labelsJSON(_ labels: [String]) -> String { JSONValue.array(labels.map { .string($0) }).jsonText }
+
+    public func createProject(name: String, kind: ProjectKind, labels: [String] = [], multiLabel: Bool = false,
+                              annotatorsPerItem: Int = 1, guidelines: String = "") throws -> Project {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw StoreError(.invalid, "a project needs a name") }
+        guard Int64(name) == nil else { throw StoreError(.invalid, "a project name cannot be only digits (PROJECT may be an id)") }
+        guard annotatorsPerItem >= 1 else { throw StoreError(.invalid, "annotators per item must be at least 1") }
+        var seen = Set<String>()
+        for label in labels {
+            guard !label.isEmpty else { throw StoreError(.invalid, "a label cannot be empty") }
+            guard seen.insert(label).inserted else { throw StoreError(.invalid, "the label \"\(label)\" is given twice") }
+        }
+        return try writer.write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM projects WHERE name = ?", arguments: [name]) != nil {
+                throw StoreError(.conflict, "a project named \"\(name)\" exists already")
+            }
+            let base = Project.slug(for: name)
+            var slug = base
+            var n = 2
+            while try Row.fetchOne(db, sql: "SELECT 1 FROM projects WHERE slug = ?", arguments: [slug]) != nil {
+                slug = "\(base)-\(n)"
+                n += 1
+            }
+            let now = Self.timestamp()
+            try db.execute(sql: """
+                INSERT INTO projects (slug, name, kind, labels, multi_label, annotators_per_item, guidelines_md, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [slug, name, kind.rawValue, Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, now])
+            return Project(id: db.lastInsertedRowID, slug: slug, name: name, kind: kind, labels: labels, multiLabel: multiLabel,
+                           annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, createdAt: now)
+        }
+    }
+
+    /// A project by id, name or slug, as every command's PROJECT argument takes it.
+    public func project(_ reference: String) throws -> Project? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM projects WHERE CAST(id AS TEXT) = ?1 OR name = ?1 OR slug = ?1
+                ORDER BY CAST(id AS TEXT) = ?1 DESC LIMIT 1
+                """, arguments: [reference]).map(Self.project)
+        }
+    }
+
+    /// Like `project(_:)`, but says what exists when nothing matches.
+    public func requireProject(_ reference: String) throws -> Project {
+        if let project = try project(reference) { return project }
+        let names = try projectSummaries().map { "\($0.project.id) \($0.project.name)" }
+        let known = names.isEmpty ? "there are no projects yet (quorum project create)" : "projects: " + names.joined(separator: ", ")
+        throw StoreError(.notFound, "no project \"\(reference)\"; \(known)")
+    }
+
+    public func projectSummaries() throws -> [ProjectSummary] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT p.*,
+                    (SELECT COUNT(*) FROM items i WHERE i.project_id = p.id) AS item_count,
+                    (SELECT COUNT(*) FROM annotations a JOIN items i ON i.id = a.item_id
+                        WHERE i.project_id = p.id AND a.status = 'submitted') AS annotation_count,
+                    (SELECT COUNT(*) FROM items i WHERE i.project_id = p.id AND
+                        (SELECT COUNT(*) FROM annotations a WHERE a.item_id = i.id AND a.status = 'submitted') >= p.annotators_per_item
+                    ) AS complete_count
+                FROM projects p ORDER BY p.id
+                """).map { row in
+                ProjectSummary(project: Self.project(row), items: row["item_count"], annotations: row["annotation_count"],
+                               completeItems: row["complete_count"])
+            }
+        }
+    }
+
+    public func addMember(project: Project, user: User) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO project_members (project_id, user_id) VALUES (?, ?)", arguments: [project.id, user.id])
+        }
+    }
+
+    public func members(of project: Project) throws -> [User] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT u.* FROM users u JOIN project_members m ON m.user_id = u.id WHERE m.project_id = ? ORDER BY u.username
+                """, arguments: [project.id]).map(Self.user)
+        }
+    }
+}

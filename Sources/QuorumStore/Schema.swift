@@ -1,0 +1,115 @@
+import GRDB
+
+/// The schema, one migration per released change; a migration once shipped is never edited.
+enum Schema {
+    static func v1(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE users (
+                id INTEGER PRIMARY KEY,
+                username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                display_name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'lead', 'annotator')),
+                password_hash TEXT,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL
+            );
+            CREATE TABLE sessions (
+                token_hash TEXT PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                csrf_token TEXT NOT NULL,
+                expires_at TEXT NOT NULL
+            );
+            CREATE TABLE projects (
+                id INTEGER PRIMARY KEY,
+                slug TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                kind TEXT NOT NULL CHECK (kind IN ('chat', 'classify', 'spans')),
+                labels TEXT NOT NULL DEFAULT '[]',
+                multi_label INTEGER NOT NULL DEFAULT 0,
+                annotators_per_item INTEGER NOT NULL DEFAULT 1 CHECK (annotators_per_item >= 1),
+                guidelines_md TEXT NOT NULL DEFAULT '',
+                export_settings TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL
+            );
+            CREATE TABLE project_members (
+                project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                PRIMARY KEY (project_id, user_id)
+            ) WITHOUT ROWID;
+            CREATE TABLE imports (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                file_name TEXT NOT NULL,
+                format TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                imported INTEGER NOT NULL,
+                duplicates INTEGER NOT NULL,
+                rejected INTEGER NOT NULL,
+                user_id INTEGER REFERENCES users(id),
+                created_at TEXT NOT NULL
+            );
+            CREATE TABLE items (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                external_id TEXT,
+                input TEXT NOT NULL,
+                input_hash BLOB NOT NULL,
+                suggestions TEXT,
+                split TEXT CHECK (split IN ('train', 'validation', 'holdout')),
+                import_id INTEGER REFERENCES imports(id),
+                created_at TEXT NOT NULL,
+                UNIQUE (project_id, input_hash)
+            );
+            CREATE TABLE annotations (
+                id INTEGER PRIMARY KEY,
+                item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+                annotator_id INTEGER NOT NULL REFERENCES users(id),
+                status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'skipped')),
+                decision TEXT CHECK (decision IN ('accept', 'reject')),
+                labels TEXT,
+                spans TEXT,
+                messages TEXT,
+                note TEXT NOT NULL DEFAULT '',
+                seconds_spent REAL NOT NULL DEFAULT 0,
+                version INTEGER NOT NULL DEFAULT 1,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (item_id, annotator_id)
+            );
+            CREATE INDEX annotations_by_annotator ON annotations(annotator_id, status);
+            CREATE TABLE annotation_events (
+                id INTEGER PRIMARY KEY,
+                annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL REFERENCES users(id),
+                action TEXT NOT NULL,
+                before TEXT,
+                after TEXT,
+                at TEXT NOT NULL
+            );
+            CREATE INDEX annotation_events_by_annotation ON annotation_events(annotation_id);
+            CREATE TABLE leases (
+                item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+                annotator_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                expires_at TEXT NOT NULL,
+                PRIMARY KEY (item_id, annotator_id)
+            ) WITHOUT ROWID;
+            CREATE TABLE gold (
+                item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+                resolution TEXT NOT NULL,
+                source TEXT NOT NULL CHECK (source IN ('unanimous', 'majority', 'lead')),
+                decided_by INTEGER REFERENCES users(id),
+                decided_at TEXT NOT NULL
+            );
+            CREATE TABLE exports (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                format TEXT NOT NULL,
+                settings TEXT NOT NULL,
+                counts TEXT NOT NULL,
+                files TEXT NOT NULL,
+                user_id INTEGER REFERENCES users(id),
+                created_at TEXT NOT NULL
+            );
+            """)
+    }
+}

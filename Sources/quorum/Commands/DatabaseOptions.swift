@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import QuorumStore
+
+/// `--db PATH`, which every command takes.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "The SQLite database file (created on first use).")
+    var db: String = "./quorum.db"
+
+    func open() throws -> AppDatabase {
+        do {
+            return try AppDatabase(path: db)
+        } catch {
+            throw CLIError("cannot open the database \(db): \(error)")
+        }
+    }
+}
+
+/// A message for the person at the terminal, then exit 1 (or the code given).
+struct CLIError: Error, CustomStringConvertible {
+    let message: String
+    let code: Int32
+    init(_ message: String, code: Int32 = 1) {
+        self.message = message
+        self.code = code
+    }
+    var description: String { message }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning our errors into a clear line on stderr and an exit code.
+    func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as CLIError {
+            Terminal.error(error.message)
+            throw ExitCode(error.code)
+        } catch let error as StoreError {
+            Terminal.error(error.message)
+            throw ExitCode(1)
+        }
+    }
+}
+
+enum Terminal {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+import QuorumStore
+
+extension ImportFormat: ExpressibleByArgument {}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import items into a project.",
+        discussion: """
+            Formats: chat (OpenAI chat JSONL), prompt-completion, csv, text (one item per line), doccano,
+            label-studio (a JSON export) and conll (token<TAB>tag). `auto` picks one from the file. Files may be
+            gzipped. With any bad record nothing is imported and the command exits 1; --skip-invalid imports the
+            good ones and writes the bad ones, with their reasons, to FILE.rejects.jsonl.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The project's name or id.") var project: String
+    @Argument(help: "The file to import.") var file: String
+    @Option(help: "auto|chat|prompt-completion|csv|text|doccano|label-studio|conll") var format: ImportFormat = .auto
+    @Option(help: "CSV: the column holding the text.") var textColumn: String?
+    @Option(help: "CSV: the column holding the label (default: label, else category, class or intent).") var labelColumn: String?
+    @Flag(help: "Import the good records and write the bad ones to FILE.rejects.jsonl.") var skipInvalid = false
+    @Flag(help: "Print one JSON summary.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let db = try database.open()
+            let project = try db.requireProject(project)
+            guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError("cannot read \(file): no such file or no permission", code: 2) }
+            let rejectsPath = file + ".rejects.jsonl"
+            var rejects: RejectsFile? = nil
+            let bar = ProgressBar(unit: "records", enabled: Terminal.stderrIsTerminal && !json)
+            let options = ImportOptions(format: format, fileName: (file as NSString).lastPathComponent, textColumn: textColumn,
+                                        labelColumn: labelColumn, skipInvalid: skipInvalid)
+            let summary = try db.importItems(
+                into: project, from: .file(file), options: options,
+                progress: { bar.update(done: $0.bytesRead, total: $0.totalBytes, count: $0.records) },
+                rejected: { record, issues in
+                    guard skipInvalid else { return }
+                    if rejects == nil { rejects = try RejectsFile(path: rejectsPath) }
+                    try rejects!.write(record, issues)
+                })
+            bar.finish()
+            try rejects?.close()
+            if json {
+                print(summary.json.jsonText)
+            } else {
+                print(summary.text)
+                if rejects != nil { print("Rejected records written to \(rejectsPath).") }
+            }
+            if !summary.committed { throw ExitCode(1) }
+        }
+    }
+}
+
+/// `FILE.rejects.jsonl`: one object per bad record, `{"line", "errors", "raw"}`, the record kept unchanged in `raw`.
+final class RejectsFile {
+    private let handle: FileHandle
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw CLIError("cannot write \(path)")
+        }
+        self.handle = handle
+    }
+
+    func write(_ record: ImportRecord, _ issues: [ImportIssue]) throws {
+        let line: JSONValue = ["line": .int(record.line), "errors": .array(issues.map { .string($0.description) }), "raw": .string(record.raw)]
+        try handle.write(contentsOf: Data((line.jsonText + "\n").utf8))
+    }
+
+    func close() throws { try handle.close() }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import ArgumentParser
+import QuorumCore
+import QuorumStore
+
+extension ProjectKind: ExpressibleByArgument {}
+
+struct ProjectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project", abstract: "Create and list projects, and add members.",
+        subcommands: [Create.self, List.self, AddMember.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a project.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The project's name.") var name: String
+        @Option(help: "What annotators do: chat, classify or spans.") var kind: ProjectKind
+        @Option(help: "Labels (classify) or entity types (spans), comma-separated, in key order.") var labels: String?
+        @Flag(help: "Let annotators pick several labels per item.") var multiLabel = false
+        @Option(help: "How many annotators answer each item.") var annotatorsPerItem = 1
+        @Flag(help: "Print the project as JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let labelList = labels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+                let db = try database.open()
+                let project = try db.createProject(name: name, kind: kind, labels: labelList, multiLabel: multiLabel,
+                                                   annotatorsPerItem: annotatorsPerItem)
+                if json {
+                    print(ProjectSummary(project: project, items: 0, annotations: 0, completeItems: 0).json.jsonText)
+                } else {
+                    print("Created project \(project.id) \"\(project.name)\" (\(project.kind.rawValue)).")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List projects with their items and annotations.")
+        @OptionGroup var database: DatabaseOptions
+        @Flag(help: "Print a JSON array.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let summaries = try database.open().projectSummaries()
+                if json {
+                    print(JSONValue.array(summaries.map(\.json)).jsonText)
+                    return
+                }
+                if summaries.isEmpty {
+                    print("No projects yet: quorum project create --name NAME --kind chat|classify|spans")
+                    return
+                }
+                let rows = summaries.map { [String($0.project.id), $0.project.name, $0.project.kind.rawValue, String($0.items), String($0.annotations)] }
+                print(Table.render(header: ["ID", "NAME", "KIND", "ITEMS", "ANNOTATIONS"], rows: rows, rightAligned: [0, 3, 4]))
+            }
+        }
+    }
+
+    struct AddMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-member", abstract: "Let a user annotate a project.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The project's name or id.") var project: String
+        @Argument(help: "The user's name or id.") var user: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let db = try database.open()
+                let project = try db.requireProject(project)
+                guard let user = try db.user(named: user) else { throw CLIError("no user \"\(user)\" (quorum user list shows them)") }
+                try db.addMember(project: project, user: user)
+                print("\(user.username) is a member of \"\(project.name)\".")
+            }
+        }
+    }
+}
+
+enum Table {
+    static func render(header: [String], rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return rightAligned.contains(i) ? pad + cell : cell + pad
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import QuorumServer
+import QuorumStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the web workbench.",
+        discussion: """
+            On an empty database an `admin` account is created and its password printed once
+            (or taken from QUORUM_ADMIN_PASSWORD). Stops cleanly on Ctrl+C or SIGTERM.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on (0 picks a free one).") var port = 8080
+    @Flag(help: "Add the demo projects when the database has no projects.") var demo = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let db = try database.open()
+            let resources: Resources
+            do { resources = try Resources.locate() } catch { throw CLIError("\(error)") }
+            if try db.userCount() == 0 {
+                let given = ProcessInfo.processInfo.environment["QUORUM_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+                let password = given ?? Passwords.generate()
+                try db.createUser(username: "admin", displayName: "Administrator", role: .admin, passwordHash: Passwords.hash(password))
+                print(given == nil ? "Created user admin with password: \(password)  (shown once; keep it)" : "Created user admin (password from QUORUM_ADMIN_PASSWORD).")
+            }
+            if demo {
+                let added = try Demo.seed(database: db, resources: resources)
+                if !added.isEmpty { print("Added demo projects: \(added.joined(separator: ", ")).") }
+            }
+            var logger = Logger(label: "quorum")
+            logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            let host = self.host
+            let app = try await buildApplication(
+                database: db, settings: ServerSettings(host: host, port: port, resources: resources), logger: logger,
+                onServerRunning: { port in
+                    print("Quorum is serving http://\(host):\(port)/")
+                    fflush(stdout)
+                })
+            try await app.runService()
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Quorum: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quorum",
+        abstract: "A workbench that turns raw conversations and texts into fine-tuning data a team can trust.",
+        subcommands: [Serve.self, ProjectCommand.self, ImportCommand.self, UserCommand.self]
+    )
+}
