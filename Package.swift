@@ -58,15 +58,19 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "QuorumCoreTests", dependencies: ["QuorumCore"], swiftSettings: settings),
-        .testTarget(name: "QuorumStoreTests", dependencies: ["QuorumStore", "QuorumCore"], swiftSettings: settings),
+        // Helpers the test targets share: temporary folders and the shared data sets.
+        .target(name: "QuorumTestSupport", path: "Tests/QuorumTestSupport", swiftSettings: settings),
+        .testTarget(name: "QuorumCoreTests", dependencies: ["QuorumCore", "QuorumTestSupport"], swiftSettings: settings),
+        .testTarget(name: "QuorumStoreTests", dependencies: ["QuorumStore", "QuorumCore", "QuorumTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "QuorumServerTests",
             dependencies: [
-                "QuorumServer", "QuorumStore", "QuorumCore", "quorum",
+                "QuorumServer", "QuorumStore", "QuorumCore", "QuorumTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings
         ),
+        // Runs the built `quorum` binary as a user would (exit codes, files, kill -9).
+        .testTarget(name: "QuorumCLITests", dependencies: ["quorum", "QuorumCore", "QuorumTestSupport"], swiftSettings: settings),
     ]
 )

@@ -9,20 +9,18 @@ public struct LineSplitter {
 
     /// Calls `line` for every complete line in `chunk`, with its 1-based number.
     public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, line: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
-        var start = 0
         if atStart {
             // The BOM may arrive split across chunks; wait until three bytes are there.
             if carry.count + chunk.count < 3 { carry.append(contentsOf: chunk); return }
             atStart = false
-            if !carry.isEmpty {
-                let combined = carry + Array(chunk)
-                carry = []
-                try combined.withUnsafeBufferPointer { try feed($0, line: line) }
-                return
-            }
-            if chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { start = 3 }
+            var head = carry + Array(chunk)
+            carry = []
+            if head.starts(with: [0xEF, 0xBB, 0xBF]) { head.removeFirst(3) }
+            try head.withUnsafeBufferPointer { try feed($0, line: line) }
+            return
         }
-        var i = start
+        var start = 0
+        var i = 0
         while i < chunk.count {
             if chunk[i] == 0x0A {
                 lineNumber += 1

@@ -1,0 +1,139 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+import QuorumCore
+import QuorumTestSupport
+
+@Suite struct ProjectCommandTests {
+    @Test func createThenListAsJSON() throws {
+        let folder = try TemporaryDirectory()
+        let created = try QuorumProcess.run(["project", "create", "--name", "Tickets", "--kind", "classify", "--labels", "a, b,c",
+                                             "--annotators-per-item", "3", "--db", "q.db"], in: folder)
+        #expect(created.status == 0, "\(created.stderr)")
+        let list = try QuorumProcess.run(["project", "list", "--json", "--db", "q.db"], in: folder)
+        let projects = try #require(JSONParser.parse(list.stdout).arrayValue)
+        #expect(projects.count == 1)
+        #expect(projects[0]["name"] == "Tickets")
+        #expect(projects[0]["labels"] == ["a", "b", "c"])
+        #expect(projects[0]["annotators_per_item"] == 3)
+        #expect(projects[0]["items"] == 0)
+        let duplicate = try QuorumProcess.run(["project", "create", "--name", "tickets", "--kind", "chat", "--db", "q.db"], in: folder)
+        #expect(duplicate.status == 1)
+        #expect(duplicate.stderr.contains("exists already"))
+    }
+
+    @Test func unknownProjectListsTheKnownOnes() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "Real", "--kind", "chat", "--db", "q.db"], in: folder)
+        try folder.write("x.jsonl", "")
+        let result = try QuorumProcess.run(["import", "Nope", "x.jsonl", "--db", "q.db"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no project \"Nope\"; projects: 1 Real"))
+    }
+}
+
+@Suite struct ImportCommandTests {
+    static let good = #"{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}"#
+
+    @Test func badLinesAreListedAndNothingIsWritten() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "C", "--kind", "chat"], in: folder)
+        try folder.write("in.jsonl", Self.good + "\n" + #"{"messages": "nope"}"# + "\n{broken\n")
+        let result = try QuorumProcess.run(["import", "C", "in.jsonl"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("2:messages: must be an array of messages, found a string"))
+        #expect(result.stdout.contains("3:json: "))
+        let list = try JSONParser.parse(QuorumProcess.run(["project", "list", "--json"], in: folder).stdout)
+        #expect(list.arrayValue?.first?["items"] == 0)
+    }
+
+    @Test func skipInvalidWritesTheRejectsFile() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "C", "--kind", "chat"], in: folder)
+        let bad = #"{"messages": [{"role": "user"}], "x": "#
+        try folder.write("in.jsonl", Self.good + "\n" + bad + "\n")
+        let result = try QuorumProcess.run(["import", "C", "in.jsonl", "--skip-invalid", "--json"], in: folder)
+        #expect(result.status == 0)
+        let summary = try JSONParser.parse(result.stdout)
+        #expect(summary["imported"] == 1 && summary["rejected"] == 1 && summary["duplicates"] == 0)
+        #expect(summary["errors"]?.arrayValue?.first?["line"] == 2)
+        let rejects = try String(contentsOfFile: folder.path("in.jsonl.rejects.jsonl"), encoding: .utf8)
+        let reject = try JSONParser.parse(rejects.trimmingCharacters(in: .newlines))
+        #expect(reject["raw"] == .string(bad))
+        #expect(reject["line"] == 2)
+    }
+
+    @Test func missingFileExitsTwo() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "C", "--kind", "chat"], in: folder)
+        let result = try QuorumProcess.run(["import", "C", "absent.jsonl"], in: folder)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("cannot read absent.jsonl"))
+    }
+
+    @Test func killedImportLeavesTheDatabaseAsItWas() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "C", "--kind", "chat"], in: folder)
+        try folder.write("small.jsonl", Self.good + "\n")
+        #expect(try QuorumProcess.run(["import", "C", "small.jsonl"], in: folder).status == 0)
+
+        // A file big enough that the import is still running when it is killed.
+        var big = ""
+        big.reserveCapacity(60_000_000)
+        for i in 0..<400_000 {
+            big += #"{"messages": [{"role": "user", "content": "question \#(i) with some padding text to make the line longer"}, {"role": "assistant", "content": "answer \#(i)"}]}"#
+            big += "\n"
+        }
+        try folder.write("big.jsonl", big)
+        let (process, _, _) = try QuorumProcess.start(["import", "C", "big.jsonl"], in: folder)
+        // Wait until the import has written to the write-ahead log, then kill it without warning.
+        let wal = folder.path("quorum.db-wal")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning {
+            let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+            if size > 4_000_000 { break }
+            usleep(20_000)
+        }
+        #expect(process.isRunning, "the import finished before it could be killed")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        let list = try JSONParser.parse(QuorumProcess.run(["project", "list", "--json"], in: folder).stdout)
+        #expect(list.arrayValue?.first?["items"] == 1)
+        let again = try QuorumProcess.run(["import", "C", "small.jsonl", "--json"], in: folder)
+        #expect(try JSONParser.parse(again.stdout)["duplicates"] == 1)
+    }
+}
+
+@Suite struct ServeCommandTests {
+    @Test func servesPagesAndStaticFilesAndStopsOnSIGTERM() async throws {
+        let folder = try TemporaryDirectory()
+        // Started from another folder: templates and Public/ must be found all the same.
+        let (process, out, _) = try QuorumProcess.start(["serve", "--port", "0", "--db", folder.path("q.db"), "--demo"], in: folder,
+                                                        environment: ["QUORUM_ADMIN_PASSWORD": "correct horse battery"])
+        var base: String? = nil
+        for _ in 0..<300 where base == nil {
+            let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"http://127\.0\.0\.1:\d+/"#, options: .regularExpression) { base = String(text[range]) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let url = try #require(base, "the server never said where it listens")
+        let (page, response) = try await URLSession.shared.data(from: URL(string: url)!)
+        let http = try #require(response as? HTTPURLResponse)
+        #expect(http.statusCode == 200)
+        #expect(http.value(forHTTPHeaderField: "Content-Security-Policy")?.contains("default-src 'self'") == true)
+        #expect(String(decoding: page, as: UTF8.self).contains("Demo: banking tickets"))
+        let (css, cssResponse) = try await URLSession.shared.data(from: URL(string: url + "static/quorum.css")!)
+        #expect((cssResponse as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: css, as: UTF8.self).contains("--accent"))
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        let printed = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(printed.contains("Created user admin (password from QUORUM_ADMIN_PASSWORD)"))
+    }
+}

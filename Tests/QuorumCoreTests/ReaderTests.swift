@@ -1,0 +1,180 @@
+import Testing
+@testable import QuorumCore
+
+/// Runs a reader over text as the import pipeline would.
+func read(_ reader: some ItemReader, _ text: String) -> [ImportRecord] {
+    var reader = reader
+    var records: [ImportRecord] = []
+    for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        reader.read(line: i + 1, text: String(line)) { records.append($0) }
+    }
+    reader.finish { records.append($0) }
+    return records
+}
+
+extension ImportRecord {
+    var item: ImportedItem? { if case .success(let item) = result { return item } else { return nil } }
+    var issues: [ImportIssue] { if case .failure(let issues) = result { return issues.issues } else { return [] } }
+}
+
+@Suite struct ChatReaderTests {
+    @Test func storesTheLineAsWrittenAndKeepsExtraKeys() throws {
+        let line = #"{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo", "weight": 0}], "tools": [{"type": "function"}]}"#
+        let records = read(ChatReader(), line)
+        let item = try #require(records.first?.item)
+        #expect(item.input == line)
+        #expect(item.kind == .chat)
+    }
+
+    @Test func namesTheFieldOfEachProblem() {
+        let records = read(ChatReader(), #"{"messages": [{"role": "user", "content": 5}, {"content": "x"}]}"#)
+        #expect(records[0].issues.map(\.field) == ["messages[0].content", "messages[1].role"])
+    }
+
+    @Test func duplicateKeyIgnoresSpacingAndComposition() throws {
+        let a = read(ChatReader(), #"{"messages": [{"role": "user", "content": "  caf\u00e9   au lait "}]}"#)
+        let b = read(ChatReader(), #"{"messages":[{"role":"user","content":"cafe\u0301 au lait"}]}"#)
+        #expect(try #require(a[0].item).dedupKey == (try #require(b[0].item)).dedupKey)
+    }
+
+    @Test func promptCompletionBecomesUserAndAssistant() throws {
+        let item = try #require(read(PromptCompletionReader(), #"{"prompt": "2+2?", "completion": " 4\n"}"#)[0].item)
+        let value = try JSONParser.parse(item.input)
+        #expect(value["messages"]?.arrayValue?.map { $0["role"]?.stringValue } == ["user", "assistant"])
+        #expect(value["messages"]?.arrayValue?[1]["content"] == .string(" 4\n"))
+        #expect(read(PromptCompletionReader(), #"{"prompt": "x"}"#)[0].issues.map(\.field) == ["completion"])
+    }
+}
+
+@Suite struct CSVReaderTests {
+    @Test func readsQuotedCommasQuotesAndLineBreaks() throws {
+        let csv = "id,text,category,source\n1,\"Hello, world\",greet,web\n2,\"She said \"\"hi\"\"\nthen left\",story,app\n"
+        let records = read(CSVReader(), csv)
+        #expect(records.count == 2)
+        let first = try #require(records[0].item)
+        #expect(first.input == #"{"text":"Hello, world","meta":{"source":"web"}}"#)
+        #expect(first.suggestedLabels == ["greet"])
+        #expect(first.externalID == "1")
+        let second = try #require(records[1].item)
+        #expect(try JSONParser.parse(second.input)["text"] == .string("She said \"hi\"\nthen left"))
+        #expect(records[1].line == 3)
+    }
+
+    @Test func saysWhichColumnIsMissing() {
+        let records = read(CSVReader(labelColumn: "intent"), "text,category\nhello,greet\n")
+        #expect(records[0].issues.first?.message.contains("no \"intent\" column") == true)
+    }
+
+    @Test func reportsFieldCountAndUnclosedQuote() {
+        let records = read(CSVReader(), "text,label\na,b,c\n\"open,x\n")
+        #expect(records[0].issues.first?.message.contains("3 fields") == true)
+        #expect(records[1].issues.first?.message.contains("never closed") == true)
+        #expect(records[1].line == 3)
+    }
+}
+
+@Suite struct SpanReaderTests {
+    /// Texts where UTF-16, UTF-8 and grapheme counts all differ from code points.
+    static let hardTexts: [(String, String)] = [
+        ("👩‍👩‍👧‍👦 loves Paris", "Paris"), ("🇫🇷 Macron", "Macron"), ("𠮷野家 in Tokyo", "Tokyo"),
+        ("قال محمد", "محمد"), ("नमस्ते दिल्ली", "दिल्ली"), ("cafe\u{301} Zoë", "Zoë"),
+    ]
+
+    @Test(arguments: hardTexts)
+    func doccanoOffsetsAreCodePoints(text: String, entity: String) throws {
+        let scalars = Array(text.unicodeScalars)
+        let start = scalars.count - entity.unicodeScalars.count
+        let line = JSONValue.object([(key: "text", value: .string(text)),
+                                     (key: "label", value: [[.int(start), .int(scalars.count), "X"]])]).jsonText
+        let item = try #require(read(DoccanoReader(), line)[0].item)
+        #expect(item.suggestedSpans == [Span(start: start, end: scalars.count, label: "X", text: entity)])
+    }
+
+    @Test func doccanoRefusesSpansOutsideTheText() {
+        let records = read(DoccanoReader(), #"{"text": "abc", "label": [[1, 9, "X"]]}"#)
+        #expect(records[0].issues.first?.field == "label[0]")
+    }
+
+    @Test func doccanoCategoriesBecomeLabels() throws {
+        let item = try #require(read(DoccanoReader(), #"{"id": 4, "text": "refund please", "label": ["refund"]}"#)[0].item)
+        #expect(item.suggestedLabels == ["refund"])
+        #expect(item.externalID == "4")
+    }
+
+    @Test func conllJoinsTokensAndCountsCodePoints() throws {
+        let conll = "🇫🇷\tO\nEmmanuel\tB-person\nMacron\tI-person\nin\tO\n𠮷野\tB-location\n\nsecond\tO\n"
+        let records = read(CoNLLReader(), conll)
+        #expect(records.count == 2)
+        let item = try #require(records[0].item)
+        #expect(try JSONParser.parse(item.input)["text"] == .string("🇫🇷 Emmanuel Macron in 𠮷野"))
+        #expect(item.suggestedSpans == [Span(start: 3, end: 18, label: "person", text: "Emmanuel Macron"),
+                                        Span(start: 22, end: 24, label: "location", text: "𠮷野")])
+        #expect(read(CoNLLReader(), "word\tX-thing\n")[0].issues.first?.field == "tag")
+    }
+
+    @Test func labelStudioOffsetsAreConvertedFromUTF16() throws {
+        // "👩‍👩‍👧‍👦" is 7 code points but 11 UTF-16 units: Label Studio's 12..15 is our 8..11.
+        let export = #"""
+        [{"id": 1, "data": {"text": "👩‍👩‍👧‍👦 Ana met Bo"},
+          "annotations": [{"completed_by": {"id": 3, "email": "ana@example.com"},
+                           "result": [{"type": "labels", "value": {"start": 12, "end": 15, "text": "Ana", "labels": ["person"]}}]},
+                          {"completed_by": 9, "was_cancelled": true, "result": []}],
+          "predictions": [{"result": [{"type": "labels", "value": {"start": 20, "end": 22, "text": "Bo", "labels": ["person"]}}]}]}]
+        """#
+        let records = read(LabelStudioReader(), export)
+        let item = try #require(records.first?.item)
+        #expect(item.suggestedSpans == [Span(start: 16, end: 18, label: "person", text: "Bo")])
+        #expect(item.annotations.map(\.username) == ["ana@example.com", "label-studio-9"])
+        #expect(item.annotations[0].spans == [Span(start: 8, end: 11, label: "person", text: "Ana")])
+        #expect(item.annotations[1].skipped)
+    }
+
+    @Test func labelStudioNamesTheLineOfABadTask() {
+        let export = "[\n{\"data\": {\"text\": \"ok\"}},\n{\"nodata\": 1}\n]"
+        let records = read(LabelStudioReader(), export)
+        #expect(records.count == 2)
+        #expect(records[1].issues.first?.line == 3)
+        #expect(records[1].issues.first?.field == "[1].data")
+    }
+}
+
+@Suite struct ImportPolicyTests {
+    @Test func projectWithoutLabelsAdoptsTheFilesLabels() {
+        var policy = ImportPolicy(projectName: "P", kind: .classify, labels: [], multiLabel: false)
+        var item = ImportedItem(text: "x", externalID: nil)
+        item.suggestedLabels = ["b"]
+        #expect(policy.check(item, line: 1).isEmpty)
+        #expect(policy.addedLabels == ["b"])
+    }
+
+    @Test func unknownLabelIsAnErrorWhenTheProjectHasLabels() {
+        var policy = ImportPolicy(projectName: "P", kind: .classify, labels: ["a"], multiLabel: false)
+        var item = ImportedItem(text: "x", externalID: nil)
+        item.suggestedLabels = ["b"]
+        #expect(policy.check(item, line: 7).first?.description.hasPrefix("7:label: label \"b\"") == true)
+    }
+
+    @Test func kindsMustMatch() {
+        var chat = ImportPolicy(projectName: "P", kind: .chat, labels: [], multiLabel: false)
+        #expect(chat.check(ImportedItem(text: "x", externalID: nil), line: 1).first?.field == "format")
+    }
+}
+
+@Suite struct FormatDetectionTests {
+    @Test(arguments: [
+        ("a.csv", "text,label", ImportFormat.csv), ("a.jsonl", #"{"messages": []}"#, .chat),
+        ("a.jsonl", #"{"prompt": "p", "completion": "c"}"#, .promptCompletion), ("a.jsonl", #"{"text": "t", "label": []}"#, .doccano),
+        ("export.json", "[", .labelStudio), ("a.conll", "x\tO", .conll), ("a.txt", "Emmanuel\tB-person", .conll),
+        ("notes.txt", "just text", .text), ("a.jsonl.gz", #"{"messages": []}"#, .chat),
+    ])
+    func detectsFromNameAndFirstLine(name: String, line: String, expected: ImportFormat) {
+        #expect(ImportFormat.detect(fileName: name, firstLine: line) == expected)
+    }
+}
+
+@Suite struct TextNormalizationTests {
+    @Test func composesCollapsesAndTrims() {
+        #expect(TextNormalization.normalized("\n  cafe\u{301}\t\tau  lait \n") == "caf\u{e9} au lait")
+        #expect(TextNormalization.normalized("Case Kept") == "Case Kept")
+    }
+}
