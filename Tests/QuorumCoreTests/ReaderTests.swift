@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import QuorumCore
 
@@ -176,5 +177,42 @@ extension ImportRecord {
     @Test func composesCollapsesAndTrims() {
         #expect(TextNormalization.normalized("\n  cafe\u{301}\t\tau  lait \n") == "caf\u{e9} au lait")
         #expect(TextNormalization.normalized("Case Kept") == "Case Kept")
+    }
+}
+
+@Suite struct WhitespaceTests {
+    /// The byte-level normalization must agree with Unicode's White_Space property for every scalar.
+    @Test func agreesWithUnicodeWhiteSpace() {
+        for value in 0..<0x3100 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = "a" + String(Character(scalar)) + "b"
+            let collapsed = TextNormalization.normalized(text) == "a b"
+            if scalar.properties.isWhitespace != collapsed, !(scalar == " ") {
+                Issue.record("U+\(String(value, radix: 16)) whitespace=\(scalar.properties.isWhitespace) collapsed=\(collapsed)")
+            }
+        }
+    }
+}
+
+@Suite struct CompositionInertTests {
+    /// Every scalar the normalization skips NFC for must be unchanged by NFC and a starter (combining class 0).
+    @Test func inertScalarsAreStableUnderNFC() {
+        for range in TextNormalization.inertRanges {
+            for value in range {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                let text = String(Character(scalar))
+                if text.precomposedStringWithCanonicalMapping != text || scalar.properties.canonicalCombiningClass != .notReordered {
+                    Issue.record("U+\(String(value, radix: 16)) is not inert")
+                }
+                var copy = text
+                #expect(copy.withUTF8 { TextNormalization.isCompositionInert($0) })
+            }
+        }
+    }
+
+    @Test func composesWhereNeeded() {
+        #expect(TextNormalization.normalized("東京 cafe\u{301}") == "東京 caf\u{e9}")
+        #expect(TextNormalization.normalized("\u{1100}\u{1161}") == "\u{AC00}")
+        #expect(TextNormalization.normalized("か\u{3099}") == "が")
     }
 }

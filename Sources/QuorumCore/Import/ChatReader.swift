@@ -49,25 +49,41 @@ public struct PromptCompletionReader: ItemReader {
 
 enum ChatKey {
     /// The whole conversation with every string normalized: two files that differ only in spacing or
-    /// Unicode composition give the same key.
-    static func dedupKey(_ value: JSONValue) -> String {
-        var out = ""
+    /// Unicode composition give the same key. Strings and keys are length-prefixed, so no two different
+    /// conversations share a key.
+    static func dedupKey(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(value, to: &out)
         return out
     }
 
-    private static func write(_ value: JSONValue, to out: inout String) {
+    private static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
-        case .string(let s): JSONValue.writeString(TextNormalization.normalized(s), to: &out)
+        case .string(let s): writeString(s, normalize: true, to: &out)
         case .array(let elements):
-            out += "["
-            for e in elements { write(e, to: &out); out += "," }
-            out += "]"
+            out.append(UInt8(ascii: "["))
+            for e in elements { write(e, to: &out) }
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out += "{"
-            for m in members { out += m.key; out += ":"; write(m.value, to: &out); out += "," }
-            out += "}"
-        default: value.write(to: &out)
+            out.append(UInt8(ascii: "{"))
+            for m in members {
+                writeString(m.key, normalize: false, to: &out)
+                write(m.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .number(let n): out.append(UInt8(ascii: "#")); writeString(n, normalize: false, to: &out)
+        case .bool(let b): out.append(b ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+        case .null: out.append(UInt8(ascii: "n"))
         }
+    }
+
+    private static func writeString(_ s: String, normalize: Bool, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let lengthAt = out.count
+        out.append(contentsOf: [0, 0, 0, 0])
+        if normalize { TextNormalization.appendNormalized(s, to: &out) } else { out.append(contentsOf: s.utf8) }
+        let length = UInt32(truncatingIfNeeded: out.count - lengthAt - 4)
+        withUnsafeBytes(of: length.littleEndian) { for (i, b) in $0.enumerated() { out[lengthAt + i] = b } }
     }
 }

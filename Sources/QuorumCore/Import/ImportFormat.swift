@@ -32,8 +32,10 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     }
 }
 
-extension StringProtocol {
+extension String {
     var trimmingWhitespace: String {
+        // Most lines have nothing to trim: say so without touching the middle.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

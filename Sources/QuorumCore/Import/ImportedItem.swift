@@ -42,12 +42,12 @@ public struct ImportedItem: Sendable {
     /// The item's input as JSON text: the line itself for chat files (kept byte for byte), else `{"text": ...}`.
     public var input: String
     /// What the duplicate hash is computed from (already normalized).
-    public var dedupKey: String
+    public var dedupKey: [UInt8]
     public var suggestedLabels: [String] = []
     public var suggestedSpans: [Span] = []
     public var annotations: [ImportedAnnotation] = []
 
-    public init(kind: ProjectKind?, externalID: String?, input: String, dedupKey: String) {
+    public init(kind: ProjectKind?, externalID: String?, input: String, dedupKey: [UInt8]) {
         self.kind = kind
         self.externalID = externalID
         self.input = input
@@ -58,8 +58,9 @@ public struct ImportedItem: Sendable {
     public init(text: String, externalID: String?, meta: [(key: String, value: JSONValue)] = []) {
         var members: [(key: String, value: JSONValue)] = [(key: "text", value: .string(text))]
         if !meta.isEmpty { members.append((key: "meta", value: .object(meta))) }
-        self.init(kind: nil, externalID: externalID, input: JSONValue.object(members).jsonText,
-                  dedupKey: TextNormalization.normalized(text))
+        var key: [UInt8] = []
+        TextNormalization.appendNormalized(text, to: &key)
+        self.init(kind: nil, externalID: externalID, input: JSONValue.object(members).jsonText, dedupKey: key)
     }
 
     /// The `suggestions` column: `{"labels": [...]}`, `{"spans": [...]}`, or nil when there are none.

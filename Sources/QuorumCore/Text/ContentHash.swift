@@ -11,8 +11,8 @@ public struct ContentHash {
     public func hexDigest() -> String { Self.hex(hasher.finalize()) }
 
     /// The first 128 bits of SHA-256: the duplicate key stored with every item.
-    public static func dedupHash(_ key: String) -> [UInt8] {
-        Array(SHA256.hash(data: Array(key.utf8)).prefix(16))
+    public static func dedupHash(_ key: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: key).prefix(16))
     }
 
     public static func sha256Hex(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }

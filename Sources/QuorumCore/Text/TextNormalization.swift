@@ -4,19 +4,90 @@ import Foundation
 /// ends trimmed, case kept. Stored texts are never normalized; only their hash key is.
 public enum TextNormalization {
     public static func normalized(_ text: String) -> String {
-        let composed = text.utf8.allSatisfy({ $0 < 0x80 }) ? text : text.precomposedStringWithCanonicalMapping
-        var out = String.UnicodeScalarView()
-        var pendingSpace = false
-        for scalar in composed.unicodeScalars {
-            if scalar.properties.isWhitespace {
-                pendingSpace = !out.isEmpty
-            } else {
-                if pendingSpace { out.append(" ") }
-                pendingSpace = false
-                out.append(scalar)
-            }
+        var out: [UInt8] = []
+        appendNormalized(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the normalized UTF-8 of `text` to `out`. Works on bytes: the import runs this on every
+    /// string of every line, and the scalar-property lookups of the obvious version cost more than the
+    /// rest of the import together.
+    public static func appendNormalized(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        let base = out.count
+        let needsComposition = text.withUTF8 { bytes in collapse(bytes, into: &out) }
+        if needsComposition {
+            let collapsed = String(decoding: out[base...], as: UTF8.self)
+            out.removeSubrange(base...)
+            out.append(contentsOf: collapsed.precomposedStringWithCanonicalMapping.utf8)
         }
-        return String(out)
+    }
+
+    /// Collapses whitespace into `out`; says whether NFC could change what was written.
+    private static func collapse(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        var needsComposition = false
+        var pendingSpace = false
+        var wroteAny = false
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte < 0x80 {
+                if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                    pendingSpace = wroteAny
+                } else {
+                    if pendingSpace { out.append(0x20); pendingSpace = false }
+                    out.append(byte)
+                    wroteAny = true
+                }
+                i += 1
+                continue
+            }
+            // A multi-byte scalar: its length comes from the lead byte (the string is valid UTF-8).
+            let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
+            let scalar = UnsafeBufferPointer(rebasing: bytes[i..<min(i + length, bytes.count)])
+            if isNonASCIIWhitespace(scalar) {
+                pendingSpace = wroteAny
+            } else {
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                if byte >= 0xCC, !needsComposition, !isCompositionInert(scalar) { needsComposition = true }
+                out.append(contentsOf: scalar)
+                wroteAny = true
+            }
+            i += length
+        }
+        return needsComposition
+    }
+
+    /// Scalars that NFC leaves alone and that never take part in a composition: everything below U+0300
+    /// (checked by the caller) and the blocks that fill most non-Latin text here (Cyrillic, kana, CJK
+    /// ideographs, Hangul syllables, emoji). Only texts with other scalars pay for Foundation's NFC.
+    static func isCompositionInert(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var value: UInt32 = 0
+        for (n, b) in bytes.enumerated() {
+            value = n == 0 ? UInt32(b) & (bytes.count == 2 ? 0x1F : bytes.count == 3 ? 0x0F : 0x07) : value << 6 | UInt32(b & 0x3F)
+        }
+        return inertRanges.contains { $0.contains(value) }
+    }
+
+    static let inertRanges: [ClosedRange<UInt32>] = [
+        0x0400...0x0482, 0x048A...0x04FF, 0x200B...0x2027, 0x2030...0x205E, 0x3041...0x3096, 0x30A0...0x30FF,
+        0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xFE00...0xFE0F, 0x1F000...0x1FAFF,
+    ]
+
+    /// Unicode's White_Space characters above ASCII: U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028,
+    /// U+2029, U+202F, U+205F and U+3000.
+    private static func isNonASCIIWhitespace(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let b0 = bytes[0], b1 = bytes.count > 1 ? bytes[1] : 0, b2 = bytes.count > 2 ? bytes[2] : 0
+        switch bytes.count {
+        case 2: return b0 == 0xC2 && (b1 == 0x85 || b1 == 0xA0)
+        case 3:
+            if b0 == 0xE1 { return b1 == 0x9A && b2 == 0x80 }
+            if b0 == 0xE2, b1 == 0x80 { return b2 <= 0x8A || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF }
+            if b0 == 0xE2, b1 == 0x81 { return b2 == 0x9F }
+            if b0 == 0xE3 { return b1 == 0x80 && b2 == 0x80 }
+            return false
+        default: return false
+        }
     }
 
     /// Normalized and case-folded: the key `quorum validate` uses for exact duplicates.
