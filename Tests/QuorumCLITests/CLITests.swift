@@ -137,3 +137,39 @@ import QuorumTestSupport
         #expect(printed.contains("Created user admin (password from QUORUM_ADMIN_PASSWORD)"))
     }
 }
+
+@Suite struct ValidateCommandTests {
+    @Test func toyFileFailsWithTheCookbooksFindings() throws {
+        let folder = try TemporaryDirectory()
+        let toy = Repository.sharedData("openai-cookbook/toy_chat_fine_tuning.jsonl")
+        let result = try QuorumProcess.run(["validate", toy, "--json"], in: folder)
+        #expect(result.status == 1)
+        let report = try JSONParser.parse(result.stdout)
+        #expect(report["errors"]?.arrayValue?.map { $0["code"] } == ["too_few_examples"])
+        #expect(report["tokens_exact"] == true, "run `make tokenizer`")
+        #expect(report["stats"]?["tokens_per_example"]?["max"] == 8031)
+        #expect(report["length_outliers"] == [5])
+        let text = try QuorumProcess.run(["validate", toy], in: folder)
+        #expect(text.stdout.contains("fewer than 10 examples"))
+        #expect(text.stdout.contains("1 example has no system message"))
+    }
+
+    @Test func goodFilePassesAndStrictFailsOnWarnings() throws {
+        let folder = try TemporaryDirectory()
+        let lines = (0..<20).map { #"{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q\#($0)"}, {"role": "assistant", "content": "a\#($0)"}]}"# }
+        try folder.write("good.jsonl", lines.joined(separator: "\n"))
+        #expect(try QuorumProcess.run(["validate", "good.jsonl"], in: folder).status == 0)
+        #expect(try QuorumProcess.run(["validate", "good.jsonl", "--strict"], in: folder).status == 1)
+        #expect(try QuorumProcess.run(["validate", "missing.jsonl"], in: folder).status == 2)
+        #expect(try QuorumProcess.run(["validate", "good.jsonl", "--model", "unknown-model"], in: folder).status == 2)
+    }
+
+    @Test func tokensCountsTextAndExamples() throws {
+        let folder = try TemporaryDirectory()
+        let toy = Repository.sharedData("openai-cookbook/toy_chat_fine_tuning.jsonl")
+        let counts = try QuorumProcess.run(["tokens", "--jsonl", toy], in: folder)
+        #expect(counts.stdout.split(separator: "\n") == ["43", "106", "26", "27", "8031"])
+        try folder.write("t.txt", "héllo wörld 👋\n")
+        #expect(try QuorumProcess.run(["tokens", "t.txt"], in: folder).stdout == "8\n")
+    }
+}

@@ -1,0 +1,307 @@
+import Foundation
+
+/// Settings of a validation run.
+public struct ValidationOptions: Sendable {
+    public var model: String
+    public var contextLimit: Int
+    public var pricePerMillion: Double
+    public var nearDuplicateThreshold: Double
+    /// How many errors, warnings and groups are listed (all are counted).
+    public var listLimit: Int
+
+    public init(model: String = FineTuningEstimate.defaultModel, contextLimit: Int? = nil,
+                pricePerMillion: Double = FineTuningEstimate.defaultPricePerMillion,
+                nearDuplicateThreshold: Double = 0.8, listLimit: Int = 1_000) throws(ValidationSetupError) {
+        guard let limit = contextLimit ?? FineTuningEstimate.contextLimits[model] else {
+            throw ValidationSetupError(message: "unknown model \"\(model)\": give its training-context limit with --max-tokens N (known: \(FineTuningEstimate.contextLimits.keys.sorted().joined(separator: ", ")))")
+        }
+        self.model = model
+        self.contextLimit = limit
+        self.pricePerMillion = pricePerMillion
+        self.nearDuplicateThreshold = nearDuplicateThreshold
+        self.listLimit = listLimit
+    }
+}
+
+public struct ValidationSetupError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// A 128-bit key (the first half of a SHA-256).
+struct Key128: Hashable {
+    let a: UInt64, b: UInt64
+    init(_ bytes: [UInt8]) {
+        let digest = ContentHash.dedupHash(bytes)
+        var a: UInt64 = 0, b: UInt64 = 0
+        for i in 0..<8 { a = a << 8 | UInt64(digest[i]); b = b << 8 | UInt64(digest[i + 8]) }
+        self.a = a
+        self.b = b
+    }
+    init(_ text: String) { self.init(Array(text.utf8)) }
+}
+
+/// Checks a JSONL file line by line in bounded memory (a few hundred bytes per example) and gathers
+/// what the report needs. Feed it every line, then call `finish`. Contradicting answers are quoted in a
+/// second, optional pass over only the lines that need it (`linesToQuote`, then `quote`).
+public final class DatasetValidator {
+    public enum Format: String, Sendable { case chat, preference, promptCompletion = "prompt-completion" }
+
+    public let options: ValidationOptions
+    private var counter: any TokenCounter
+    public private(set) var format: Format? = nil
+
+    private var issues: [ValidationIssue] = []
+    private var issueCounts: [String: Int] = [:]
+    private var errorCount = 0
+    private var warningCount = 0
+
+    // Per valid example, in file order.
+    private var lines: [Int32] = []
+    private var tokens: [Int32] = []
+    private var assistantTokens: [Int32] = []
+    private var messageCounts: [UInt16] = []
+    private var signatures: [UInt32] = []
+    private var bandHashes: [[(UInt64, Int32)]] = Array(repeating: [], count: MinHash.bands)
+    private var exactKeys: [Key128: Int32] = [:]
+    private var exactGroups: [Int32: [Int32]] = [:]
+    private var exactOf: [Int32: Int32] = [:]
+    private var prompts: [Key128: PromptEntry] = [:]
+    private var answers: [String: Int]? = [:]
+    private var missingSystem: [Int] = []
+    private var missingUser: [Int] = []
+    private var emptyContent: [Int] = []
+    private var overContext: [Int] = []
+    private var quoted: [Int: String] = [:]
+
+    struct PromptEntry {
+        var answer: Key128
+        var lines: [(line: Int32, answer: Key128)]
+        var conflict: Bool
+    }
+
+    public init(options: ValidationOptions, counter: any TokenCounter) {
+        self.options = options
+        self.counter = counter
+    }
+
+    public var tokensAreExact: Bool { counter.isExact }
+
+    private func record(_ issue: ValidationIssue) {
+        issueCounts[issue.code, default: 0] += 1
+        if issue.severity == .error { errorCount += 1 } else { warningCount += 1 }
+        if issues.count < options.listLimit * 2 { issues.append(issue) }
+    }
+
+    public func add(line: Int, text: String) {
+        guard text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else { return }
+        let value: JSONValue
+        do { value = try JSONParser.parse(text) } catch {
+            record(ValidationIssue(.error, line: line, code: "invalid_json", "not valid JSON: \(error)"))
+            return
+        }
+        if format == nil {
+            if value["input"] != nil, value["preferred_output"] != nil { format = .preference }
+            else if value["prompt"] != nil, value["completion"] != nil, value["messages"] == nil { format = .promptCompletion }
+            else { format = .chat }
+        }
+        switch format! {
+        case .promptCompletion:
+            if lines.isEmpty && errorCount == 0 {
+                record(ValidationIssue(.error, line: line, code: "legacy_prompt_completion",
+                                       "this is the legacy prompt/completion format, which chat models do not train on: convert it with `quorum import PROJECT FILE --format prompt-completion`, then `quorum export`"))
+            }
+            lines.append(Int32(line))
+        case .preference:
+            let found = ChatFormatValidator.check(preference: value, line: line)
+            found.forEach(record)
+            guard !found.contains(where: { $0.severity == .error }) else { return }
+            let messages = (value["input"]?["messages"]?.arrayValue ?? []) + (value["preferred_output"]?.arrayValue ?? [])
+                + (value["non_preferred_output"]?.arrayValue ?? [])
+            addExample(line: line, messages: messages)
+        case .chat:
+            let found = ChatFormatValidator.check(chat: value, line: line)
+            found.forEach(record)
+            guard !found.contains(where: { $0.severity == .error }), let messages = value["messages"]?.arrayValue else { return }
+            addExample(line: line, messages: messages)
+        }
+    }
+
+    private func addExample(line: Int, messages: [JSONValue]) {
+        let index = Int32(lines.count)
+        lines.append(Int32(line))
+        messageCounts.append(UInt16(min(messages.count, Int(UInt16.max))))
+        let count = counter.count(messages: messages)
+        tokens.append(Int32(count))
+        var assistant = 0
+        var roles = Set<String>()
+        var whole = ""
+        var prompt = ""
+        var lastAnswer: String? = nil
+        for (i, message) in messages.enumerated() {
+            let role = message["role"]?.stringValue ?? ""
+            roles.insert(role)
+            let content = message["content"]?.stringValue ?? ""
+            if role == "assistant" { assistant += counter.count(content) }
+            if message["content"]?.stringValue != nil, content.unicodeScalars.allSatisfy(\.properties.isWhitespace),
+               !(role == "assistant" && message["tool_calls"] != nil) {
+                if emptyContent.count < options.listLimit { emptyContent.append(line) }
+                record(ValidationIssue(.warning, line: line, messageIndex: i, field: "messages[\(i)].content", code: "empty_content", "content is empty or only whitespace"))
+            }
+            let folded = TextNormalization.folded(content)
+            whole += role + ": " + folded + " "
+            if role == "assistant", i == messages.count - 1 { lastAnswer = folded } else { prompt += role + "\u{1F}" + folded + "\u{1E}" }
+        }
+        assistantTokens.append(Int32(assistant))
+        if !roles.contains("system") { missingSystem.append(line) }
+        if !roles.contains("user") { missingUser.append(line) }
+        if count > options.contextLimit { overContext.append(line) }
+
+        // Exact duplicates: the whole conversation, normalized and case-folded.
+        let exact = Key128(whole)
+        if let first = exactKeys[exact] {
+            exactGroups[first, default: [first]].append(index)
+            exactOf[index] = first
+        } else {
+            exactKeys[exact] = index
+        }
+        // Near duplicates.
+        let signature = MinHash.signature(of: whole)
+        signatures.append(contentsOf: signature)
+        for band in 0..<MinHash.bands {
+            bandHashes[band].append((MinHash.bandHash(signature[...], band: band), index))
+        }
+        // Contradictions: the same prompt, a different final answer.
+        if let answer = lastAnswer {
+            let promptKey = Key128(prompt)
+            let answerKey = Key128(answer)
+            if var entry = prompts[promptKey] {
+                entry.lines.append((Int32(line), answerKey))
+                if answerKey != entry.answer { entry.conflict = true }
+                prompts[promptKey] = entry
+            } else {
+                prompts[promptKey] = PromptEntry(answer: answerKey, lines: [(Int32(line), answerKey)], conflict: false)
+            }
+            if answers != nil {
+                answers![answer, default: 0] += 1
+                if answers!.count > 50 { answers = nil }
+            }
+        }
+    }
+
+    /// The contradiction groups, worked out once.
+    private lazy var contradictionGroups: [[(line: Int32, answer: Key128)]] = {
+        prompts.values.filter(\.conflict).map(\.lines).sorted { $0[0].line < $1[0].line }
+    }()
+
+    /// Lines whose final answer the report quotes (the listed contradictions).
+    public var linesToQuote: Set<Int> {
+        Set(contradictionGroups.prefix(options.listLimit).flatMap { $0.map { Int($0.line) } })
+    }
+
+    /// Second pass: give the line again so its final answer can be quoted.
+    public func quote(line: Int, text: String) {
+        guard let value = try? JSONParser.parse(text), let messages = value["messages"]?.arrayValue,
+              let last = messages.last, last["role"]?.stringValue == "assistant" else { return }
+        let answer = last["content"]?.stringValue ?? ""
+        quoted[line] = answer.count > 500 ? String(answer.prefix(500)) + "…" : answer
+    }
+
+    public func finish() -> ValidationReport {
+        var report = ValidationReport(format: format ?? .chat, tokensAreExact: counter.isExact, options: options)
+        let n = lines.count
+        if format != .promptCompletion {
+            if n < 10 {
+                record(ValidationIssue(.error, line: nil, code: "too_few_examples", "fewer than 10 examples (\(n)): the fine-tuning API refuses the file"))
+            } else if n < 50 {
+                record(ValidationIssue(.warning, line: nil, code: "few_examples", "fewer than 50 examples (\(n)): OpenAI recommends at least 50"))
+            }
+            summarize(missingSystem, code: "missing_system", "example has no system message", "examples have no system message")
+            summarize(missingUser, code: "missing_user", "example has no user message", "examples have no user message")
+            summarize(overContext, code: "over_context", "example is longer than \(options.model)'s training context (\(options.contextLimit) tokens) and will be truncated",
+                      "examples are longer than \(options.model)'s training context (\(options.contextLimit) tokens) and will be truncated")
+            outliers(&report)
+        }
+        report.errors = issues.filter { $0.severity == .error }.prefix(options.listLimit).map { $0 }
+        report.warnings = issues.filter { $0.severity == .warning }.prefix(options.listLimit).map { $0 }
+        report.errorCount = errorCount
+        report.warningCount = warningCount
+        report.issueCounts = issueCounts
+        guard format != .promptCompletion else { return report }
+
+        report.stats = DatasetStats(lines: lines, tokens: tokens, assistantTokens: assistantTokens, messageCounts: messageCounts)
+        report.duplicates = exactGroups.values.map { $0.map { Int(lines[Int($0)]) } }.sorted { $0[0] < $1[0] }
+        report.nearDuplicates = nearDuplicateGroups()
+        report.contradictions = contradictionGroups.prefix(options.listLimit).map { group in
+            group.map { (line: Int($0.line), answer: quoted[Int($0.line)]) }
+        }
+        report.contradictionCount = contradictionGroups.count
+        if let answers, answers.count >= 2, n >= answers.count * 2 {
+            report.balance = answers.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+        report.estimate = FineTuningEstimate(model: options.model, contextLimit: options.contextLimit,
+                                             pricePerMillion: options.pricePerMillion, lengths: tokens)
+        report.addBalanceWarnings()
+        return report
+    }
+
+    private func summarize(_ found: [Int], code: String, _ one: String, _ many: String) {
+        guard !found.isEmpty else { return }
+        let shown = found.prefix(10).map(String.init).joined(separator: ", ")
+        let message = found.count == 1 ? "1 \(one) (line \(shown))" : "\(found.count) \(many) (lines \(shown)\(found.count > 10 ? ", …" : ""))"
+        record(ValidationIssue(.warning, line: found.count == 1 ? found[0] : nil, code: code, message))
+    }
+
+    /// Examples far longer than the rest: above the upper fence Q3 + 3·IQR, and over twice the median.
+    private func outliers(_ report: inout ValidationReport) {
+        guard tokens.count >= 3 else { return }
+        let sorted = tokens.sorted()
+        let q1 = Double(sorted[sorted.count / 4]), q3 = Double(sorted[(sorted.count * 3) / 4])
+        let median = Double(sorted[sorted.count / 2])
+        let fence = max(q3 + 3 * (q3 - q1), 2 * median)
+        for (i, t) in tokens.enumerated() where Double(t) > fence {
+            report.lengthOutliers.append(Int(lines[i]))
+            record(ValidationIssue(.warning, line: Int(lines[i]), code: "length_outlier",
+                                   "\(t) tokens, far above the median of \(Int(median)): check that it belongs"))
+        }
+    }
+
+    private func nearDuplicateGroups() -> [[Int]] {
+        var parent = Array(0..<lines.count)
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        var linked = Set<Int>()
+        let p = MinHash.permutations
+        for band in bandHashes {
+            let sorted = band.sorted { $0.0 < $1.0 }
+            var start = 0
+            while start < sorted.count {
+                var end = start + 1
+                while end < sorted.count, sorted[end].0 == sorted[start].0 { end += 1 }
+                if end - start > 1 {
+                    // Compare within the bucket; a huge bucket is compared to its first member only.
+                    let members = sorted[start..<end].map { Int($0.1) }
+                    let pairs: [(Int, Int)] = members.count > 200
+                        ? members.dropFirst().map { (members[0], $0) }
+                        : (0..<members.count).flatMap { i in ((i + 1)..<members.count).map { (members[i], members[$0]) } }
+                    for (a, b) in pairs where find(a) != find(b) {
+                        if exactOf[Int32(a)] ?? Int32(a) == exactOf[Int32(b)] ?? Int32(b) { continue }
+                        let similarity = MinHash.similarity(signatures[(a * p)..<(a * p + p)], signatures[(b * p)..<(b * p + p)])
+                        if similarity >= options.nearDuplicateThreshold {
+                            parent[find(a)] = find(b)
+                            linked.insert(a)
+                            linked.insert(b)
+                        }
+                    }
+                }
+                start = end
+            }
+        }
+        var groups: [Int: [Int]] = [:]
+        for i in linked.sorted() { groups[find(i), default: []].append(Int(lines[i])) }
+        return groups.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+    }
+}

@@ -1,0 +1,50 @@
+/// MinHash signatures over word shingles, with banding to find candidate pairs (near duplicates).
+public struct MinHash: Sendable {
+    public static let permutations = 16
+    public static let bands = 4
+    static let rows = permutations / bands
+    public static let shingleSize = 3
+
+    /// The signature of a text that is already normalized and case-folded.
+    public static func signature(of text: String) -> [UInt32] {
+        let words = text.split(separator: " ")
+        var minimums = [UInt64](repeating: .max, count: permutations)
+        let width = min(shingleSize, words.count)
+        guard width > 0 else { return minimums.map { UInt32(truncatingIfNeeded: $0 >> 32) } }
+        for start in 0...(words.count - width) {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for word in words[start..<(start + width)] {
+                for b in word.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+                h = (h ^ 0x20) &* 0x100_0000_01b3
+            }
+            for k in 0..<permutations {
+                let v = mix(h ^ (UInt64(k) &* 0x9E37_79B9_7F4A_7C15))
+                if v < minimums[k] { minimums[k] = v }
+            }
+        }
+        return minimums.map { UInt32(truncatingIfNeeded: $0 >> 32) }
+    }
+
+    /// The hash of band `band` of a signature.
+    static func bandHash(_ signature: ArraySlice<UInt32>, band: Int) -> UInt64 {
+        var h: UInt64 = UInt64(band) &+ 1
+        let start = signature.startIndex + band * rows
+        for v in signature[start..<(start + rows)] { h = mix(h ^ UInt64(v)) }
+        return h
+    }
+
+    /// Estimated Jaccard similarity: the share of equal positions.
+    static func similarity(_ a: ArraySlice<UInt32>, _ b: ArraySlice<UInt32>) -> Double {
+        var same = 0
+        for (x, y) in zip(a, b) where x == y { same += 1 }
+        return Double(same) / Double(permutations)
+    }
+
+    @inline(__always)
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
