@@ -216,3 +216,27 @@ extension ImportRecord {
         #expect(TextNormalization.normalized("か\u{3099}") == "が")
     }
 }
+
+@Suite struct FoldingTests {
+    @Test func caselessBlocksHaveNoCase() {
+        for range in TextNormalization.caselessRanges {
+            for value in range {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                if scalar.properties.changesWhenLowercased { Issue.record("U+\(String(value, radix: 16)) has case") }
+            }
+        }
+    }
+
+    @Test func foldsEveryScript() {
+        #expect(TextNormalization.folded("  Ünïcode   ÇA VA 東京 ПРИВЕТ 👍 ") == "ünïcode ça va 東京 привет 👍")
+    }
+}
+
+@Suite struct FoldingAgreesWithLowercased {
+    @Test func mixedScriptsFoldLikeTheStandardLibrary() {
+        let samples = ["İstanbul ΣΟΦΙΑ Ωμέγα ΑΘΗΝΑ Ärger ŒUVRE Ǆ ǅ Ⅻ Ⓐ ＡＢＣ", "ΚΑΛΗΜΕΡΑ και ΣΑΣ", "DŽungla Łódź ĲSSEL"]
+        for sample in samples {
+            #expect(TextNormalization.folded(sample) == TextNormalization.normalized(sample).lowercased())
+        }
+    }
+}

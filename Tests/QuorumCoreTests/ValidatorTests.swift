@@ -77,10 +77,11 @@ func chat(_ user: String, _ answer: String, system: String? = "Be kind.") -> Str
     }
 
     @Test func findsDuplicatesNearDuplicatesAndContradictions() throws {
-        var lines = (0..<40).map { chat("question number \($0) about the weather in town today", "answer \($0) is sunny and warm") }
-        lines.append(chat("QUESTION number 3 about   the weather in town today", "Answer 3 is sunny and warm"))  // exact (case, spaces)
-        lines.append(chat("question number 5 about the weather in town today please", "answer 5 is sunny and warm"))  // near
-        lines.append(chat("question number 7 about the weather in town today", "it will rain"))  // contradiction
+        let tail = "about the weather in town today and whether I should bring an umbrella or a coat when I walk the dog tonight"
+        var lines = (0..<40).map { chat("question number \($0) \(tail)", "answer \($0) is sunny and warm") }
+        lines.append(chat("QUESTION number 3   \(tail)", "Answer 3 is sunny and warm"))  // exact (case, spaces)
+        lines.append(chat("question number 5 \(tail.replacingOccurrences(of: "the dog", with: "my dog"))", "answer 5 is sunny and warm"))  // near
+        lines.append(chat("question number 7 \(tail)", "it will rain"))  // contradiction
         let report = try validate(lines)
         #expect(report.duplicates == [[4, 41]])
         #expect(report.nearDuplicates.contains { $0.contains(6) && $0.contains(42) })

@@ -92,6 +92,49 @@ public enum TextNormalization {
 
     /// Normalized and case-folded: the key `quorum validate` uses for exact duplicates.
     public static func folded(_ text: String) -> String {
-        normalized(text).lowercased()
+        var out: [UInt8] = []
+        appendFolded(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// Appends the normalized, lower-cased UTF-8 of `text` to `out`. ASCII and two-byte scalars (Latin,
+    /// Greek, Cyrillic, …) are folded through a table, caseless scripts (CJK, kana, Hangul, emoji) are
+    /// copied; only text with other scalars pays for `lowercased()`.
+    public static func appendFolded(_ text: String, to out: inout [UInt8]) {
+        var normalized: [UInt8] = []
+        appendNormalized(text, to: &normalized)
+        let base = out.count
+        var i = 0
+        while i < normalized.count {
+            let b = normalized[i]
+            if b < 0x80 {
+                out.append(b >= 0x41 && b <= 0x5A ? b + 0x20 : b)
+                i += 1
+                continue
+            }
+            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for k in 1..<length where i + k < normalized.count { value = value << 6 | UInt32(normalized[i + k] & 0x3F) }
+            if length == 2 {
+                out.append(contentsOf: twoByteLowercase[Int(value) - 0x80])
+            } else if caselessRanges.contains(where: { $0.contains(value) }) {
+                out.append(contentsOf: normalized[i..<min(i + length, normalized.count)])
+            } else {
+                out.removeSubrange(base...)
+                out.append(contentsOf: String(decoding: normalized, as: UTF8.self).lowercased().utf8)
+                return
+            }
+            i += length
+        }
+    }
+
+    /// `lowercased()` of every scalar from U+0080 to U+07FF, as UTF-8 (Swift maps case scalar by scalar).
+    static let twoByteLowercase: [[UInt8]] = (0x80..<0x800).map { value in
+        Array(String(Character(Unicode.Scalar(UInt32(value))!)).lowercased().utf8)
+    }
+
+    /// Blocks without letter case.
+    static let caselessRanges: [ClosedRange<UInt32>] = [
+        0x200B...0x200F, 0x3000...0x9FFF, 0xAC00...0xD7A3, 0xFE00...0xFE0F, 0x1F000...0x1FAFF,
+    ]
 }

@@ -46,7 +46,11 @@ public struct O200kPreTokenizer {
 
     /// Calls `piece` with the scalar range of each piece, in order; the pieces cover the whole text.
     public static func split(_ scalars: [Unicode.Scalar], piece: (Range<Int>) -> Void) {
-        let classes = scalars.map(classOf)
+        split(scalars, classes: scalars.map(classOf), piece: piece)
+    }
+
+    /// As above, with the scalars' classes already worked out (the token counter reuses its buffers).
+    static func split(_ scalars: [Unicode.Scalar], classes: [Class], piece: (Range<Int>) -> Void) {
         var i = 0
         let n = scalars.count
         while i < n {

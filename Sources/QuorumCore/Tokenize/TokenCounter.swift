@@ -25,29 +25,66 @@ extension TokenCounter {
 /// o200k_base (gpt-4o, gpt-4o-mini, gpt-4.1): byte-pair encoding over the pieces `O200kPreTokenizer` cuts.
 public struct O200kTokenCounter: TokenCounter {
     public let ranks: BPERanks
-    private var cache: [String: Int] = [:]
+    /// Counts of pieces seen before: up to 7 bytes packed into the key, longer ones by their bytes.
+    private var shortCache: [UInt64: Int32] = [:]
+    private var longCache: [[UInt8]: Int32] = [:]
+    // Buffers kept between calls so that counting allocates nothing in the common case.
+    private var scalars: [Unicode.Scalar] = []
+    private var classes: [O200kPreTokenizer.Class] = []
+    private var offsets: [Int] = []
     public var isExact: Bool { true }
 
     public init(ranks: BPERanks) { self.ranks = ranks }
 
     public mutating func count(_ text: String) -> Int {
-        let scalars = Array(text.unicodeScalars)
-        var total = 0
-        var bytes: [UInt8] = []
-        O200kPreTokenizer.split(scalars) { range in
-            var piece = String.UnicodeScalarView()
-            piece.append(contentsOf: scalars[range])
-            let key = String(piece)
-            if let cached = cache[key] {
-                total += cached
-                return
+        var text = text
+        return text.withUTF8 { count(utf8: $0) }
+    }
+
+    private mutating func count(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        scalars.removeAll(keepingCapacity: true)
+        classes.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            offsets.append(i)
+            if b < 0x80 {
+                let scalar = Unicode.Scalar(b)
+                scalars.append(scalar)
+                classes.append(O200kPreTokenizer.classOf(scalar))
+                i += 1
+                continue
             }
-            bytes.removeAll(keepingCapacity: true)
-            bytes.append(contentsOf: key.utf8)
-            let n = Self.mergeCount(bytes, ranks)
-            if cache.count > 200_000 { cache.removeAll(keepingCapacity: true) }
-            cache[key] = n
-            total += n
+            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for k in 1..<length where i + k < bytes.count { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+            scalars.append(scalar)
+            classes.append(O200kPreTokenizer.classify(scalar))
+            i += length
+        }
+        offsets.append(bytes.count)
+        var total = 0
+        O200kPreTokenizer.split(scalars, classes: classes) { range in
+            let start = offsets[range.lowerBound], end = offsets[range.upperBound]
+            let piece = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            if piece.count <= 7 {
+                var key = UInt64(piece.count) << 56
+                for (k, b) in piece.enumerated() { key |= UInt64(b) << (8 * UInt64(k)) }
+                if let cached = shortCache[key] { total += Int(cached); return }
+                let n = Self.mergeCount(Array(piece), ranks)
+                if shortCache.count > 500_000 { shortCache.removeAll(keepingCapacity: true) }
+                shortCache[key] = Int32(n)
+                total += n
+            } else {
+                let array = Array(piece)
+                if let cached = longCache[array] { total += Int(cached); return }
+                let n = Self.mergeCount(array, ranks)
+                if longCache.count > 200_000 { longCache.removeAll(keepingCapacity: true) }
+                longCache[array] = Int32(n)
+                total += n
+            }
         }
         return total
     }

@@ -38,7 +38,6 @@ struct Key128: Hashable {
         self.a = a
         self.b = b
     }
-    init(_ text: String) { self.init(Array(text.utf8)) }
 }
 
 /// Checks a JSONL file line by line in bounded memory (a few hundred bytes per example) and gathers
@@ -62,7 +61,7 @@ public final class DatasetValidator {
     private var assistantTokens: [Int32] = []
     private var messageCounts: [UInt16] = []
     private var signatures: [UInt32] = []
-    private var bandHashes: [[(UInt64, Int32)]] = Array(repeating: [], count: MinHash.bands)
+    private var bandHashes: [[(UInt32, Int32)]] = Array(repeating: [], count: MinHash.bands)
     private var exactKeys: [Key128: Int32] = [:]
     private var exactGroups: [Int32: [Int32]] = [:]
     private var exactOf: [Int32: Int32] = [:]
@@ -70,7 +69,6 @@ public final class DatasetValidator {
     private var answers: [String: Int]? = [:]
     private var missingSystem: [Int] = []
     private var missingUser: [Int] = []
-    private var emptyContent: [Int] = []
     private var overContext: [Int] = []
     private var quoted: [Int: String] = [:]
 
@@ -78,6 +76,75 @@ public final class DatasetValidator {
         var answer: Key128
         var lines: [(line: Int32, answer: Key128)]
         var conflict: Bool
+    }
+
+    /// The per-line work: parsing, the format rules, token counts and the keys of the quality checks.
+    struct AnalysisContext {
+        let format: Format
+        let options: ValidationOptions
+
+        func analyze(line: Int, text: String, counter: inout any TokenCounter) -> LineAnalysis {
+            var analysis = LineAnalysis(line: line)
+            guard !DatasetValidator.isBlank(text) else { return analysis }
+            let value: JSONValue
+            do { value = try JSONParser.parse(text) } catch {
+                analysis.issues.append(ValidationIssue(.error, line: line, code: "invalid_json", "not valid JSON: \(error)"))
+                return analysis
+            }
+            let messages: [JSONValue]
+            switch format {
+            case .promptCompletion:
+                analysis.legacy = true
+                return analysis
+            case .preference:
+                analysis.issues = ChatFormatValidator.check(preference: value, line: line)
+                messages = (value["input"]?["messages"]?.arrayValue ?? []) + (value["preferred_output"]?.arrayValue ?? [])
+                    + (value["non_preferred_output"]?.arrayValue ?? [])
+            case .chat:
+                analysis.issues = ChatFormatValidator.check(chat: value, line: line)
+                messages = value["messages"]?.arrayValue ?? []
+            }
+            guard !analysis.issues.contains(where: { $0.severity == .error }) else { return analysis }
+            analysis.example = example(line: line, messages: messages, counter: &counter, issues: &analysis.issues)
+            return analysis
+        }
+
+        private func example(line: Int, messages: [JSONValue], counter: inout any TokenCounter, issues: inout [ValidationIssue]) -> Example {
+            var assistant = 0
+            var roles = Set<String>()
+            var whole: [UInt8] = []
+            var prompt: [UInt8] = []
+            var lastAnswer: [UInt8]? = nil
+            for (i, message) in messages.enumerated() {
+                let role = message["role"]?.stringValue ?? ""
+                roles.insert(role)
+                let content = message["content"]?.stringValue ?? ""
+                if role == "assistant" { assistant += counter.count(content) }
+                if message["content"]?.stringValue != nil, DatasetValidator.isBlank(content),
+                   !(role == "assistant" && message["tool_calls"] != nil) {
+                    issues.append(ValidationIssue(.warning, line: line, messageIndex: i, field: "messages[\(i)].content",
+                                                  code: "empty_content", "content is empty or only whitespace"))
+                }
+                let start = whole.count
+                whole.append(contentsOf: role.utf8)
+                whole.append(contentsOf: ": ".utf8)
+                let contentStart = whole.count
+                TextNormalization.appendFolded(content, to: &whole)
+                if role == "assistant", i == messages.count - 1 {
+                    lastAnswer = Array(whole[contentStart...])
+                } else {
+                    prompt.append(contentsOf: whole[start...])
+                    prompt.append(0x1E)
+                }
+                whole.append(0x20)
+            }
+            return Example(
+                messages: messages.count, tokens: counter.count(messages: messages), assistantTokens: assistant,
+                hasSystem: roles.contains("system"), hasUser: roles.contains("user"), exactKey: Key128(whole),
+                signature: MinHash.signature(of: whole), prompt: lastAnswer == nil ? nil : Key128(prompt),
+                answer: lastAnswer.map(Key128.init),
+                answerText: lastAnswer.flatMap { $0.count <= 200 ? String(decoding: $0, as: UTF8.self) : nil })
+        }
     }
 
     public init(options: ValidationOptions, counter: any TokenCounter) {
@@ -93,88 +160,95 @@ public final class DatasetValidator {
         if issues.count < options.listLimit * 2 { issues.append(issue) }
     }
 
+    /// What one line yields; worked out without touching the validator's state, so lines can be
+    /// analysed on several threads and absorbed in order.
+    struct LineAnalysis {
+        var line: Int
+        var issues: [ValidationIssue] = []
+        var example: Example? = nil
+        var legacy = false
+    }
+
+    struct Example {
+        var messages: Int
+        var tokens: Int
+        var assistantTokens: Int
+        var hasSystem: Bool
+        var hasUser: Bool
+        var exactKey: Key128
+        var signature: [UInt32]
+        var prompt: Key128?
+        var answer: Key128?
+        var answerText: String?
+    }
+
     public func add(line: Int, text: String) {
-        guard text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else { return }
-        let value: JSONValue
-        do { value = try JSONParser.parse(text) } catch {
-            record(ValidationIssue(.error, line: line, code: "invalid_json", "not valid JSON: \(error)"))
-            return
-        }
-        if format == nil {
+        add(batch: [(line, text)], workers: 1)
+    }
+
+    /// Adds lines in order, analysing them on `workers` threads.
+    public func add(batch: [(line: Int, text: String)], workers: Int) {
+        if format == nil, let first = batch.first(where: { !Self.isBlank($0.text) }), let value = try? JSONParser.parse(first.text) {
             if value["input"] != nil, value["preferred_output"] != nil { format = .preference }
             else if value["prompt"] != nil, value["completion"] != nil, value["messages"] == nil { format = .promptCompletion }
             else { format = .chat }
         }
-        switch format! {
-        case .promptCompletion:
-            if lines.isEmpty && errorCount == 0 {
-                record(ValidationIssue(.error, line: line, code: "legacy_prompt_completion",
-                                       "this is the legacy prompt/completion format, which chat models do not train on: convert it with `quorum import PROJECT FILE --format prompt-completion`, then `quorum export`"))
+        let format = self.format ?? .chat
+        let workers = max(1, min(workers, batch.count / 64 + 1))
+        while counters.count < workers { counters.append(counter) }
+        var results = [[LineAnalysis]](repeating: [], count: workers)
+        let size = (batch.count + workers - 1) / workers
+        let context = AnalysisContext(format: format, options: options)
+        counters.withUnsafeMutableBufferPointer { counterBuffer in
+            let counters = counterBuffer
+            results.withUnsafeMutableBufferPointer { resultBuffer in
+                let results = resultBuffer
+                // Each worker writes only its own slot of `counters` and `results`.
+                func work(_ w: Int) {
+                    let slice = batch[min(batch.count, w * size)..<min(batch.count, (w + 1) * size)]
+                    results[w] = slice.map { context.analyze(line: $0.line, text: $0.text, counter: &counters[w]) }
+                }
+                if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers) { work($0) } }
             }
-            lines.append(Int32(line))
-        case .preference:
-            let found = ChatFormatValidator.check(preference: value, line: line)
-            found.forEach(record)
-            guard !found.contains(where: { $0.severity == .error }) else { return }
-            let messages = (value["input"]?["messages"]?.arrayValue ?? []) + (value["preferred_output"]?.arrayValue ?? [])
-                + (value["non_preferred_output"]?.arrayValue ?? [])
-            addExample(line: line, messages: messages)
-        case .chat:
-            let found = ChatFormatValidator.check(chat: value, line: line)
-            found.forEach(record)
-            guard !found.contains(where: { $0.severity == .error }), let messages = value["messages"]?.arrayValue else { return }
-            addExample(line: line, messages: messages)
         }
+        for analysis in results.joined() { absorb(analysis) }
     }
 
-    private func addExample(line: Int, messages: [JSONValue]) {
+    private var counters: [any TokenCounter] = []
+
+    static func isBlank(_ text: String) -> Bool { !text.unicodeScalars.contains { !$0.properties.isWhitespace } }
+
+    private func absorb(_ analysis: LineAnalysis) {
+        analysis.issues.forEach(record)
+        if analysis.legacy {
+            if lines.isEmpty && errorCount == 0 {
+                record(ValidationIssue(.error, line: analysis.line, code: "legacy_prompt_completion",
+                                       "this is the legacy prompt/completion format, which chat models do not train on: convert it with `quorum import PROJECT FILE --format prompt-completion`, then `quorum export`"))
+            }
+            lines.append(Int32(analysis.line))
+            return
+        }
+        guard let example = analysis.example else { return }
+        let line = analysis.line
         let index = Int32(lines.count)
         lines.append(Int32(line))
-        messageCounts.append(UInt16(min(messages.count, Int(UInt16.max))))
-        let count = counter.count(messages: messages)
-        tokens.append(Int32(count))
-        var assistant = 0
-        var roles = Set<String>()
-        var whole = ""
-        var prompt = ""
-        var lastAnswer: String? = nil
-        for (i, message) in messages.enumerated() {
-            let role = message["role"]?.stringValue ?? ""
-            roles.insert(role)
-            let content = message["content"]?.stringValue ?? ""
-            if role == "assistant" { assistant += counter.count(content) }
-            if message["content"]?.stringValue != nil, content.unicodeScalars.allSatisfy(\.properties.isWhitespace),
-               !(role == "assistant" && message["tool_calls"] != nil) {
-                if emptyContent.count < options.listLimit { emptyContent.append(line) }
-                record(ValidationIssue(.warning, line: line, messageIndex: i, field: "messages[\(i)].content", code: "empty_content", "content is empty or only whitespace"))
-            }
-            let folded = TextNormalization.folded(content)
-            whole += role + ": " + folded + " "
-            if role == "assistant", i == messages.count - 1 { lastAnswer = folded } else { prompt += role + "\u{1F}" + folded + "\u{1E}" }
-        }
-        assistantTokens.append(Int32(assistant))
-        if !roles.contains("system") { missingSystem.append(line) }
-        if !roles.contains("user") { missingUser.append(line) }
-        if count > options.contextLimit { overContext.append(line) }
-
-        // Exact duplicates: the whole conversation, normalized and case-folded.
-        let exact = Key128(whole)
-        if let first = exactKeys[exact] {
+        messageCounts.append(UInt16(min(example.messages, Int(UInt16.max))))
+        tokens.append(Int32(example.tokens))
+        assistantTokens.append(Int32(example.assistantTokens))
+        if !example.hasSystem { missingSystem.append(line) }
+        if !example.hasUser { missingUser.append(line) }
+        if example.tokens > options.contextLimit { overContext.append(line) }
+        if let first = exactKeys[example.exactKey] {
             exactGroups[first, default: [first]].append(index)
             exactOf[index] = first
         } else {
-            exactKeys[exact] = index
+            exactKeys[example.exactKey] = index
         }
-        // Near duplicates.
-        let signature = MinHash.signature(of: whole)
-        signatures.append(contentsOf: signature)
+        signatures.append(contentsOf: example.signature)
         for band in 0..<MinHash.bands {
-            bandHashes[band].append((MinHash.bandHash(signature[...], band: band), index))
+            bandHashes[band].append((MinHash.bandHash(example.signature[...], band: band), index))
         }
-        // Contradictions: the same prompt, a different final answer.
-        if let answer = lastAnswer {
-            let promptKey = Key128(prompt)
-            let answerKey = Key128(answer)
+        if let promptKey = example.prompt, let answerKey = example.answer {
             if var entry = prompts[promptKey] {
                 entry.lines.append((Int32(line), answerKey))
                 if answerKey != entry.answer { entry.conflict = true }
@@ -182,8 +256,8 @@ public final class DatasetValidator {
             } else {
                 prompts[promptKey] = PromptEntry(answer: answerKey, lines: [(Int32(line), answerKey)], conflict: false)
             }
-            if answers != nil {
-                answers![answer, default: 0] += 1
+            if answers != nil, let text = example.answerText {
+                answers![text, default: 0] += 1
                 if answers!.count > 50 { answers = nil }
             }
         }

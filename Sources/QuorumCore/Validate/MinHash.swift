@@ -1,36 +1,47 @@
 /// MinHash signatures over word shingles, with banding to find candidate pairs (near duplicates).
 public struct MinHash: Sendable {
-    public static let permutations = 16
-    public static let bands = 4
+    public static let permutations = 32
+    public static let bands = 8
     static let rows = permutations / bands
     public static let shingleSize = 3
 
-    /// The signature of a text that is already normalized and case-folded.
-    public static func signature(of text: String) -> [UInt32] {
-        let words = text.split(separator: " ")
+    /// The signature of a text that is already normalized and case-folded (UTF-8, words split by spaces).
+    /// Each shingle is hashed once; the permutations derive from it by double hashing.
+    public static func signature(of text: [UInt8]) -> [UInt32] {
+        var words: [UInt64] = []
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var inWord = false
+        for b in text {
+            if b == 0x20 {
+                if inWord { words.append(h); h = 0xcbf2_9ce4_8422_2325; inWord = false }
+            } else {
+                h = (h ^ UInt64(b)) &* 0x100_0000_01b3
+                inWord = true
+            }
+        }
+        if inWord { words.append(h) }
         var minimums = [UInt64](repeating: .max, count: permutations)
         let width = min(shingleSize, words.count)
-        guard width > 0 else { return minimums.map { UInt32(truncatingIfNeeded: $0 >> 32) } }
-        for start in 0...(words.count - width) {
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for word in words[start..<(start + width)] {
-                for b in word.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-                h = (h ^ 0x20) &* 0x100_0000_01b3
-            }
-            for k in 0..<permutations {
-                let v = mix(h ^ (UInt64(k) &* 0x9E37_79B9_7F4A_7C15))
-                if v < minimums[k] { minimums[k] = v }
+        if width > 0 {
+            for start in 0...(words.count - width) {
+                var shingle: UInt64 = 0
+                for w in words[start..<(start + width)] { shingle = mix(shingle ^ w) }
+                let h1 = shingle, h2 = mix(shingle) | 1
+                for k in 0..<permutations {
+                    let v = h1 &+ UInt64(k) &* h2
+                    if v < minimums[k] { minimums[k] = v }
+                }
             }
         }
         return minimums.map { UInt32(truncatingIfNeeded: $0 >> 32) }
     }
 
     /// The hash of band `band` of a signature.
-    static func bandHash(_ signature: ArraySlice<UInt32>, band: Int) -> UInt64 {
+    static func bandHash(_ signature: ArraySlice<UInt32>, band: Int) -> UInt32 {
         var h: UInt64 = UInt64(band) &+ 1
         let start = signature.startIndex + band * rows
         for v in signature[start..<(start + rows)] { h = mix(h ^ UInt64(v)) }
-        return h
+        return UInt32(truncatingIfNeeded: h >> 32)
     }
 
     /// Estimated Jaccard similarity: the share of equal positions.

@@ -43,14 +43,22 @@ struct ValidateCommand: AsyncParsableCommand {
                 let bar = ProgressBar(unit: "lines", enabled: Terminal.stderrIsTerminal)
                 let total = source.totalBytes
                 var lineCount = 0
+                // Lines go to the validator in batches, analysed on every core.
+                var batch: [(line: Int, text: String)] = []
+                let workers = ProcessInfo.processInfo.activeProcessorCount
                 do {
                     try source.forEachLine(progress: { bar.update(done: $0, total: total, count: lineCount) }) { number, bytes in
                         lineCount = number
                         switch LineSplitter.decode(bytes) {
-                        case .success(let text): validator.add(line: number, text: text)
-                        case .failure(let error): validator.add(line: number, text: "\u{FFFD}invalid: \(error.message)")
+                        case .success(let text): batch.append((number, text))
+                        case .failure(let error): batch.append((number, "\u{FFFD}invalid: \(error.message)"))
+                        }
+                        if batch.count == 4_096 {
+                            validator.add(batch: batch, workers: workers)
+                            batch.removeAll(keepingCapacity: true)
                         }
                     }
+                    validator.add(batch: batch, workers: workers)
                     let quote = validator.linesToQuote
                     if !quote.isEmpty {
                         try source.forEachLine { number, bytes in
