@@ -28,15 +28,14 @@ public struct ValidationSetupError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A 128-bit key (the first half of a SHA-256).
-struct Key128: Hashable {
-    let a: UInt64, b: UInt64
+/// A 64-bit key (the start of a SHA-256): among a million examples the chance of two different texts
+/// sharing one is about one in thirty million, and it halves the validator's memory.
+struct Key64: Hashable {
+    let value: UInt64
     init(_ bytes: [UInt8]) {
-        let digest = ContentHash.dedupHash(bytes)
-        var a: UInt64 = 0, b: UInt64 = 0
-        for i in 0..<8 { a = a << 8 | UInt64(digest[i]); b = b << 8 | UInt64(digest[i + 8]) }
-        self.a = a
-        self.b = b
+        var v: UInt64 = 0
+        for b in ContentHash.dedupHash(bytes).prefix(8) { v = v << 8 | UInt64(b) }
+        value = v
     }
 }
 
@@ -60,22 +59,26 @@ public final class DatasetValidator {
     private var tokens: [Int32] = []
     private var assistantTokens: [Int32] = []
     private var messageCounts: [UInt16] = []
-    private var signatures: [UInt32] = []
-    private var bandHashes: [[(UInt32, Int32)]] = Array(repeating: [], count: MinHash.bands)
-    private var exactKeys: [Key128: Int32] = [:]
+    private var signatures: [UInt16] = []
+    private var exactKeys: [Key64: Int32] = [:]
     private var exactGroups: [Int32: [Int32]] = [:]
     private var exactOf: [Int32: Int32] = [:]
-    private var prompts: [Key128: PromptEntry] = [:]
+    private var prompts: [Key64: PromptEntry] = [:]
     private var answers: [String: Int]? = [:]
     private var missingSystem: [Int] = []
     private var missingUser: [Int] = []
     private var overContext: [Int] = []
     private var quoted: [Int: String] = [:]
 
+    /// A prompt seen before: its first line and answer inline; later lines only when there are any
+    /// (an array per entry would cost more than the rest of the validator's memory together).
     struct PromptEntry {
-        var answer: Key128
-        var lines: [(line: Int32, answer: Key128)]
-        var conflict: Bool
+        var line: Int32
+        var answer: Key64
+        var later: [(line: Int32, answer: Key64)]? = nil
+        var conflict = false
+
+        var lines: [(line: Int32, answer: Key64)] { [(line, answer)] + (later ?? []) }
     }
 
     /// The per-line work: parsing, the format rules, token counts and the keys of the quality checks.
@@ -140,9 +143,9 @@ public final class DatasetValidator {
             }
             return Example(
                 messages: messages.count, tokens: counter.count(messages: messages), assistantTokens: assistant,
-                hasSystem: roles.contains("system"), hasUser: roles.contains("user"), exactKey: Key128(whole),
-                signature: MinHash.signature(of: whole), prompt: lastAnswer == nil ? nil : Key128(prompt),
-                answer: lastAnswer.map(Key128.init),
+                hasSystem: roles.contains("system"), hasUser: roles.contains("user"), exactKey: Key64(whole),
+                signature: MinHash.signature(of: whole), prompt: lastAnswer == nil ? nil : Key64(prompt),
+                answer: lastAnswer.map(Key64.init),
                 answerText: lastAnswer.flatMap { $0.count <= 200 ? String(decoding: $0, as: UTF8.self) : nil })
         }
     }
@@ -175,10 +178,10 @@ public final class DatasetValidator {
         var assistantTokens: Int
         var hasSystem: Bool
         var hasUser: Bool
-        var exactKey: Key128
+        var exactKey: Key64
         var signature: [UInt32]
-        var prompt: Key128?
-        var answer: Key128?
+        var prompt: Key64?
+        var answer: Key64?
         var answerText: String?
     }
 
@@ -244,17 +247,14 @@ public final class DatasetValidator {
         } else {
             exactKeys[example.exactKey] = index
         }
-        signatures.append(contentsOf: example.signature)
-        for band in 0..<MinHash.bands {
-            bandHashes[band].append((MinHash.bandHash(example.signature[...], band: band), index))
-        }
+        signatures.append(contentsOf: example.signature.map { UInt16(truncatingIfNeeded: $0 >> 16) })
         if let promptKey = example.prompt, let answerKey = example.answer {
             if var entry = prompts[promptKey] {
-                entry.lines.append((Int32(line), answerKey))
+                entry.later = (entry.later ?? []) + [(Int32(line), answerKey)]
                 if answerKey != entry.answer { entry.conflict = true }
                 prompts[promptKey] = entry
             } else {
-                prompts[promptKey] = PromptEntry(answer: answerKey, lines: [(Int32(line), answerKey)], conflict: false)
+                prompts[promptKey] = PromptEntry(line: Int32(line), answer: answerKey)
             }
             if answers != nil, let text = example.answerText {
                 answers![text, default: 0] += 1
@@ -264,7 +264,7 @@ public final class DatasetValidator {
     }
 
     /// The contradiction groups, worked out once.
-    private lazy var contradictionGroups: [[(line: Int32, answer: Key128)]] = {
+    private lazy var contradictionGroups: [[(line: Int32, answer: Key64)]] = {
         prompts.values.filter(\.conflict).map(\.lines).sorted { $0[0].line < $1[0].line }
     }()
 
@@ -349,8 +349,10 @@ public final class DatasetValidator {
         }
         var linked = Set<Int>()
         let p = MinHash.permutations
-        for band in bandHashes {
-            let sorted = band.sorted { $0.0 < $1.0 }
+        for band in 0..<MinHash.bands {
+            // Band keys are made from the stored signatures, one band at a time, to keep memory flat.
+            let sorted = (0..<lines.count).map { i in (MinHash.bandHash(signatures[(i * p)..<(i * p + p)], band: band), Int32(i)) }
+                .sorted { $0.0 < $1.0 }
             var start = 0
             while start < sorted.count {
                 var end = start + 1

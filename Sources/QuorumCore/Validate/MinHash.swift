@@ -37,15 +37,15 @@ public struct MinHash: Sendable {
     }
 
     /// The hash of band `band` of a signature.
-    static func bandHash(_ signature: ArraySlice<UInt32>, band: Int) -> UInt32 {
+    static func bandHash(_ signature: ArraySlice<UInt16>, band: Int) -> UInt64 {
         var h: UInt64 = UInt64(band) &+ 1
         let start = signature.startIndex + band * rows
-        for v in signature[start..<(start + rows)] { h = mix(h ^ UInt64(v)) }
-        return UInt32(truncatingIfNeeded: h >> 32)
+        for v in signature[start..<(start + rows)] { h = h << 16 | UInt64(v) }
+        return h
     }
 
     /// Estimated Jaccard similarity: the share of equal positions.
-    static func similarity(_ a: ArraySlice<UInt32>, _ b: ArraySlice<UInt32>) -> Double {
+    static func similarity(_ a: ArraySlice<UInt16>, _ b: ArraySlice<UInt16>) -> Double {
         var same = 0
         for (x, y) in zip(a, b) where x == y { same += 1 }
         return Double(same) / Double(permutations)
