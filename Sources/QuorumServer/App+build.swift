@@ -9,11 +9,14 @@ public struct ServerSettings: Sendable {
     public var host: String
     public var port: Int
     public var resources: Resources
+    /// Mark the session cookie `Secure` (set when Quorum is served over HTTPS, directly or behind a proxy).
+    public var secureCookies: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources, secureCookies: Bool = false) {
         self.host = host
         self.port = port
         self.resources = resources
+        self.secureCookies = secureCookies
     }
 }
 
@@ -25,12 +28,16 @@ public func buildApplication(
     let templates = try await MustacheLibrary(directory: settings.resources.templates.path)
     let pages = PageRenderer(library: templates)
 
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: FileMiddleware(settings.resources.publicFiles.path, urlBasePath: "/static",
                                           cacheControl: .init([(MediaType(type: .any), [.noCache])]), logger: logger))
+    router.add(middleware: SessionMiddleware(database: database))
     HomeController(database: database, pages: pages).addRoutes(to: router)
+    SessionController(database: database, pages: pages, throttle: LoginThrottle(), secureCookies: settings.secureCookies).addRoutes(to: router)
+    ProjectsController(database: database).addRoutes(to: router)
+    AnnotateController(database: database, pages: pages).addRoutes(to: router)
 
     return Application(
         router: router,

@@ -120,11 +120,11 @@ import QuorumTestSupport
             try await Task.sleep(for: .milliseconds(50))
         }
         let url = try #require(base, "the server never said where it listens")
-        let (page, response) = try await URLSession.shared.data(from: URL(string: url)!)
+        let (page, response) = try await URLSession.shared.data(from: URL(string: url + "login")!)
         let http = try #require(response as? HTTPURLResponse)
         #expect(http.statusCode == 200)
         #expect(http.value(forHTTPHeaderField: "Content-Security-Policy")?.contains("default-src 'self'") == true)
-        #expect(String(decoding: page, as: UTF8.self).contains("Demo: banking tickets"))
+        #expect(String(decoding: page, as: UTF8.self).contains("Sign in"))
         let (css, cssResponse) = try await URLSession.shared.data(from: URL(string: url + "static/quorum.css")!)
         #expect((cssResponse as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: css, as: UTF8.self).contains("--accent"))
@@ -135,6 +135,7 @@ import QuorumTestSupport
         #expect(process.terminationStatus == 0)
         let printed = try String(contentsOfFile: out, encoding: .utf8)
         #expect(printed.contains("Created user admin (password from QUORUM_ADMIN_PASSWORD)"))
+        #expect(printed.contains("Added demo projects: Demo: support replies, Demo: banking tickets, Demo: entities."))
     }
 }
 

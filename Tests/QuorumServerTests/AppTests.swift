@@ -7,27 +7,78 @@ import QuorumStore
 import QuorumTestSupport
 @testable import QuorumServer
 
-@Suite struct AppTests {
-    @Test func homePageListsProjectsAndEscapesTheirNames() async throws {
-        let folder = try TemporaryDirectory()
-        let database = try AppDatabase(path: folder.path("q.db"))
-        _ = try database.createProject(name: "<script>alert(1)</script>", kind: .classify, labels: ["a"])
-        let app = try await buildApplication(database: database, settings: ServerSettings(port: 0, resources: Resources.locate()))
-        try await app.test(.live) { client in
+/// A real database in a temporary folder with an admin, a lead and two annotators (password "password1").
+struct ServerFixture {
+    let folder: TemporaryDirectory
+    let database: AppDatabase
+
+    init() throws {
+        folder = try TemporaryDirectory()
+        database = try AppDatabase(path: folder.path("q.db"))
+        let hash = Passwords.hash("password1")
+        for (name, role) in [("admin", UserRole.admin), ("lead", .lead), ("ann1", .annotator), ("ann2", .annotator)] {
+            try database.createUser(username: name, role: role, passwordHash: hash)
+        }
+    }
+
+    func app() async throws -> some ApplicationProtocol {
+        try await buildApplication(database: database, settings: ServerSettings(port: 0, resources: Resources.locate()))
+    }
+}
+
+/// A signed-in client: the session cookie and CSRF token to send.
+struct Client {
+    let cookie: String
+    let csrf: String
+
+    static func login(_ client: some TestClientProtocol, _ username: String, password: String = "password1") async throws -> Client {
+        try await client.execute(uri: "/api/login", method: .post, body: ByteBuffer(string: #"{"username": "\#(username)", "password": "\#(password)"}"#)) { response in
+            #expect(response.status == .ok)
+            let setCookie = try #require(response.headers[.setCookie])
+            #expect(setCookie.contains("HttpOnly"))
+            #expect(setCookie.lowercased().contains("samesite=strict"))
+            let body = try JSONParser.parse(String(buffer: response.body))
+            return Client(cookie: String(setCookie.split(separator: ";")[0]), csrf: try #require(body["csrf"]?.stringValue))
+        }
+    }
+
+    func headers(csrf withToken: Bool = true) -> HTTPFields {
+        var fields: HTTPFields = [.cookie: cookie, .contentType: "application/json"]
+        if withToken { fields[.csrfToken] = csrf }
+        return fields
+    }
+
+    func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
+              csrf: Bool = true) async throws -> (HTTPResponse.Status, JSONValue) {
+        try await client.execute(uri: uri, method: method, headers: headers(csrf: csrf), body: body.map { ByteBuffer(string: $0) }) { response in
+            let text = String(buffer: response.body)
+            return (response.status, text.isEmpty ? .null : try JSONParser.parse(text))
+        }
+    }
+}
+
+@Suite struct PageTests {
+    @Test func homePageNeedsASessionAndEscapesNames() async throws {
+        let fixture = try ServerFixture()
+        _ = try fixture.database.createProject(name: "<script>alert(1)</script>", kind: .classify, labels: ["a"])
+        try await fixture.app().test(.router) { client in
             try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/login")
+            }
+            let lead = try await Client.login(client, "lead")
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: lead.cookie]) { response in
                 #expect(response.status == .ok)
                 let body = String(buffer: response.body)
                 #expect(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
                 #expect(!body.contains("<script>alert"))
                 #expect(response.headers[.xContentTypeOptions] == "nosniff")
                 #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+                #expect(response.headers[.referrerPolicy] == "same-origin")
             }
             try await client.execute(uri: "/static/app.js", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.contains("javascript") == true)
-            }
-            try await client.execute(uri: "/static/../Package.swift", method: .get) { response in
-                #expect(response.status == .notFound || response.status == .badRequest)
             }
         }
     }
@@ -41,6 +92,124 @@ import QuorumTestSupport
         #expect(summaries.map(\.project.kind) == [.chat, .classify, .spans])
         #expect(summaries.allSatisfy { $0.items >= 30 })
         #expect(try Demo.seed(database: database, resources: Resources.locate()).isEmpty)
+    }
+}
+
+@Suite struct APITests {
+    @Test func loginLogoutAndMe() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.app().test(.router) { client in
+            try await client.execute(uri: "/api/login", method: .post, body: ByteBuffer(string: #"{"username": "ann1", "password": "nope"}"#)) { response in
+                #expect(response.status == .unauthorized)
+            }
+            let ann = try await Client.login(client, "ann1")
+            let (status, me) = try await ann.call(client, .get, "/api/me")
+            #expect(status == .ok && me["user"]?["username"] == "ann1" && me["csrf"]?.stringValue == ann.csrf)
+            #expect(try await ann.call(client, .post, "/api/logout").0 == .ok)
+            #expect(try await ann.call(client, .get, "/api/me").0 == .unauthorized)
+        }
+    }
+
+    @Test func repeatedFailuresAreRefused() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.app().test(.router) { client in
+            var last = HTTPResponse.Status.ok
+            for _ in 0..<11 {
+                last = try await client.execute(uri: "/api/login", method: .post, body: ByteBuffer(string: #"{"username": "ann2", "password": "wrong"}"#)) { $0.status }
+            }
+            #expect(last == .tooManyRequests)
+        }
+    }
+
+    @Test func changesWithoutTheCSRFTokenAreRefusedAndChangeNothing() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            let (status, _) = try await lead.call(client, .post, "/api/projects", #"{"name": "X", "kind": "chat"}"#, csrf: false)
+            #expect(status == .forbidden)
+            #expect(try fixture.database.projectSummaries().isEmpty)
+            let (created, project) = try await lead.call(client, .post, "/api/projects", #"{"name": "X", "kind": "chat"}"#)
+            #expect(created == .created && project["name"] == "X")
+        }
+    }
+
+    @Test func annotatorsAreBlindAndVersionsGuardAgainstLostUpdates() async throws {
+        let fixture = try ServerFixture()
+        let project = try fixture.database.createProject(name: "Tickets", kind: .classify, labels: ["refund", "card"], annotatorsPerItem: 2)
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            let (imported, summary) = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "first ticket\nsecond ticket\n")
+            #expect(imported == .ok && summary["imported"] == 2)
+            let ann1 = try await Client.login(client, "ann1")
+            #expect(try await ann1.call(client, .get, "/api/projects/\(project.id)/next").0 == .forbidden)
+            for name in ["ann1", "ann2"] {
+                #expect(try await lead.call(client, .post, "/api/projects/\(project.id)/members", #"{"username": "\#(name)"}"#).0 == .ok)
+            }
+            let (_, next) = try await ann1.call(client, .get, "/api/projects/\(project.id)/next")
+            let itemID = try #require(next["item"]?["id"]?.intValue)
+            #expect(next["annotation"] == .null)
+
+            let (bad, error) = try await ann1.call(client, .put, "/api/items/\(itemID)/annotation", #"{"status": "submitted", "labels": ["nope"], "version": 0}"#)
+            #expect(bad == .unprocessableContent && error["error"]?["field"] == "labels[0]")
+            let (ok, saved) = try await ann1.call(client, .put, "/api/items/\(itemID)/annotation", #"{"status": "submitted", "labels": ["refund"], "version": 0}"#)
+            #expect(ok == .ok && saved["version"] == 1)
+            let (stale, _) = try await ann1.call(client, .put, "/api/items/\(itemID)/annotation", #"{"status": "submitted", "labels": ["card"], "version": 0}"#)
+            #expect(stale == .conflict)
+
+            let ann2 = try await Client.login(client, "ann2")
+            let (_, other) = try await ann2.call(client, .get, "/api/projects/\(project.id)/next")
+            #expect(other["item"]?["id"]?.intValue == itemID)
+            #expect(other["annotation"] == .null)
+            #expect(try await ann2.call(client, .put, "/api/items/\(itemID)/annotation", #"{"status": "submitted", "labels": ["card"], "version": 0}"#).0 == .ok)
+            #expect(try await ann2.call(client, .get, "/api/items/\(itemID)/annotations").0 == .forbidden)
+            let (_, ownView) = try await ann2.call(client, .get, "/api/items/\(itemID)")
+            #expect(ownView["annotation"]?["labels"] == ["card"])
+
+            let (seen, all) = try await lead.call(client, .get, "/api/items/\(itemID)/annotations")
+            #expect(seen == .ok)
+            #expect(all.arrayValue?.map { $0["labels"] } == [["refund"], ["card"]])
+            let events = try fixture.database.annotations(itemID: Int64(itemID)).count
+            #expect(events == 2)
+        }
+    }
+
+    @Test func leasesKeepTwoAnnotatorsOffTheSameSlot() async throws {
+        let fixture = try ServerFixture()
+        let project = try fixture.database.createProject(name: "One each", kind: .classify, labels: ["a"], annotatorsPerItem: 1)
+        for name in ["ann1", "ann2"] {
+            let user = try fixture.database.user(named: name)
+            try fixture.database.addMember(project: project, user: try #require(user))
+        }
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            _ = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "one\ntwo\n")
+            let ann1 = try await Client.login(client, "ann1"), ann2 = try await Client.login(client, "ann2")
+            async let first = ann1.call(client, .get, "/api/projects/\(project.id)/next")
+            async let second = ann2.call(client, .get, "/api/projects/\(project.id)/next")
+            let (a, b) = try await (first, second)
+            #expect(a.1["item"]?["id"] != b.1["item"]?["id"])
+            // Both slots are taken: a third ask by ann1 gets the same item back, not a new one.
+            let (_, again) = try await ann1.call(client, .get, "/api/projects/\(project.id)/next")
+            #expect(again["item"]?["id"] == a.1["item"]?["id"])
+        }
+    }
+
+    @Test func chatCorrectionsMustKeepTheFormat() async throws {
+        let fixture = try ServerFixture()
+        let project = try fixture.database.createProject(name: "Chats", kind: .chat)
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            let line = #"{"messages": [{"role": "user", "content": "**hi** <img src=x onerror=alert(1)>"}, {"role": "assistant", "content": "hello"}]}"#
+            _ = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=chat", line)
+            let (_, next) = try await lead.call(client, .get, "/api/projects/\(project.id)/next")
+            let itemID = try #require(next["item"]?["id"]?.intValue)
+            let rendered = next["item"]?["rendered"]?.arrayValue?.first?.stringValue ?? ""
+            #expect(rendered.contains("<strong>hi</strong>"))
+            #expect(!rendered.contains("<img"))
+            let (bad, error) = try await lead.call(client, .put, "/api/items/\(itemID)/annotation",
+                                                   #"{"status": "submitted", "messages": [{"role": "robot", "content": "x"}], "version": 0}"#)
+            #expect(bad == .unprocessableContent && error["error"]?["field"] == "messages[0].role")
+        }
     }
 }
 

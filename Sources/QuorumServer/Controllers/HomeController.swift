@@ -7,12 +7,13 @@ struct HomeController {
     let database: AppDatabase
     let pages: PageRenderer
 
-    func addRoutes(to router: Router<some RequestContext>) {
-        router.get("/") { _, _ in try home() }
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/") { _, context in try home(context) }
     }
 
-    func home() throws -> Response {
-        let projects = try database.projectSummaries().map { summary -> [String: Any] in
+    func home(_ context: AppRequestContext) throws -> Response {
+        guard let session = context.session else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        let projects = try database.projectSummaries(visibleTo: session.user).map { summary -> [String: Any] in
             let percent = summary.items == 0 ? 0 : Int((Double(summary.completeItems) / Double(summary.items) * 100).rounded(.down))
             return [
                 "id": summary.project.id, "name": summary.project.name, "slug": summary.project.slug,
@@ -21,6 +22,7 @@ struct HomeController {
                 "labels": summary.project.labels.joined(separator: ", "),
             ]
         }
-        return try pages.render("home", ["title": "Projects", "projects": projects, "hasProjects": !projects.isEmpty])
+        return try pages.render("home", ["title": "Projects", "projects": projects, "hasProjects": !projects.isEmpty,
+                                         "signedIn": true, "user": session.user.displayName, "csrf": session.csrf])
     }
 }

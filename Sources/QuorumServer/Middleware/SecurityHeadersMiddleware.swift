@@ -1,4 +1,3 @@
-import HTTPTypes
 import Hummingbird
 
 /// Headers on every response: a strict Content-Security-Policy (no inline script or style), no sniffing,
@@ -17,8 +16,8 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         response.headers[.contentSecurityPolicy] = Self.policy
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[.referrerPolicy] = "same-origin"
+        response.headers[.frameOptions] = "DENY"
         return response
     }
 }

@@ -1,0 +1,302 @@
+// The annotate page: chat and classify items, keyboard first. Item text is only ever set with
+// textContent; the one HTML it inserts is the server's libcmark rendering (raw HTML dropped).
+import { wordDiff } from "./diff.js";
+
+const root = document.getElementById("annotate");
+const projectId = root.dataset.project;
+const kind = root.dataset.kind;
+const multi = root.dataset.multi === "true";
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const $ = (id) => document.getElementById(id);
+
+let state = null;          // { item, version, status, labels, decision, note, messages, original }
+let undoStack = [];
+let history = [];          // ids of my answered items, oldest first
+let position = null;       // index into history while going back, null at the frontier
+let draftTimer = null;
+let started = Date.now();
+
+async function api(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(data.error?.message || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+function say(text) { $("status").textContent = text; }
+
+function snapshot() {
+  return JSON.stringify({ labels: state.labels, decision: state.decision, note: state.note, messages: state.messages });
+}
+
+function change(mutate) {
+  undoStack.push(snapshot());
+  mutate();
+  render();
+  scheduleDraft();
+}
+
+function undo() {
+  const last = undoStack.pop();
+  if (!last) return say("Nothing to undo");
+  Object.assign(state, JSON.parse(last));
+  render();
+  scheduleDraft();
+  say("Undone");
+}
+
+function scheduleDraft() {
+  clearTimeout(draftTimer);
+  if (state.status && state.status !== "draft") return; // a submitted answer changes only when submitted again
+  draftTimer = setTimeout(() => save("draft").catch((e) => say(e.message)), 1200);
+}
+
+function show(data) {
+  if (!data) {
+    state = null;
+    $("item").replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: "Nothing left to annotate here. Thank you!" }));
+    say("All done");
+    renderSide();
+    return;
+  }
+  const { item, annotation, progress } = data;
+  const original = kind === "chat" ? item.input.messages : null;
+  state = {
+    item,
+    version: annotation ? annotation.version : 0,
+    status: annotation ? annotation.status : null,
+    labels: annotation ? annotation.labels : [],
+    decision: annotation ? annotation.decision : null,
+    note: annotation ? annotation.note : "",
+    messages: annotation && annotation.messages ? annotation.messages : structuredClone(original),
+    original,
+  };
+  if (!annotation && item.suggestions && item.suggestions.labels) state.labels = item.suggestions.labels.slice(0, multi ? undefined : 1);
+  undoStack = [];
+  started = Date.now();
+  showProgress(progress);
+  render();
+  $("item").focus();
+}
+
+function showProgress(progress) {
+  if (!progress) return;
+  $("mine").textContent = progress.mine;
+  $("complete").textContent = progress.complete;
+  $("items").textContent = progress.items;
+  $("project-progress").max = Math.max(progress.items, 1);
+  $("project-progress").value = progress.complete;
+}
+
+function render() {
+  if (!state) return;
+  const container = $("item");
+  container.replaceChildren();
+  if (kind === "chat") {
+    state.messages.forEach((message, index) => container.append(turn(message, index)));
+  } else {
+    const text = document.createElement("div");
+    text.className = "text";
+    text.textContent = state.item.input.text;
+    container.append(text);
+    const suggested = state.item.suggestions && state.item.suggestions.labels;
+    if (suggested && suggested.length) {
+      container.append(Object.assign(document.createElement("p"), { className: "suggested", textContent: "Suggested: " + suggested.join(", ") }));
+    }
+  }
+  renderSide();
+}
+
+function turn(message, index) {
+  const box = document.createElement("div");
+  box.className = "turn " + message.role;
+  box.dataset.index = index;
+  const role = document.createElement("div");
+  role.className = "role";
+  role.textContent = message.role;
+  box.append(role);
+  const original = state.original[index];
+  const edited = message.role === "assistant" && original && original.content !== message.content;
+  if (edited) box.classList.add("edited");
+  const body = document.createElement("div");
+  body.className = "content";
+  if (edited) {
+    body.classList.add("diff");
+    body.append(...wordDiff(original.content || "", message.content || ""));
+  } else if (state.item.rendered && state.item.rendered[index] !== undefined && original && original.content === message.content) {
+    body.innerHTML = state.item.rendered[index]; // libcmark output in safe mode: no raw HTML, no javascript: links
+  } else {
+    body.textContent = message.content || "";
+  }
+  box.append(body);
+  if (message.role === "assistant") {
+    const edit = document.createElement("button");
+    edit.type = "button";
+    edit.className = "edit";
+    edit.textContent = "Edit";
+    edit.addEventListener("click", () => editTurn(index));
+    box.append(edit);
+  }
+  return box;
+}
+
+function editTurn(index) {
+  const box = $("item").querySelector(`.turn[data-index="${index}"]`);
+  if (!box) return;
+  const area = document.createElement("textarea");
+  area.value = state.messages[index].content || "";
+  area.setAttribute("aria-label", "Corrected answer");
+  box.querySelector(".content").replaceWith(area);
+  area.focus();
+  const finish = () => {
+    if (area.value !== (state.messages[index].content || "")) change(() => { state.messages[index].content = area.value; });
+    else render();
+  };
+  area.addEventListener("blur", finish, { once: true });
+}
+
+function renderSide() {
+  document.querySelectorAll("#labels .label").forEach((button) => {
+    button.setAttribute("aria-pressed", String(!!state && state.labels.includes(button.dataset.label)));
+  });
+  document.querySelectorAll("#decision button").forEach((button) => {
+    button.setAttribute("aria-pressed", String(!!state && state.decision === button.dataset.decision));
+  });
+  $("decision").hidden = kind !== "chat";
+  if ($("note") !== document.activeElement) $("note").value = state ? state.note : "";
+}
+
+function toggleLabel(label) {
+  change(() => {
+    if (state.labels.includes(label)) state.labels = state.labels.filter((l) => l !== label);
+    else state.labels = multi ? [...state.labels, label] : [label];
+  });
+}
+
+function body(status) {
+  const changed = kind === "chat" && JSON.stringify(state.messages) !== JSON.stringify(state.original);
+  return {
+    status, decision: state.decision, labels: state.labels, spans: [], note: state.note,
+    messages: changed ? state.messages : null, version: state.version,
+    seconds_spent: Math.round((Date.now() - started) / 1000),
+  };
+}
+
+async function save(status) {
+  if (!state) return;
+  clearTimeout(draftTimer);
+  started = Date.now();
+  try {
+    const stored = await api("PUT", `/api/items/${state.item.id}/annotation`, body(status));
+    state.version = stored.version;
+    state.status = stored.status;
+    say(status === "draft" ? "Draft saved" : status === "submitted" ? "Submitted" : "Skipped");
+  } catch (error) {
+    if (error.status === 409) {
+      say("Saved elsewhere since: reloaded");
+      show(await api("GET", `/api/items/${state.item.id}`));
+    }
+    throw error;
+  }
+}
+
+async function advance(status) {
+  if (!state) return;
+  try {
+    await save(status);
+    if (!history.includes(state.item.id)) history.push(state.item.id);
+    if (position !== null && position < history.length - 1) {
+      position += 1;
+      show(await api("GET", `/api/items/${history[position]}`));
+    } else {
+      position = null;
+      show(await api("GET", `/api/projects/${projectId}/next`));
+    }
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+async function back() {
+  if (!history.length) return say("No earlier items");
+  position = position === null ? history.length - 1 : Math.max(0, position - 1);
+  show(await api("GET", `/api/items/${history[position]}`));
+  say(`Item ${position + 1} of ${history.length} you answered`);
+}
+
+async function forward() {
+  if (position === null) return;
+  if (position < history.length - 1) {
+    position += 1;
+    show(await api("GET", `/api/items/${history[position]}`));
+  } else {
+    position = null;
+    show(await api("GET", `/api/projects/${projectId}/next`));
+  }
+}
+
+function inTextBox(target) {
+  return target instanceof HTMLTextAreaElement || (target instanceof HTMLInputElement && target.type !== "button");
+}
+
+document.addEventListener("keydown", (event) => {
+  if (inTextBox(event.target)) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      event.target.blur();
+      advance("submitted");
+    } else if (event.key === "Escape") {
+      event.target.blur();
+    }
+    return;
+  }
+  if (!state && !["?", "g"].includes(event.key)) return;
+  const labelButtons = [...document.querySelectorAll("#labels .label")];
+  const byKey = labelButtons.find((b) => b.querySelector("kbd").textContent === event.key);
+  if ((event.ctrlKey || event.metaKey) && event.key === "z") { event.preventDefault(); undo(); return; }
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (byKey) { toggleLabel(byKey.dataset.label); return; }
+  switch (event.key) {
+    case "Enter": event.preventDefault(); advance("submitted"); break;
+    case "Escape": case "Backspace": event.preventDefault(); advance("skipped"); break;
+    case "a": if (kind === "chat") change(() => { state.decision = state.decision === "accept" ? null : "accept"; }); break;
+    case "r": if (kind === "chat") change(() => { state.decision = state.decision === "reject" ? null : "reject"; }); break;
+    case "e": {
+      event.preventDefault();
+      const last = state.messages.map((m) => m.role).lastIndexOf("assistant");
+      if (last >= 0) editTurn(last);
+      break;
+    }
+    case "n": event.preventDefault(); $("note").focus(); break;
+    case "ArrowLeft": back().catch((e) => say(e.message)); break;
+    case "ArrowRight": forward().catch((e) => say(e.message)); break;
+    case "g": $("guidelines").hidden = !$("guidelines").hidden; break;
+    case "?": $("help").hidden = !$("help").hidden; break;
+  }
+});
+
+document.querySelectorAll("#labels .label").forEach((b) => b.addEventListener("click", () => state && toggleLabel(b.dataset.label)));
+document.querySelectorAll("#decision button").forEach((b) => b.addEventListener("click", () => state && change(() => { state.decision = b.dataset.decision; })));
+$("submit").addEventListener("click", () => advance("submitted"));
+$("skip").addEventListener("click", () => advance("skipped"));
+$("note").addEventListener("input", () => { if (state) { state.note = $("note").value; scheduleDraft(); } });
+
+async function start() {
+  try {
+    history = (await api("GET", `/api/projects/${projectId}/answered`)).items;
+    show(await api("GET", `/api/projects/${projectId}/next`));
+  } catch (error) {
+    say(error.message);
+  }
+}
+start();

@@ -1,0 +1,108 @@
+import Hummingbird
+import QuorumCore
+import QuorumStore
+
+/// Annotating: the next item, saving an answer, and (for leads) every answer to an item.
+struct AnnotateController {
+    let database: AppDatabase
+    let pages: PageRenderer
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/projects/{id}/next") { request, context in try next(request, context) }
+        router.get("/api/projects/{id}/answered") { request, context in try answered(request, context) }
+        router.get("/api/items/{id}") { request, context in try item(request, context) }
+        router.put("/api/items/{id}/annotation") { request, context in try await save(request, context) }
+        router.get("/api/items/{id}/annotations") { request, context in try all(request, context) }
+        router.get("/projects/{id}/annotate") { request, context in try page(request, context) }
+    }
+
+    /// The project, if the user may annotate it (a member, or a lead or admin).
+    func project(_ id: Int64, for user: User) throws -> Project {
+        guard let project = try database.project(String(id)) else { throw HTTPError(.notFound, message: "no such project") }
+        let allowed = try user.role != .annotator || database.isMember(user: user, of: project)
+        guard allowed else {
+            throw HTTPError(.forbidden, message: "you are not a member of this project")
+        }
+        return project
+    }
+
+    /// An item as the page needs it: chat turns also come rendered from Markdown (libcmark, raw HTML dropped).
+    func itemJSON(_ item: Item, project: Project) -> JSONValue {
+        guard case .object(var members) = item.json else { return item.json }
+        if project.kind == .chat, let messages = item.input["messages"]?.arrayValue {
+            members.append((key: "rendered", value: .array(messages.map { .string(Markdown.html($0["content"]?.stringValue ?? "")) })))
+        }
+        return .object(members)
+    }
+
+    func progress(_ project: Project, _ user: User) throws -> JSONValue {
+        let summary = try database.projectSummaries().first { $0.project.id == project.id }
+        return ["mine": .int(try database.submittedCount(in: project, by: user)), "complete": .int(summary?.completeItems ?? 0),
+                "items": .int(summary?.items ?? 0)]
+    }
+
+    func next(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        let user = try context.user()
+        let project = try project(try request.id(context), for: user)
+        guard let (item, draft) = try database.nextItem(in: project, for: user) else { return Response(status: .noContent) }
+        return API.json(["item": itemJSON(item, project: project), "annotation": draft?.json ?? .null, "progress": try progress(project, user)])
+    }
+
+    func answered(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        let user = try context.user()
+        let project = try project(try request.id(context), for: user)
+        return API.json(["items": .array(try database.answeredItems(in: project, by: user).map { .number(String($0)) })])
+    }
+
+    func loadItem(_ request: Request, _ context: AppRequestContext) throws -> (Item, Project, User) {
+        let user = try context.user()
+        guard let (item, project) = try database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
+        _ = try self.project(project.id, for: user)
+        return (item, project, user)
+    }
+
+    /// One item with the caller's own answer (to go back to it); never another annotator's.
+    func item(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        let (item, project, user) = try loadItem(request, context)
+        return API.json(["item": itemJSON(item, project: project), "annotation": try database.annotation(itemID: item.id, by: user)?.json ?? .null,
+                         "progress": try progress(project, user)])
+    }
+
+    func save(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (item, project, user) = try loadItem(request, context)
+        let input: AnnotationInput
+        switch AnnotationInput.decode(try await API.body(request, context: context)) {
+        case .success(let decoded): input = decoded
+        case .failure(let error): return API.error(.unprocessableContent, error.message, field: error.field)
+        }
+        if let problem = input.problems(project: project, input: item.input).first {
+            return API.error(.unprocessableContent, problem.message, field: problem.field)
+        }
+        do {
+            let stored = try database.saveAnnotation(input, item: item, by: user)
+            return API.json(stored.json)
+        } catch let error as StoreError {
+            return API.response(for: error)
+        }
+    }
+
+    func all(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        _ = try context.lead()
+        guard let (item, _) = try database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
+        return API.json(.array(try database.annotations(itemID: item.id).map(\.json)))
+    }
+
+    func page(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        guard let session = context.session else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        let project = try project(try request.id(context), for: session.user)
+        let keys = Array("123456789abcdefghijklmnopqrstuvwxyz")
+        let labels = project.labels.enumerated().map { i, label -> [String: Any] in
+            ["name": label, "key": i < keys.count ? String(keys[i]) : ""]
+        }
+        return try pages.render("annotate", [
+            "title": "Annotate · \(project.name)", "project": project.name, "projectID": project.id, "kind": project.kind.rawValue,
+            "multiLabel": project.multiLabel, "labels": labels, "csrf": session.csrf, "user": session.user.displayName,
+            "guidelines": Markdown.html(project.guidelines), "signedIn": true,
+        ])
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import QuorumCore
+import QuorumStore
+
+/// JSON in and out, with our JSONValue (key order kept, no Codable detour).
+enum API {
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: value.jsonText)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String, field: String? = nil) -> Response {
+        var error: [(key: String, value: JSONValue)] = [(key: "message", value: .string(message))]
+        if let field { error.append((key: "field", value: .string(field))) }
+        return json(.object([(key: "error", value: .object(error))]), status: status)
+    }
+
+    /// The request body parsed as JSON, or a 400 that says where it breaks.
+    static func body(_ request: Request, context: AppRequestContext) async throws -> JSONValue {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let bytes = Array(buffer.readableBytesView)
+        let parsed: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { pointer in
+            Result { () throws(JSONParseError) in try JSONParser.parse(bytes: pointer) }
+        }
+        switch parsed {
+        case .success(let value): return value
+        case .failure(let error): throw HTTPError(.badRequest, message: "the body is not valid JSON: \(error)")
+        }
+    }
+
+    /// Maps store errors to statuses a client can act on.
+    static func response(for error: StoreError) -> Response {
+        switch error.kind {
+        case .notFound: return self.error(.notFound, error.message)
+        case .conflict: return self.error(.conflict, error.message)
+        case .invalid: return self.error(.unprocessableContent, error.message)
+        }
+    }
+}
+
+extension Request {
+    /// The `id` path parameter as a number, or 404.
+    func id(_ context: AppRequestContext, _ name: String = "id") throws -> Int64 {
+        guard let id = context.parameters.get(name, as: Int64.self) else { throw HTTPError(.notFound) }
+        return id
+    }
+}

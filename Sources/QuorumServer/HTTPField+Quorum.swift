@@ -1,0 +1,7 @@
+import HTTPTypes
+
+extension HTTPField.Name {
+    static let csrfToken = Self("X-CSRF-Token")!
+    static let referrerPolicy = Self("Referrer-Policy")!
+    static let frameOptions = Self("X-Frame-Options")!
+}

@@ -1,0 +1,57 @@
+import Hummingbird
+import QuorumStore
+
+/// Finds the session behind the `quorum_session` cookie, and refuses (403) any state-changing request
+/// that does not carry that session's CSRF token: the `X-CSRF-Token` header, or a `csrf` form field.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let cookieName = "quorum_session"
+    /// Where a request may arrive without a session (and so without a token).
+    static let open: Set<String> = ["/login", "/api/login"]
+
+    let database: AppDatabase
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        var request = request
+        if let token = request.cookies[Self.cookieName]?.value, let session = try database.session(token: token) {
+            context.session = session
+            context.token = token
+        }
+        let changesState = [.post, .put, .patch, .delete].contains(request.method)
+        if changesState, !Self.open.contains(request.uri.path) {
+            guard let session = context.session else { return API.error(.unauthorized, "sign in first") }
+            var sent = request.headers[.csrfToken]
+            if sent == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+                let body = try await request.body.collect(upTo: 1 << 20)
+                request.body = .init(buffer: body)
+                sent = FormBody(body).fields["csrf"]
+            }
+            guard let sent, constantTimeEqual(sent, session.csrf) else {
+                return API.error(.forbidden, "missing or wrong CSRF token: send the X-CSRF-Token header (the \"csrf\" from /api/login or /api/me)")
+            }
+        }
+        return try await next(request, context)
+    }
+
+    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body.
+struct FormBody {
+    var fields: [String: String] = [:]
+
+    init(_ buffer: ByteBuffer) {
+        let text = String(buffer: buffer)
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            if let key = parts.first { fields[key] = parts.count > 1 ? parts[1] : "" }
+        }
+    }
+}
