@@ -67,6 +67,7 @@ function show(data) {
     $("item").replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: "Nothing left to annotate here. Thank you!" }));
     say("All done");
     renderSide();
+    api("GET", `/api/projects/${projectId}/progress`).then(showProgress).catch((e) => say(e.message));
     return;
   }
   const { item, annotation, progress } = data;
@@ -260,7 +261,7 @@ document.addEventListener("keydown", (event) => {
     }
     return;
   }
-  if (!state && !["?", "g"].includes(event.key)) return;
+  if (!state && !["?", "g", "ArrowLeft", "ArrowRight"].includes(event.key)) return;
   const labelButtons = [...document.querySelectorAll("#labels .label")];
   const byKey = labelButtons.find((b) => b.querySelector("kbd").textContent === event.key);
   if ((event.ctrlKey || event.metaKey) && event.key === "z") { event.preventDefault(); undo(); return; }

@@ -206,6 +206,7 @@ struct Client {
             let rendered = next["item"]?["rendered"]?.arrayValue?.first?.stringValue ?? ""
             #expect(rendered.contains("<strong>hi</strong>"))
             #expect(!rendered.contains("<img"))
+            #expect(rendered.contains("&lt;img src=x onerror=alert(1)&gt;"))
             let (bad, error) = try await lead.call(client, .put, "/api/items/\(itemID)/annotation",
                                                    #"{"status": "submitted", "messages": [{"role": "robot", "content": "x"}], "version": 0}"#)
             #expect(bad == .unprocessableContent && error["error"]?["field"] == "messages[0].role")
@@ -221,5 +222,12 @@ struct Client {
         #expect(!html.contains("onerror"))
         #expect(!html.contains("<script"))
         #expect(!html.contains("javascript:"))
+    }
+
+    @Test func showsRawHTMLAsTextWhenAsked() {
+        let html = Markdown.html("<script>alert(1)</script>\n\nand <b>this</b>", rawHTML: .showAsText)
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(html.contains("&lt;b&gt;this&lt;/b&gt;"))
+        #expect(!html.contains("<script"))
     }
 }

@@ -10,6 +10,10 @@ struct AnnotateController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/projects/{id}/next") { request, context in try next(request, context) }
         router.get("/api/projects/{id}/answered") { request, context in try answered(request, context) }
+        router.get("/api/projects/{id}/progress") { request, context in
+            let user = try context.user()
+            return API.json(try progress(try project(try request.id(context), for: user), user))
+        }
         router.get("/api/items/{id}") { request, context in try item(request, context) }
         router.put("/api/items/{id}/annotation") { request, context in try await save(request, context) }
         router.get("/api/items/{id}/annotations") { request, context in try all(request, context) }
@@ -30,7 +34,7 @@ struct AnnotateController {
     func itemJSON(_ item: Item, project: Project) -> JSONValue {
         guard case .object(var members) = item.json else { return item.json }
         if project.kind == .chat, let messages = item.input["messages"]?.arrayValue {
-            members.append((key: "rendered", value: .array(messages.map { .string(Markdown.html($0["content"]?.stringValue ?? "")) })))
+            members.append((key: "rendered", value: .array(messages.map { .string(Markdown.html($0["content"]?.stringValue ?? "", rawHTML: .showAsText)) })))
         }
         return .object(members)
     }

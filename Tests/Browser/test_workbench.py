@@ -1,0 +1,194 @@
+"""End-to-end tests of the annotate page in a real headless Chromium (Debian's chromium + chromium-driver,
+Python selenium), against the real `quorum serve` on an ephemeral port with a real SQLite file."""
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+QUORUM = os.environ.get("QUORUM_BIN", os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "quorum"))
+ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "artifacts")
+PASSWORD = "password1"
+
+
+def quorum(*args, db):
+    return subprocess.run([QUORUM, *args, "--db", db], check=True, capture_output=True, text=True).stdout
+
+
+class Workbench(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        db = os.path.join(cls.tmp.name, "q.db")
+        cls.db = db
+        for name, role in [("lead", "lead"), ("ann1", "annotator"), ("ann2", "annotator")]:
+            quorum("user", "add", name, "--role", role, "--password", PASSWORD, db=db)
+        quorum("project", "create", "--name", "Replies", "--kind", "chat", "--labels", "helpful,wrong",
+               "--annotators-per-item", "2", db=db)
+        chats = os.path.join(cls.tmp.name, "chats.jsonl")
+        with open(chats, "w") as f:
+            f.write(json.dumps({"messages": [{"role": "user", "content": "How do I reset my PIN?"},
+                                             {"role": "assistant", "content": "Go to Settings and tap Reset PIN."}]}) + "\n")
+            f.write(json.dumps({"messages": [{"role": "user", "content": "<script>window.pwned=1</script> and <img src=x onerror=\"window.pwned=2\">"},
+                                             {"role": "assistant", "content": "I cannot run that."}]}) + "\n")
+        quorum("import", "Replies", chats, db=db)
+        quorum("project", "create", "--name", "Markup", "--kind", "chat", db=db)
+        markup = os.path.join(cls.tmp.name, "markup.jsonl")
+        with open(markup, "w") as f:
+            f.write(json.dumps({"messages": [{"role": "user", "content": "<script>window.pwned=1</script> and <img src=x onerror=\"window.pwned=2\">"},
+                                             {"role": "assistant", "content": "I cannot run that."}]}) + "\n")
+        quorum("import", "Markup", markup, db=db)
+        quorum("project", "create", "--name", "Tickets", "--kind", "classify", "--labels", "refund,card,other", db=db)
+        tickets = os.path.join(cls.tmp.name, "tickets.txt")
+        with open(tickets, "w") as f:
+            f.write("\n".join(f"ticket number {i} about my card" for i in range(5)) + "\n")
+        quorum("import", "Tickets", tickets, db=db)
+        for project in ("Replies", "Tickets"):
+            for name in ("ann1", "ann2"):
+                quorum("project", "add-member", project, name, db=db)
+        env = dict(os.environ, QUORUM_ADMIN_PASSWORD="admin-password", QUORUM_BCRYPT_COST="4")
+        cls.server = subprocess.Popen([QUORUM, "serve", "--port", "0", "--db", db], stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, text=True, env=env)
+        cls.base = None
+        deadline = time.time() + 30
+        while time.time() < deadline and cls.base is None:
+            line = cls.server.stdout.readline()
+            match = re.search(r"http://127\.0\.0\.1:\d+", line)
+            if match:
+                cls.base = match.group(0)
+        if cls.base is None:
+            raise RuntimeError("quorum serve did not start")
+        cls.browsers = []
+
+    @classmethod
+    def tearDownClass(cls):
+        for browser in cls.browsers:
+            browser.quit()
+        cls.server.terminate()
+        cls.server.wait(timeout=10)
+        cls.tmp.cleanup()
+
+    def browser(self):
+        options = webdriver.ChromeOptions()
+        for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+            options.add_argument(arg)
+        options.binary_location = "/usr/bin/chromium"
+        browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.browsers.append(browser)
+        return browser
+
+    def login(self, browser, name):
+        browser.get(self.base + "/login")
+        browser.find_element(By.ID, "username").send_keys(name)
+        browser.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)
+        WebDriverWait(browser, 10).until(lambda b: b.current_url.rstrip("/") == self.base)
+
+    def open_project(self, browser, name):
+        browser.find_element(By.LINK_TEXT, name).click()
+        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#item .turn, #item .text"))
+
+    def keys(self, browser, *keys):
+        webdriver.ActionChains(browser).send_keys(*keys).perform()
+
+    def api(self, name, path):
+        """Signs in through the API and GETs `path`."""
+        login = urllib.request.Request(self.base + "/api/login", data=json.dumps({"username": name, "password": PASSWORD}).encode(),
+                                       headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(login) as response:
+            cookie = response.headers["Set-Cookie"].split(";")[0]
+        request = urllib.request.Request(self.base + path, headers={"Cookie": cookie})
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, None
+
+    def status_is(self, browser, text):
+        WebDriverWait(browser, 10).until(lambda b: text in b.find_element(By.ID, "status").text)
+
+    def test_1_two_annotators_then_the_lead_sees_both(self):
+        one = self.browser()
+        self.login(one, "ann1")
+        self.open_project(one, "Replies")
+        self.assertIn("Reset PIN", one.find_element(By.ID, "item").text)
+        self.keys(one, "e")
+        area = WebDriverWait(one, 5).until(lambda b: b.find_element(By.CSS_SELECTOR, "#item textarea"))
+        area.send_keys(Keys.END, " Then choose a new one.")
+        area.send_keys(Keys.ESCAPE)
+        WebDriverWait(one, 5).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#item ins"))
+        self.keys(one, "1")
+        self.assertEqual(one.find_element(By.CSS_SELECTOR, '[data-label="helpful"]').get_attribute("aria-pressed"), "true")
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        one.save_screenshot(os.path.join(ARTIFACTS, "annotate.png"))
+        self.keys(one, Keys.ENTER)
+        self.status_is(one, "Submitted")
+
+        two = self.browser()
+        self.login(two, "ann2")
+        self.open_project(two, "Replies")
+        self.assertIn("Reset PIN", two.find_element(By.ID, "item").text)
+        self.assertNotIn("new one", two.find_element(By.ID, "item").text)  # blind: ann1's correction is not shown
+        self.keys(two, "r")
+        self.keys(two, Keys.ENTER)
+        self.status_is(two, "Submitted")
+
+        status, items = self.api("lead", "/api/projects/1/answered")
+        status, answers = self.api("lead", "/api/items/1/annotations")
+        self.assertEqual(status, 200)
+        by_user = {a["annotator"]["username"]: a for a in answers}
+        self.assertEqual(by_user["ann1"]["labels"], ["helpful"])
+        self.assertTrue(by_user["ann1"]["messages"][1]["content"].endswith("Then choose a new one."))
+        self.assertEqual(by_user["ann2"]["decision"], "reject")
+        self.assertEqual(self.api("ann2", "/api/items/1/annotations")[0], 403)
+
+    def test_2_markup_in_items_is_inert_text(self):
+        browser = self.browser()
+        self.login(browser, "lead")
+        self.open_project(browser, "Markup")
+        WebDriverWait(browser, 10).until(lambda b: "window.pwned" in b.find_element(By.ID, "item").text)
+        self.assertIn("<script>window.pwned=1</script>", browser.find_element(By.ID, "item").text)
+        self.assertIsNone(browser.execute_script("return window.pwned"))
+        self.assertEqual(browser.find_elements(By.CSS_SELECTOR, "#item img, #item script"), [])
+
+    def test_3_post_without_csrf_changes_nothing(self):
+        browser = self.browser()
+        self.login(browser, "lead")
+        result = browser.execute_async_script("""
+            const done = arguments[0];
+            fetch('/api/projects', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({name: 'Sneaky', kind: 'chat'})})
+              .then(r => fetch('/api/projects').then(l => l.json()).then(list => done([r.status, list.map(p => p.name)])));
+        """)
+        self.assertEqual(result[0], 403)
+        self.assertNotIn("Sneaky", result[1])
+
+    def test_4_keyboard_only_five_items(self):
+        browser = self.browser()
+        self.login(browser, "ann1")
+        self.open_project(browser, "Tickets")
+        seen = set()
+        for i in range(5):
+            WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "item").text not in seen)
+            text = browser.find_element(By.ID, "item").text
+            self.assertIn("ticket number", text)
+            seen.add(text)
+            self.keys(browser, "2")
+            self.keys(browser, Keys.ENTER)
+        WebDriverWait(browser, 10).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
+        self.assertEqual(browser.find_element(By.ID, "mine").text, "5")
+        self.keys(browser, Keys.ARROW_LEFT)
+        WebDriverWait(browser, 10).until(lambda b: "ticket number 4" in b.find_element(By.ID, "item").text)
+        self.assertEqual(browser.find_element(By.CSS_SELECTOR, '[data-label="card"]').get_attribute("aria-pressed"), "true")
+
+
+if __name__ == "__main__":
+    unittest.main()
