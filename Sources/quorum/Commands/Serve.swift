@@ -17,6 +17,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0 picks a free one).") var port = 8080
     @Flag(help: "Add the demo projects when the database has no projects.") var demo = false
+    @Flag(help: "Mark the session cookie Secure: set this when Quorum is reached over HTTPS (e.g. behind a TLS proxy).")
+    var secureCookies = false
 
     func run() async throws {
         try await reportingErrors {
@@ -37,7 +39,7 @@ struct Serve: AsyncParsableCommand {
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let host = self.host
             let app = try await buildApplication(
-                database: db, settings: ServerSettings(host: host, port: port, resources: resources), logger: logger,
+                database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies), logger: logger,
                 onServerRunning: { port in
                     print("Quorum is serving http://\(host):\(port)/")
                     fflush(stdout)
