@@ -38,6 +38,7 @@ public func buildApplication(
     SessionController(database: database, pages: pages, throttle: LoginThrottle(), secureCookies: settings.secureCookies).addRoutes(to: router)
     ProjectsController(database: database).addRoutes(to: router)
     AnnotateController(database: database, pages: pages).addRoutes(to: router)
+    SettingsController(database: database, pages: pages).addRoutes(to: router)
 
     return Application(
         router: router,

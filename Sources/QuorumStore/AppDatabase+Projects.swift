@@ -93,3 +93,33 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// Changes a project's settings. A label still used by annotations or suggestions cannot be removed.
+    public func updateProject(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String) throws -> Project {
+        guard annotatorsPerItem >= 1 else { throw StoreError(.invalid, "annotators per item must be at least 1") }
+        var seen = Set<String>()
+        for label in labels {
+            guard !label.isEmpty else { throw StoreError(.invalid, "a label cannot be empty") }
+            guard seen.insert(label).inserted else { throw StoreError(.invalid, "the label \"\(label)\" is given twice") }
+        }
+        return try writer.write { db in
+            for removed in project.labels where !seen.contains(removed) {
+                let pattern = "%" + JSONValue.string(removed).jsonText + "%"
+                let uses = try Int.fetchOne(db, sql: """
+                    SELECT (SELECT COUNT(*) FROM annotations a JOIN items i ON i.id = a.item_id
+                            WHERE i.project_id = ?1 AND (a.labels LIKE ?2 OR a.spans LIKE ?2))
+                    """, arguments: [project.id, pattern]) ?? 0
+                if uses > 0 { throw StoreError(.conflict, "\"\(removed)\" is used by \(uses) annotations: it cannot be removed") }
+            }
+            try db.execute(sql: "UPDATE projects SET labels = ?, multi_label = ?, annotators_per_item = ?, guidelines_md = ? WHERE id = ?",
+                           arguments: [Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, project.id])
+            var updated = project
+            updated.labels = labels
+            updated.multiLabel = multiLabel
+            updated.annotatorsPerItem = annotatorsPerItem
+            updated.guidelines = guidelines
+            return updated
+        }
+    }
+}

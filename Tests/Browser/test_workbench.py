@@ -189,6 +189,23 @@ class Workbench(unittest.TestCase):
         WebDriverWait(browser, 10).until(lambda b: "ticket number 4" in b.find_element(By.ID, "item").text)
         self.assertEqual(browser.find_element(By.CSS_SELECTOR, '[data-label="card"]').get_attribute("aria-pressed"), "true")
 
+    def test_5_lead_imports_in_the_browser_and_sees_errors_by_line(self):
+        browser = self.browser()
+        self.login(browser, "lead")
+        browser.find_element(By.CSS_SELECTOR, 'tr[data-project="2"] a.settings-link').click()
+        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "import-file"))
+        bad = os.path.join(self.tmp.name, "bad.jsonl")
+        with open(bad, "w") as f:
+            f.write(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}) + "\n")
+            f.write('{"messages": [{"role": "robot", "content": "x"}]}\n')
+        browser.find_element(By.ID, "import-file").send_keys(bad)
+        browser.find_element(By.ID, "import-format").send_keys("chat")
+        browser.find_element(By.CSS_SELECTOR, "#import button").click()
+        WebDriverWait(browser, 10).until(lambda b: "line 2" in b.find_element(By.ID, "import-result").text)
+        text = browser.find_element(By.ID, "import-result").text
+        self.assertIn("Nothing imported", text)
+        self.assertIn("line 2, messages[0].role", text)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -214,6 +214,50 @@ struct Client {
     }
 }
 
+@Suite struct SettingsPageTests {
+    func form(_ client: some TestClientProtocol, _ who: Client, _ uri: String, _ body: String) async throws -> (HTTPResponse.Status, String) {
+        try await client.execute(uri: uri, method: .post, headers: [.cookie: who.cookie, .contentType: "application/x-www-form-urlencoded"],
+                                 body: ByteBuffer(string: body + "&csrf=" + who.csrf)) { ($0.status, String(buffer: $0.body)) }
+    }
+
+    @Test func leadsChangeSettingsButNotLabelsInUse() async throws {
+        let fixture = try ServerFixture()
+        let project = try fixture.database.createProject(name: "P", kind: .classify, labels: ["a", "b"])
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            _ = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "one\n")
+            let (_, next) = try await lead.call(client, .get, "/api/projects/\(project.id)/next")
+            let itemID = try #require(next["item"]?["id"]?.intValue)
+            _ = try await lead.call(client, .put, "/api/items/\(itemID)/annotation", #"{"status": "submitted", "labels": ["b"], "version": 0}"#)
+
+            let (saved, page) = try await form(client, lead, "/projects/\(project.id)/settings",
+                                               "labels=a%0D%0Ab%0D%0Ac&annotators_per_item=3&guidelines=%23+Be+*kind*&multi_label=on")
+            #expect(saved == .ok && page.contains("Saved."))
+            #expect(page.contains("<em>kind</em>"))
+            let stored = try fixture.database.project(String(project.id))
+            #expect(stored?.labels == ["a", "b", "c"] && stored?.annotatorsPerItem == 3 && stored?.multiLabel == true)
+
+            let (refused, message) = try await form(client, lead, "/projects/\(project.id)/settings", "labels=a&annotators_per_item=1")
+            #expect(refused == .unprocessableContent && message.contains("is used by 1 annotations"))
+
+            let ann = try await Client.login(client, "ann1")
+            #expect(try await form(client, ann, "/projects/\(project.id)/settings", "labels=x&annotators_per_item=1").0 == .forbidden)
+        }
+    }
+
+    @Test func adminsAddUsersWithAGeneratedPassword() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.app().test(.router) { client in
+            let admin = try await Client.login(client, "admin")
+            let (status, page) = try await form(client, admin, "/admin/users", "username=newbie&role=annotator&password=")
+            #expect(status == .ok && page.contains("Added newbie. Their password (shown once):"))
+            #expect(try fixture.database.user(named: "newbie")?.role == .annotator)
+            let lead = try await Client.login(client, "lead")
+            #expect(try await form(client, lead, "/admin/users", "username=x&role=admin").0 == .forbidden)
+        }
+    }
+}
+
 @Suite struct MarkdownTests {
     @Test func rendersAndDropsRawHTML() {
         let html = Markdown.html("# Title\n\n**bold** <img src=x onerror=alert(1)> [x](javascript:alert(1))\n\n<script>alert(1)</script>")

@@ -19,10 +19,11 @@ struct HomeController {
                 "id": summary.project.id, "name": summary.project.name, "slug": summary.project.slug,
                 "kind": summary.project.kind.rawValue, "items": summary.items, "annotations": summary.annotations,
                 "complete": summary.completeItems, "percent": percent,
-                "labels": summary.project.labels.joined(separator: ", "),
+                "labels": summary.project.labels.joined(separator: ", "), "isLead": session.user.role != .annotator,
             ]
         }
         return try pages.render("home", ["title": "Projects", "projects": projects, "hasProjects": !projects.isEmpty,
-                                         "signedIn": true, "user": session.user.displayName, "csrf": session.csrf])
+                                         "signedIn": true, "user": session.user.displayName, "csrf": session.csrf,
+                                         "isAdmin": session.user.role == .admin])
     }
 }

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import QuorumCore
+import QuorumStore
+
+/// Pages for leads and admins: a project's settings, members and imports; and the users (admins only).
+struct SettingsController {
+    let database: AppDatabase
+    let pages: PageRenderer
+    /// Label colours, by position (the label's key is its position too).
+    static let palette = ["#2b59c3", "#c0392b", "#1e8449", "#b9770e", "#7d3c98", "#138d90", "#a04000", "#5d6d7e", "#c71585"]
+    static let keys = Array("123456789abcdefghijklmnopqrstuvwxyz")
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/projects/{id}/settings") { request, context in try page(request, context) }
+        router.post("/projects/{id}/settings") { request, context in try await save(request, context) }
+        router.post("/projects/{id}/members") { request, context in try await addMember(request, context) }
+        router.get("/admin/users") { _, context in try users(context) }
+        router.post("/admin/users") { request, context in try await addUser(request, context) }
+    }
+
+    func lead(_ context: AppRequestContext) -> Session? {
+        guard let session = context.session, session.user.role != .annotator else { return nil }
+        return session
+    }
+
+    func project(_ request: Request, _ context: AppRequestContext) throws -> Project {
+        guard let project = try database.project(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
+        return project
+    }
+
+    func page(_ request: Request, _ context: AppRequestContext, message: String? = nil, error: String? = nil,
+              status: HTTPResponse.Status = .ok) throws -> Response {
+        guard let session = lead(context) else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        let project = try project(request, context)
+        let members = Set(try database.members(of: project).map(\.id))
+        let users = try database.users()
+        return try pages.render("settings", [
+            "title": "Settings · \(project.name)", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf,
+            "isAdmin": session.user.role == .admin,
+            "projectID": project.id, "project": project.name, "kind": project.kind.rawValue,
+            "labels": project.labels.enumerated().map { i, label -> [String: Any] in
+                ["name": label, "key": i < Self.keys.count ? String(Self.keys[i]) : "", "colour": Self.palette[i % Self.palette.count]]
+            },
+            "labelText": project.labels.joined(separator: "\n"), "multiLabel": project.multiLabel,
+            "annotatorsPerItem": project.annotatorsPerItem, "guidelines": project.guidelines,
+            "guidelinesHTML": Markdown.html(project.guidelines),
+            "members": users.filter { members.contains($0.id) }.map { ["username": $0.username, "name": $0.displayName, "role": $0.role.rawValue] },
+            "others": users.filter { !members.contains($0.id) && !$0.disabled }.map { ["username": $0.username] },
+            "formats": ImportFormat.allCases.map(\.rawValue),
+            "message": message ?? "", "error": error ?? "",
+        ], status: status)
+    }
+
+    func save(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard lead(context) != nil else { throw HTTPError(.forbidden, message: "only leads and admins change projects") }
+        let form = FormBody(try await request.body.collect(upTo: 1 << 20))
+        let project = try project(request, context)
+        let labels = (form.fields["labels"] ?? "").split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        do {
+            _ = try database.updateProject(project, labels: labels, multiLabel: form.fields["multi_label"] == "on",
+                                           annotatorsPerItem: Int(form.fields["annotators_per_item"] ?? "") ?? 0,
+                                           guidelines: (form.fields["guidelines"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"))
+            return try page(request, context, message: "Saved.")
+        } catch let error as StoreError {
+            return try page(request, context, error: error.message, status: .unprocessableContent)
+        }
+    }
+
+    func addMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard lead(context) != nil else { throw HTTPError(.forbidden, message: "only leads and admins add members") }
+        let form = FormBody(try await request.body.collect(upTo: 1 << 16))
+        let project = try project(request, context)
+        guard let name = form.fields["username"], let user = try database.user(named: name) else {
+            return try page(request, context, error: "No such user.", status: .unprocessableContent)
+        }
+        try database.addMember(project: project, user: user)
+        return try page(request, context, message: "\(user.username) can now annotate this project.")
+    }
+
+    func users(_ context: AppRequestContext, message: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+        guard let session = context.session, session.user.role == .admin else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        return try pages.render("users", [
+            "title": "Users", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf, "isAdmin": true,
+            "users": try database.users().map { ["id": $0.id, "username": $0.username, "name": $0.displayName, "role": $0.role.rawValue,
+                                                 "state": $0.disabled ? "disabled" : "active"] },
+            "message": message ?? "", "error": error ?? "",
+        ], status: status)
+    }
+
+    func addUser(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard context.session?.user.role == .admin else { throw HTTPError(.forbidden, message: "only admins add users") }
+        let form = FormBody(try await request.body.collect(upTo: 1 << 16))
+        guard let role = form.fields["role"].flatMap(UserRole.init(rawValue:)) else { return try users(context, error: "Pick a role.", status: .unprocessableContent) }
+        let given = form.fields["password"] ?? ""
+        if !given.isEmpty, given.count < 8 { return try users(context, error: "A password needs at least 8 characters.", status: .unprocessableContent) }
+        let password = given.isEmpty ? Passwords.generate() : given
+        do {
+            let user = try database.createUser(username: form.fields["username"] ?? "", role: role, passwordHash: Passwords.hash(password))
+            return try users(context, message: given.isEmpty ? "Added \(user.username). Their password (shown once): \(password)" : "Added \(user.username).")
+        } catch let error as StoreError {
+            return try users(context, error: error.message, status: .unprocessableContent)
+        }
+    }
+}
