@@ -22,8 +22,8 @@ extension AppDatabase {
 
     public func item(id: Int64) throws -> (Item, Project)? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM items WHERE id = ?", arguments: [id]),
-                  let project = try Row.fetchOne(db, sql: "SELECT * FROM projects WHERE id = ?", arguments: [row["project_id"] as Int64]) else { return nil }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM items WHERE id = ?"), arguments: [id]),
+                  let project = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [row["project_id"] as Int64]) else { return nil }
             return (Self.item(row), Self.project(project))
         }
     }
@@ -35,36 +35,37 @@ extension AppDatabase {
     public func nextItem(in project: Project, for annotator: User, lease: TimeInterval = 600) throws -> (Item, Annotation?)? {
         try writer.write { db in
             let now = Self.timestamp()
-            try db.execute(sql: "DELETE FROM leases WHERE expires_at < ?", arguments: [now])
-            if let draft = try Row.fetchOne(db, sql: """
+            try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at < ?").execute(arguments: [now])
+            if let draft = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT a.* FROM annotations a JOIN items i ON i.id = a.item_id
                 WHERE i.project_id = ? AND a.annotator_id = ? AND a.status = 'draft' ORDER BY a.updated_at LIMIT 1
-                """, arguments: [project.id, annotator.id]) {
-                let item = try Row.fetchOne(db, sql: "SELECT * FROM items WHERE id = ?", arguments: [draft["item_id"] as Int64])!
+                """), arguments: [project.id, annotator.id]) {
+                let item = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM items WHERE id = ?"), arguments: [draft["item_id"] as Int64])!
                 return (Self.item(item), Self.annotation(draft, annotator: annotator))
             }
             let expires = Self.timestamp(Date().addingTimeInterval(lease))
-            if let held = try Row.fetchOne(db, sql: """
-                SELECT i.* FROM leases l JOIN items i ON i.id = l.item_id
+            if let held = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT i.* FROM leases l CROSS JOIN items i ON i.id = l.item_id
                 WHERE i.project_id = ? AND l.annotator_id = ?
                   AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?)
                 ORDER BY i.id LIMIT 1
-                """, arguments: [project.id, annotator.id, annotator.id]) {
-                try db.execute(sql: "UPDATE leases SET expires_at = ? WHERE item_id = ? AND annotator_id = ?",
-                               arguments: [expires, held["id"] as Int64, annotator.id])
+                """), arguments: [project.id, annotator.id, annotator.id]) {
+                try db.cachedStatement(sql: "UPDATE leases SET expires_at = ? WHERE item_id = ? AND annotator_id = ?")
+                               .execute(arguments: [expires, held["id"] as Int64, annotator.id])
                 return (Self.item(held), nil)
             }
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT i.* FROM items i
-                WHERE i.project_id = ?1
+            // Items nearest to complete first (so answers for agreement arrive together), then in import order:
+            // the order of the `items_open` index, so this is a seek, not a scan.
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT i.* FROM items i INDEXED BY items_open
+                WHERE i.project_id = ?1 AND i.taken < ?3
                   AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?2)
-                  AND (SELECT COUNT(*) FROM annotations a WHERE a.item_id = i.id AND a.status != 'skipped')
-                    + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id != ?2) < ?3
-                ORDER BY i.id LIMIT 1
-                """, arguments: [project.id, annotator.id, project.annotatorsPerItem]) else { return nil }
+                  AND i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id != ?2) < ?3
+                ORDER BY i.taken DESC, i.id LIMIT 1
+                """), arguments: [project.id, annotator.id, project.annotatorsPerItem]) else { return nil }
             let item = Self.item(row)
-            try db.execute(sql: "INSERT OR REPLACE INTO leases (item_id, annotator_id, expires_at) VALUES (?, ?, ?)",
-                           arguments: [item.id, annotator.id, expires])
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO leases (item_id, annotator_id, expires_at) VALUES (?, ?, ?)")
+                           .execute(arguments: [item.id, annotator.id, expires])
             return (item, nil)
         }
     }
@@ -75,7 +76,7 @@ extension AppDatabase {
     public func saveAnnotation(_ input: AnnotationInput, item: Item, by annotator: User) throws -> Annotation {
         try writer.write { db in
             let now = Self.timestamp()
-            let existing = try Row.fetchOne(db, sql: "SELECT * FROM annotations WHERE item_id = ? AND annotator_id = ?",
+            let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM annotations WHERE item_id = ? AND annotator_id = ?"),
                                             arguments: [item.id, annotator.id])
             let current = existing.map { Self.annotation($0, annotator: annotator) }
             guard (current?.version ?? 0) == input.version else {
@@ -86,26 +87,26 @@ extension AppDatabase {
             let messages = input.messages?.jsonText
             let id: Int64
             if let current {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE annotations SET status = ?, decision = ?, labels = ?, spans = ?, messages = ?, note = ?,
                         seconds_spent = seconds_spent + ?, version = version + 1, updated_at = ? WHERE id = ?
-                    """, arguments: [input.status.rawValue, input.decision?.rawValue, labels, spans, messages, input.note,
+                    """).execute(arguments: [input.status.rawValue, input.decision?.rawValue, labels, spans, messages, input.note,
                                      input.secondsSpent, now, current.id])
                 id = current.id
             } else {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, messages, note, seconds_spent,
                         version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-                    """, arguments: [item.id, annotator.id, input.status.rawValue, input.decision?.rawValue, labels, spans, messages,
+                    """).execute(arguments: [item.id, annotator.id, input.status.rawValue, input.decision?.rawValue, labels, spans, messages,
                                      input.note, input.secondsSpent, now, now])
                 id = db.lastInsertedRowID
             }
             if input.status != .draft {
-                try db.execute(sql: "DELETE FROM leases WHERE item_id = ? AND annotator_id = ?", arguments: [item.id, annotator.id])
+                try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND annotator_id = ?").execute(arguments: [item.id, annotator.id])
             }
-            let stored = Self.annotation(try Row.fetchOne(db, sql: "SELECT * FROM annotations WHERE id = ?", arguments: [id])!, annotator: annotator)
-            try db.execute(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [id, annotator.id, current == nil ? "create" : "update", current?.json.jsonText, stored.json.jsonText, now])
+            let stored = Self.annotation(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM annotations WHERE id = ?"), arguments: [id])!, annotator: annotator)
+            try db.cachedStatement(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, ?, ?, ?, ?)")
+                           .execute(arguments: [id, annotator.id, current == nil ? "create" : "update", current?.json.jsonText, stored.json.jsonText, now])
             return stored
         }
     }
@@ -113,10 +114,10 @@ extension AppDatabase {
     /// Every annotator's answer for an item (for leads; annotators never see others' answers).
     public func annotations(itemID: Int64) throws -> [Annotation] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT a.*, u.id AS uid, u.username, u.display_name, u.role, u.disabled, u.created_at AS ucreated
                 FROM annotations a JOIN users u ON u.id = a.annotator_id WHERE a.item_id = ? ORDER BY a.id
-                """, arguments: [itemID]).map { row in
+                """), arguments: [itemID]).map { row in
                 let user = User(id: row["uid"], username: row["username"], displayName: row["display_name"],
                                 role: UserRole(rawValue: row["role"]) ?? .annotator, disabled: row["disabled"], createdAt: row["ucreated"])
                 return Self.annotation(row, annotator: user)
@@ -127,7 +128,7 @@ extension AppDatabase {
     /// The annotator's own answer for an item, if any.
     public func annotation(itemID: Int64, by annotator: User) throws -> Annotation? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM annotations WHERE item_id = ? AND annotator_id = ?", arguments: [itemID, annotator.id])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM annotations WHERE item_id = ? AND annotator_id = ?"), arguments: [itemID, annotator.id])
                 .map { Self.annotation($0, annotator: annotator) }
         }
     }
@@ -135,20 +136,20 @@ extension AppDatabase {
     /// The items the annotator has answered in a project, oldest first (to go back and correct them).
     public func answeredItems(in project: Project, by annotator: User) throws -> [Int64] {
         try writer.read { db in
-            try Int64.fetchAll(db, sql: """
+            try Int64.fetchAll(db.cachedStatement(sql: """
                 SELECT a.item_id FROM annotations a JOIN items i ON i.id = a.item_id
                 WHERE i.project_id = ? AND a.annotator_id = ? AND a.status != 'draft' ORDER BY a.created_at, a.id
-                """, arguments: [project.id, annotator.id])
+                """), arguments: [project.id, annotator.id])
         }
     }
 
     /// How many items the annotator has submitted in a project.
     public func submittedCount(in project: Project, by annotator: User) throws -> Int {
         try writer.read { db in
-            try Int.fetchOne(db, sql: """
+            try Int.fetchOne(db.cachedStatement(sql: """
                 SELECT COUNT(*) FROM annotations a JOIN items i ON i.id = a.item_id
                 WHERE i.project_id = ? AND a.annotator_id = ? AND a.status = 'submitted'
-                """, arguments: [project.id, annotator.id]) ?? 0
+                """), arguments: [project.id, annotator.id]) ?? 0
         }
     }
 
@@ -157,7 +158,7 @@ extension AppDatabase {
         let all = try projectSummaries()
         guard user.role == .annotator else { return all }
         let memberOf = try writer.read { db in
-            Set(try Int64.fetchAll(db, sql: "SELECT project_id FROM project_members WHERE user_id = ?", arguments: [user.id]))
+            Set(try Int64.fetchAll(db.cachedStatement(sql: "SELECT project_id FROM project_members WHERE user_id = ?"), arguments: [user.id]))
         }
         return all.filter { memberOf.contains($0.project.id) }
     }

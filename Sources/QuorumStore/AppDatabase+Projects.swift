@@ -23,21 +23,21 @@ extension AppDatabase {
             guard seen.insert(label).inserted else { throw StoreError(.invalid, "the label \"\(label)\" is given twice") }
         }
         return try writer.write { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM projects WHERE name = ?", arguments: [name]) != nil {
+            if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM projects WHERE name = ?"), arguments: [name]) != nil {
                 throw StoreError(.conflict, "a project named \"\(name)\" exists already")
             }
             let base = Project.slug(for: name)
             var slug = base
             var n = 2
-            while try Row.fetchOne(db, sql: "SELECT 1 FROM projects WHERE slug = ?", arguments: [slug]) != nil {
+            while try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM projects WHERE slug = ?"), arguments: [slug]) != nil {
                 slug = "\(base)-\(n)"
                 n += 1
             }
             let now = Self.timestamp()
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO projects (slug, name, kind, labels, multi_label, annotators_per_item, guidelines_md, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [slug, name, kind.rawValue, Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, now])
+                """).execute(arguments: [slug, name, kind.rawValue, Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, now])
             return Project(id: db.lastInsertedRowID, slug: slug, name: name, kind: kind, labels: labels, multiLabel: multiLabel,
                            annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, createdAt: now)
         }
@@ -46,10 +46,10 @@ extension AppDatabase {
     /// A project by id, name or slug, as every command's PROJECT argument takes it.
     public func project(_ reference: String) throws -> Project? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: """
+            try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT * FROM projects WHERE CAST(id AS TEXT) = ?1 OR name = ?1 OR slug = ?1
                 ORDER BY CAST(id AS TEXT) = ?1 DESC LIMIT 1
-                """, arguments: [reference]).map(Self.project)
+                """), arguments: [reference]).map(Self.project)
         }
     }
 
@@ -63,33 +63,36 @@ extension AppDatabase {
 
     public func projectSummaries() throws -> [ProjectSummary] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT p.*,
-                    (SELECT COUNT(*) FROM items i WHERE i.project_id = p.id) AS item_count,
-                    (SELECT COUNT(*) FROM annotations a JOIN items i ON i.id = a.item_id
-                        WHERE i.project_id = p.id AND a.status = 'submitted') AS annotation_count,
-                    (SELECT COUNT(*) FROM items i WHERE i.project_id = p.id AND
-                        (SELECT COUNT(*) FROM annotations a WHERE a.item_id = i.id AND a.status = 'submitted') >= p.annotators_per_item
-                    ) AS complete_count
-                FROM projects p ORDER BY p.id
-                """).map { row in
-                ProjectSummary(project: Self.project(row), items: row["item_count"], annotations: row["annotation_count"],
-                               completeItems: row["complete_count"])
-            }
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM projects ORDER BY id
+                """)).map(Self.summary)
+        }
+    }
+
+    /// Counts kept by triggers (schema v2), so reading them costs nothing however large the project.
+    static func summary(_ row: Row) -> ProjectSummary {
+        ProjectSummary(project: project(row), items: row["item_count"], annotations: row["annotation_count"],
+                       completeItems: row["complete_count"])
+    }
+
+    /// One project's counts (what the annotate page shows with every item).
+    public func summary(of project: Project) throws -> ProjectSummary {
+        try writer.read { db in
+            Self.summary(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [project.id])!)
         }
     }
 
     public func addMember(project: Project, user: User) throws {
         try writer.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO project_members (project_id, user_id) VALUES (?, ?)", arguments: [project.id, user.id])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO project_members (project_id, user_id) VALUES (?, ?)").execute(arguments: [project.id, user.id])
         }
     }
 
     public func members(of project: Project) throws -> [User] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT u.* FROM users u JOIN project_members m ON m.user_id = u.id WHERE m.project_id = ? ORDER BY u.username
-                """, arguments: [project.id]).map(Self.user)
+                """), arguments: [project.id]).map(Self.user)
         }
     }
 }
@@ -106,14 +109,17 @@ extension AppDatabase {
         return try writer.write { db in
             for removed in project.labels where !seen.contains(removed) {
                 let pattern = "%" + JSONValue.string(removed).jsonText + "%"
-                let uses = try Int.fetchOne(db, sql: """
+                let uses = try Int.fetchOne(db.cachedStatement(sql: """
                     SELECT (SELECT COUNT(*) FROM annotations a JOIN items i ON i.id = a.item_id
                             WHERE i.project_id = ?1 AND (a.labels LIKE ?2 OR a.spans LIKE ?2))
-                    """, arguments: [project.id, pattern]) ?? 0
+                    """), arguments: [project.id, pattern]) ?? 0
                 if uses > 0 { throw StoreError(.conflict, "\"\(removed)\" is used by \(uses) annotations: it cannot be removed") }
             }
-            try db.execute(sql: "UPDATE projects SET labels = ?, multi_label = ?, annotators_per_item = ?, guidelines_md = ? WHERE id = ?",
-                           arguments: [Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, project.id])
+            try db.cachedStatement(sql: """
+                UPDATE projects SET labels = ?1, multi_label = ?2, annotators_per_item = ?3, guidelines_md = ?4,
+                    complete_count = (SELECT COUNT(*) FROM items i WHERE i.project_id = ?5 AND i.submitted >= ?3)
+                WHERE id = ?5
+                """).execute(arguments: [Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, project.id])
             var updated = project
             updated.labels = labels
             updated.multiLabel = multiLabel

@@ -16,9 +16,9 @@ extension AppDatabase {
         let csrf = Self.randomToken()
         let expires = Date().addingTimeInterval(lifetime)
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [Self.timestamp()])
-            try db.execute(sql: "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
-                           arguments: [Self.tokenHash(token), user.id, csrf, Self.timestamp(expires)])
+            try db.cachedStatement(sql: "DELETE FROM sessions WHERE expires_at < ?").execute(arguments: [Self.timestamp()])
+            try db.cachedStatement(sql: "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)")
+                           .execute(arguments: [Self.tokenHash(token), user.id, csrf, Self.timestamp(expires)])
         }
         return (token, Session(user: user, csrf: csrf, expiresAt: expires))
     }
@@ -26,29 +26,29 @@ extension AppDatabase {
     /// The live session behind a cookie token, or nil (unknown, expired, or its user disabled).
     public func session(token: String) throws -> Session? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT u.*, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0
-                """, arguments: [Self.tokenHash(token), Self.timestamp()]) else { return nil }
+                """), arguments: [Self.tokenHash(token), Self.timestamp()]) else { return nil }
             let expires = (try? Date(row["expires_at"] as String, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? Date()
             return Session(user: Self.user(row), csrf: row["csrf_token"], expiresAt: expires)
         }
     }
 
     public func deleteSession(token: String) throws {
-        try writer.write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [Self.tokenHash(token)]) }
+        try writer.write { db in try db.cachedStatement(sql: "DELETE FROM sessions WHERE token_hash = ?").execute(arguments: [Self.tokenHash(token)]) }
     }
 
     /// The user and bcrypt hash for a login attempt.
     public func credentials(username: String) throws -> (User, String?)? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map { (Self.user($0), $0["password_hash"]) }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE username = ?"), arguments: [username]).map { (Self.user($0), $0["password_hash"]) }
         }
     }
 
     public func isMember(user: User, of project: Project) throws -> Bool {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?", arguments: [project.id, user.id]) != nil
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?"), arguments: [project.id, user.id]) != nil
         }
     }
 

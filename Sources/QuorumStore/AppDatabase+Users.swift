@@ -8,7 +8,7 @@ extension AppDatabase {
     }
 
     public func userCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+        try writer.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM users")) ?? 0 }
     }
 
     /// Adds an account. `passwordHash` is a bcrypt hash; nil makes an account that cannot log in.
@@ -18,7 +18,7 @@ extension AppDatabase {
         let name = username.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw StoreError(.invalid, "a username needs 1 to 100 characters") }
         return try writer.write { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM users WHERE username = ?", arguments: [name]) != nil {
+            if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM users WHERE username = ?"), arguments: [name]) != nil {
                 throw StoreError(.conflict, "a user named \"\(name)\" exists already")
             }
             return try Self.insertUser(db, username: name, displayName: displayName ?? name, role: role,
@@ -28,20 +28,20 @@ extension AppDatabase {
 
     static func insertUser(_ db: Database, username: String, displayName: String, role: UserRole, passwordHash: String?, disabled: Bool) throws -> User {
         let now = timestamp()
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO users (username, display_name, role, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [username, displayName, role.rawValue, passwordHash, disabled, now])
+            """).execute(arguments: [username, displayName, role.rawValue, passwordHash, disabled, now])
         return User(id: db.lastInsertedRowID, username: username, displayName: displayName, role: role, disabled: disabled, createdAt: now)
     }
 
     public func users() throws -> [User] {
-        try writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY id").map(Self.user) }
+        try writer.read { db in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM users ORDER BY id")).map(Self.user) }
     }
 
     /// A user by name or id.
     public func user(named name: String) throws -> User? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ? OR (CAST(id AS TEXT) = ?)", arguments: [name, name]).map(Self.user)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE username = ? OR (CAST(id AS TEXT) = ?)"), arguments: [name, name]).map(Self.user)
         }
     }
 }

@@ -112,4 +112,52 @@ enum Schema {
             );
             """)
     }
+
+    /// Per-item counts kept by triggers, so that finding an open item and showing progress are index
+    /// seeks rather than scans of every item and its annotations.
+    static func v2(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE items ADD COLUMN taken INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE items ADD COLUMN submitted INTEGER NOT NULL DEFAULT 0;
+            UPDATE items SET
+                taken = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status != 'skipped'),
+                submitted = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status = 'submitted');
+            CREATE INDEX items_open ON items(project_id, taken DESC, id);
+            CREATE INDEX items_done ON items(project_id, submitted);
+            CREATE INDEX leases_by_annotator ON leases(annotator_id);
+            ALTER TABLE projects ADD COLUMN item_count INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE projects ADD COLUMN annotation_count INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE projects ADD COLUMN complete_count INTEGER NOT NULL DEFAULT 0;
+            UPDATE projects SET
+                item_count = (SELECT COUNT(*) FROM items i WHERE i.project_id = projects.id),
+                annotation_count = (SELECT COALESCE(SUM(i.submitted), 0) FROM items i WHERE i.project_id = projects.id),
+                complete_count = (SELECT COUNT(*) FROM items i WHERE i.project_id = projects.id AND i.submitted >= projects.annotators_per_item);
+            CREATE TRIGGER items_count_insert AFTER INSERT ON items BEGIN
+                UPDATE projects SET item_count = item_count + 1 WHERE id = NEW.project_id;
+            END;
+            CREATE TRIGGER items_count_delete AFTER DELETE ON items BEGIN
+                UPDATE projects SET item_count = item_count - 1, annotation_count = annotation_count - OLD.submitted,
+                    complete_count = complete_count - (OLD.submitted >= annotators_per_item)
+                WHERE id = OLD.project_id;
+            END;
+            CREATE TRIGGER items_count_submitted AFTER UPDATE OF submitted ON items WHEN OLD.submitted != NEW.submitted BEGIN
+                UPDATE projects SET annotation_count = annotation_count + NEW.submitted - OLD.submitted,
+                    complete_count = complete_count + (NEW.submitted >= annotators_per_item) - (OLD.submitted >= annotators_per_item)
+                WHERE id = NEW.project_id;
+            END;
+            CREATE TRIGGER annotations_count_insert AFTER INSERT ON annotations BEGIN
+                UPDATE items SET taken = taken + (NEW.status != 'skipped'), submitted = submitted + (NEW.status = 'submitted')
+                WHERE id = NEW.item_id;
+            END;
+            CREATE TRIGGER annotations_count_update AFTER UPDATE OF status ON annotations WHEN OLD.status != NEW.status BEGIN
+                UPDATE items SET taken = taken + (NEW.status != 'skipped') - (OLD.status != 'skipped'),
+                    submitted = submitted + (NEW.status = 'submitted') - (OLD.status = 'submitted')
+                WHERE id = NEW.item_id;
+            END;
+            CREATE TRIGGER annotations_count_delete AFTER DELETE ON annotations BEGIN
+                UPDATE items SET taken = taken - (OLD.status != 'skipped'), submitted = submitted - (OLD.status = 'submitted')
+                WHERE id = OLD.item_id;
+            END;
+            """)
+    }
 }

@@ -40,9 +40,9 @@ struct AnnotateController {
     }
 
     func progress(_ project: Project, _ user: User) throws -> JSONValue {
-        let summary = try database.projectSummaries().first { $0.project.id == project.id }
-        return ["mine": .int(try database.submittedCount(in: project, by: user)), "complete": .int(summary?.completeItems ?? 0),
-                "items": .int(summary?.items ?? 0)]
+        let summary = try database.summary(of: project)
+        return ["mine": .int(try database.submittedCount(in: project, by: user)), "complete": .int(summary.completeItems),
+                "items": .int(summary.items)]
     }
 
     func next(_ request: Request, _ context: AppRequestContext) throws -> Response {
