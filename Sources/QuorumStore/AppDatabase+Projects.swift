@@ -16,12 +16,7 @@ extension AppDatabase {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw StoreError(.invalid, "a project needs a name") }
         guard Int64(name) == nil else { throw StoreError(.invalid, "a project name cannot be only digits (PROJECT may be an id)") }
-        guard annotatorsPerItem >= 1 else { throw StoreError(.invalid, "annotators per item must be at least 1") }
-        var seen = Set<String>()
-        for label in labels {
-            guard !label.isEmpty else { throw StoreError(.invalid, "a label cannot be empty") }
-            guard seen.insert(label).inserted else { throw StoreError(.invalid, "the label \"\(label)\" is given twice") }
-        }
+        try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
         return try writer.write { db in
             if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM projects WHERE name = ?"), arguments: [name]) != nil {
                 throw StoreError(.conflict, "a project named \"\(name)\" exists already")
@@ -40,6 +35,16 @@ extension AppDatabase {
                 """).execute(arguments: [slug, name, kind.rawValue, Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, now])
             return Project(id: db.lastInsertedRowID, slug: slug, name: name, kind: kind, labels: labels, multiLabel: multiLabel,
                            annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, createdAt: now)
+        }
+    }
+
+    /// Labels must be non-empty and distinct; at least one annotator per item.
+    static func checkSettings(labels: [String], annotatorsPerItem: Int) throws {
+        guard annotatorsPerItem >= 1 else { throw StoreError(.invalid, "annotators per item must be at least 1") }
+        var seen = Set<String>()
+        for label in labels {
+            guard !label.isEmpty else { throw StoreError(.invalid, "a label cannot be empty") }
+            guard seen.insert(label).inserted else { throw StoreError(.invalid, "the label \"\(label)\" is given twice") }
         }
     }
 
@@ -100,12 +105,8 @@ extension AppDatabase {
 extension AppDatabase {
     /// Changes a project's settings. A label still used by annotations or suggestions cannot be removed.
     public func updateProject(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String) throws -> Project {
-        guard annotatorsPerItem >= 1 else { throw StoreError(.invalid, "annotators per item must be at least 1") }
-        var seen = Set<String>()
-        for label in labels {
-            guard !label.isEmpty else { throw StoreError(.invalid, "a label cannot be empty") }
-            guard seen.insert(label).inserted else { throw StoreError(.invalid, "the label \"\(label)\" is given twice") }
-        }
+        try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
+        let seen = Set(labels)
         return try writer.write { db in
             for removed in project.labels where !seen.contains(removed) {
                 let pattern = "%" + JSONValue.string(removed).jsonText + "%"
