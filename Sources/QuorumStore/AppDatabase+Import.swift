@@ -81,6 +81,7 @@ extension AppDatabase {
                     try db.execute(sql: "UPDATE projects SET labels = ? WHERE id = ?",
                                    arguments: [Self.labelsJSON(pipeline.policy.labels), project.id])
                 }
+                try db.execute(sql: "UPDATE projects SET item_count = item_count + ? WHERE id = ?", arguments: [summary.imported, project.id])
                 try db.execute(sql: "UPDATE imports SET format = ?, sha256 = ?, imported = ?, duplicates = ?, rejected = ? WHERE id = ?",
                                arguments: [summary.format.rawValue, summary.sha256, summary.imported, summary.duplicates, summary.rejected, importID])
                 return .commit
