@@ -1,0 +1,28 @@
+import ArgumentParser
+import QuorumStore
+
+/// A message for the person at the terminal, then exit 1 (or the code given).
+struct CLIError: Error, CustomStringConvertible {
+    let message: String
+    let code: Int32
+    init(_ message: String, code: Int32 = 1) {
+        self.message = message
+        self.code = code
+    }
+    var description: String { message }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning our errors into a clear line on stderr and an exit code.
+    func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as CLIError {
+            Terminal.error(error.message)
+            throw ExitCode(error.code)
+        } catch let error as StoreError {
+            Terminal.error(error.message)
+            throw ExitCode(1)
+        }
+    }
+}
