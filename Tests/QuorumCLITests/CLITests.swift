@@ -174,3 +174,19 @@ import QuorumTestSupport
         #expect(try QuorumProcess.run(["tokens", "t.txt"], in: folder).stdout == "8\n")
     }
 }
+
+@Suite struct AgreementCommandTests {
+    @Test func computesFromAFileWithNullForUndefined() throws {
+        let folder = try TemporaryDirectory()
+        try folder.write("k.json", #"{"level": "nominal", "ratings": [[1, 2, 3, 3, 2, 1, 4, 1, 2, null, null, null], [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, null, 3], [null, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, null], [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, null]]}"#)
+        let result = try QuorumProcess.run(["agreement", "compute", "k.json"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = try JSONParser.parse(result.stdout)
+        #expect(abs((out["krippendorff_alpha"]?.doubleValue ?? 0) - 0.743) < 0.0005)
+        #expect(out["fleiss_kappa"] == .null)
+        #expect(out["cohen_kappa"]?.arrayValue?.count == 6)
+        try folder.write("bad.json", #"{"level": "fuzzy", "ratings": []}"#)
+        let bad = try QuorumProcess.run(["agreement", "compute", "bad.json"], in: folder)
+        #expect(bad.status == 1 && bad.stderr.contains("level"))
+    }
+}
