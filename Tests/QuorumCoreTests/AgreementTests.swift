@@ -63,3 +63,30 @@ import Testing
         #expect(throws: FieldError.self) { try CategoricalAgreement(level: .interval, ratings: ratings) }
     }
 }
+
+@Suite struct SpanAgreementTests {
+    func span(_ s: Int, _ e: Int, _ t: String) -> Span { Span(start: s, end: e, label: t, text: "") }
+
+    @Test func exactAndOverlapF1PooledOverDocuments() {
+        let documents = [
+            SpanAgreement.Document(annotations: ["a": [span(0, 5, "PER"), span(10, 15, "LOC")], "b": [span(0, 5, "PER"), span(11, 15, "LOC")]]),
+            SpanAgreement.Document(annotations: ["a": [], "b": []]),  // both marked nothing: left out
+            SpanAgreement.Document(annotations: ["a": [span(3, 8, "ORG")], "b": []]),
+        ]
+        let agreement = SpanAgreement(documents: documents)
+        let pair = agreement.pairs[0]
+        #expect(pair.items == 2)
+        // Exact: 1 match, 5 spans in all → 2·1/5; overlap: PER and LOC match both ways (4 of 5).
+        #expect(abs((pair.overall.exactF1 ?? 0) - 0.4) < 1e-9)
+        #expect(abs((pair.overall.overlapF1 ?? 0) - 0.8) < 1e-9)
+        #expect(pair.byType["LOC"]?.exactF1 == 0)
+        #expect(pair.byType["PER"]?.exactF1 == 1)
+        #expect(pair.byType["ORG"]?.overlapF1 == 0)
+    }
+
+    @Test func nothingMarkedAnywhereIsUndefined() {
+        let agreement = SpanAgreement(documents: [SpanAgreement.Document(annotations: ["a": [], "b": []])])
+        #expect(agreement.exactF1 == nil)
+        #expect(agreement.pairs[0].items == 0)
+    }
+}
