@@ -60,7 +60,7 @@ let package = Package(
         ),
         // Helpers the test targets share: temporary folders and the shared data sets.
         .target(name: "QuorumTestSupport", path: "Tests/QuorumTestSupport", swiftSettings: settings),
-        .testTarget(name: "QuorumCoreTests", dependencies: ["QuorumCore", "QuorumTestSupport"], swiftSettings: settings),
+        .testTarget(name: "QuorumCoreTests", dependencies: ["QuorumCore", "QuorumTestSupport"], exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(name: "QuorumStoreTests", dependencies: ["QuorumStore", "QuorumCore", "QuorumTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "QuorumServerTests",

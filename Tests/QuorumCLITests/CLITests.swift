@@ -190,3 +190,18 @@ import QuorumTestSupport
         #expect(bad.status == 1 && bad.stderr.contains("level"))
     }
 }
+
+@Suite struct ValidateUnreadableLineTests {
+    @Test func invalidUTF8IsNamedWithItsLine() throws {
+        let folder = try TemporaryDirectory()
+        let good = Array(#"{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}"#.utf8)
+        var bytes: [UInt8] = []
+        for _ in 0..<12 { bytes += good + [0x0A] }
+        bytes += Array(#"{"messages": [{"role": "user", "content": "caf"#.utf8) + [0xFF] + Array(#""}]}"#.utf8) + [0x0A]
+        try folder.write("bad.jsonl", bytes: bytes)
+        let result = try QuorumProcess.run(["validate", "bad.jsonl", "--json"], in: folder)
+        #expect(result.status == 1)
+        let error = try #require(JSONParser.parse(result.stdout)["errors"]?.arrayValue?.first)
+        #expect(error["code"] == "invalid_utf8" && error["line"] == 13)
+    }
+}

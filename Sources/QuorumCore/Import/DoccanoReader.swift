@@ -66,6 +66,14 @@ public struct DoccanoReader: ItemReader {
 enum SpanCheck {
     /// A span over code points, or why it cannot be one.
     static func span(start: Int, end: Int, label: String, in text: CodePointText, expectedText: String? = nil) -> Result<Span, SpanFailure> {
+        covered(start: start, end: end, in: text, expectedText: expectedText).flatMap { covered in
+            label.isEmpty ? .failure(SpanFailure("span [\(start), \(end)) has an empty type"))
+                          : .success(Span(start: start, end: end, label: label, text: covered))
+        }
+    }
+
+    /// The text `[start, end)` covers, checked against the text the span says it has.
+    static func covered(start: Int, end: Int, in text: CodePointText, expectedText: String? = nil) -> Result<String, SpanFailure> {
         guard start >= 0, end <= text.count, start < end else {
             return .failure(SpanFailure("span [\(start), \(end)) is outside the text (0..\(text.count) code points) or empty"))
         }
@@ -73,8 +81,7 @@ enum SpanCheck {
         if let expectedText, expectedText != covered {
             return .failure(SpanFailure("span [\(start), \(end)) covers \"\(covered)\" but its text is \"\(expectedText)\" (offsets must be Unicode code points)"))
         }
-        guard !label.isEmpty else { return .failure(SpanFailure("span [\(start), \(end)) has an empty type")) }
-        return .success(Span(start: start, end: end, label: label, text: covered))
+        return .success(covered)
     }
 }
 

@@ -15,11 +15,9 @@ public struct BPERanks: Sendable {
     /// Reads the file's contents.
     public init(fileContents: [UInt8]) throws {
         short.reserveCapacity(150_000)
-        var lineNumber = 0
         var failure: FormatError? = nil
         var splitter = LineSplitter()
         func add(_ number: Int, _ line: UnsafeBufferPointer<UInt8>) {
-            lineNumber = number
             guard failure == nil, !line.isEmpty else { return }
             guard let space = line.firstIndex(of: 0x20),
                   let bytes = Data(base64Encoded: Data(UnsafeBufferPointer(rebasing: line[..<space]))),

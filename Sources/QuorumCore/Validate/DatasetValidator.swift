@@ -219,6 +219,11 @@ public final class DatasetValidator {
 
     private var counters: [any TokenCounter] = []
 
+    /// A line that could not be read as text (invalid UTF-8): an error on that line, in order with the rest.
+    public func addUnreadable(line: Int, message: String) {
+        record(ValidationIssue(.error, line: line, code: "invalid_utf8", message))
+    }
+
     static func isBlank(_ text: String) -> Bool { !text.unicodeScalars.contains { !$0.properties.isWhitespace } }
 
     private func absorb(_ analysis: LineAnalysis) {

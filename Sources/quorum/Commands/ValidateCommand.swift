@@ -51,7 +51,11 @@ struct ValidateCommand: AsyncParsableCommand {
                         lineCount = number
                         switch LineSplitter.decode(bytes) {
                         case .success(let text): batch.append((number, text))
-                        case .failure(let error): batch.append((number, "\u{FFFD}invalid: \(error.message)"))
+                        case .failure(let error):
+                            // Keep the order of the findings: the lines before it go first.
+                            validator.add(batch: batch, workers: workers)
+                            batch.removeAll(keepingCapacity: true)
+                            validator.addUnreadable(line: number, message: error.message)
                         }
                         if batch.count == 4_096 {
                             validator.add(batch: batch, workers: workers)
