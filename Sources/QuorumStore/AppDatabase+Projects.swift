@@ -6,7 +6,9 @@ extension AppDatabase {
         let labels = (try? JSONParser.parse(row["labels"] as String))?.arrayValue?.compactMap(\.stringValue) ?? []
         return Project(id: row["id"], slug: row["slug"], name: row["name"], kind: ProjectKind(rawValue: row["kind"]) ?? .classify,
                        labels: labels, multiLabel: row["multi_label"], annotatorsPerItem: row["annotators_per_item"],
-                       guidelines: row["guidelines_md"], createdAt: row["created_at"])
+                       guidelines: row["guidelines_md"],
+                       systemPrompt: (try? JSONParser.parse(row["export_settings"] as String))?["system_prompt"]?.stringValue ?? "",
+                       createdAt: row["created_at"])
     }
 
     static func labelsJSON(_ labels: [String]) -> String { JSONValue.array(labels.map { .string($0) }).jsonText }
@@ -104,7 +106,9 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// Changes a project's settings. A label still used by annotations or suggestions cannot be removed.
-    public func updateProject(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String) throws -> Project {
+    /// `systemPrompt` nil keeps the one the project has.
+    public func updateProject(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String,
+                              systemPrompt: String? = nil) throws -> Project {
         try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
         let seen = Set(labels)
         return try writer.write { db in
@@ -122,6 +126,11 @@ extension AppDatabase {
                 WHERE id = ?5
                 """).execute(arguments: [Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, project.id])
             var updated = project
+            if let systemPrompt {
+                try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.system_prompt', ?) WHERE id = ?",
+                               arguments: [systemPrompt, project.id])
+                updated.systemPrompt = systemPrompt
+            }
             updated.labels = labels
             updated.multiLabel = multiLabel
             updated.annotatorsPerItem = annotatorsPerItem

@@ -8,10 +8,12 @@ public struct Project: Equatable, Sendable {
     public var multiLabel: Bool
     public var annotatorsPerItem: Int
     public var guidelines: String
+    /// The system message of exported classify and spans examples; empty for the default, which names the labels.
+    public var systemPrompt: String
     public var createdAt: String
 
     public init(id: Int64, slug: String, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool,
-                annotatorsPerItem: Int, guidelines: String, createdAt: String) {
+                annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", createdAt: String) {
         self.id = id
         self.slug = slug
         self.name = name
@@ -20,6 +22,7 @@ public struct Project: Equatable, Sendable {
         self.multiLabel = multiLabel
         self.annotatorsPerItem = annotatorsPerItem
         self.guidelines = guidelines
+        self.systemPrompt = systemPrompt
         self.createdAt = createdAt
     }
 

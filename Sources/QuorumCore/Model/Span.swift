@@ -19,3 +19,12 @@ public struct Span: Equatable, Hashable, Sendable {
 
     public func overlaps(_ other: Span) -> Bool { start < other.end && other.start < end }
 }
+
+extension Span {
+    /// A stored span (`{"start", "end", "label", "text"}`); nil when a field is missing.
+    public init?(json: JSONValue) {
+        guard let start = json["start"]?.intValue, let end = json["end"]?.intValue,
+              let label = json["label"]?.stringValue, let text = json["text"]?.stringValue else { return nil }
+        self.init(start: start, end: end, label: label, text: text)
+    }
+}

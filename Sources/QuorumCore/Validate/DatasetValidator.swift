@@ -115,9 +115,6 @@ public final class DatasetValidator {
         private func example(line: Int, messages: [JSONValue], counter: inout any TokenCounter, issues: inout [ValidationIssue]) -> Example {
             var assistant = 0
             var roles = Set<String>()
-            var whole: [UInt8] = []
-            var prompt: [UInt8] = []
-            var lastAnswer: [UInt8]? = nil
             for (i, message) in messages.enumerated() {
                 let role = message["role"]?.stringValue ?? ""
                 roles.insert(role)
@@ -128,23 +125,13 @@ public final class DatasetValidator {
                     issues.append(ValidationIssue(.warning, line: line, messageIndex: i, field: "messages[\(i)].content",
                                                   code: "empty_content", "content is empty or only whitespace"))
                 }
-                let start = whole.count
-                whole.append(contentsOf: role.utf8)
-                whole.append(contentsOf: ": ".utf8)
-                let contentStart = whole.count
-                TextNormalization.appendFolded(content, to: &whole)
-                if role == "assistant", i == messages.count - 1 {
-                    lastAnswer = Array(whole[contentStart...])
-                } else {
-                    prompt.append(contentsOf: whole[start...])
-                    prompt.append(0x1E)
-                }
-                whole.append(0x20)
             }
+            let keys = ConversationKeys(messages: messages)
+            let lastAnswer = keys.answer
             return Example(
                 messages: messages.count, tokens: counter.count(messages: messages), assistantTokens: assistant,
-                hasSystem: roles.contains("system"), hasUser: roles.contains("user"), exactKey: Key64(whole),
-                signature: MinHash.signature(of: whole), prompt: lastAnswer == nil ? nil : Key64(prompt),
+                hasSystem: roles.contains("system"), hasUser: roles.contains("user"), exactKey: Key64(keys.whole),
+                signature: MinHash.signature(of: keys.whole), prompt: lastAnswer == nil ? nil : Key64(keys.prompt),
                 answer: lastAnswer.map(Key64.init),
                 answerText: lastAnswer.flatMap { $0.count <= 200 ? String(decoding: $0, as: UTF8.self) : nil })
         }

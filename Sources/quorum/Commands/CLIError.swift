@@ -23,6 +23,9 @@ extension ParsableCommand {
         } catch let error as StoreError {
             Terminal.error(error.message)
             throw ExitCode(1)
+        } catch let error as ExportError {
+            Terminal.error(error.description)
+            throw ExitCode(1)
         }
     }
 }

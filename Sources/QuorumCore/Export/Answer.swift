@@ -1,0 +1,103 @@
+/// An item's answer as training data sees it: the labels, the spans, the (corrected) conversation, or a rejection.
+public enum Answer: Equatable, Sendable {
+    case labels([String])
+    case spans([Span])
+    case conversation([JSONValue])
+    case rejected
+
+    /// What an annotator's submitted answer means for `project`: labels in the project's order, spans in text
+    /// order, the corrected conversation or else the original one, or a rejection.
+    public static func of(_ submitted: SubmittedAnswer, project: Project, input: JSONValue) -> Answer {
+        if submitted.decision == .reject { return .rejected }
+        switch project.kind {
+        case .classify: return .labels(project.labels.filter(submitted.labels.contains))
+        case .spans: return .spans(submitted.spans.sorted { ($0.start, $0.end, $0.label) < ($1.start, $1.end, $1.label) })
+        case .chat: return .conversation(submitted.messages?.arrayValue ?? input["messages"]?.arrayValue ?? [])
+        }
+    }
+
+    /// The bytes two answers are compared by: equal bytes, same answer. Conversations compare folded (case and
+    /// spacing at the ends ignored), as duplicates do.
+    var agreementKey: [UInt8] {
+        switch self {
+        case .rejected: return [0]
+        case .labels(let labels): return Array(("L" + labels.joined(separator: "\u{1F}")).utf8)
+        case .spans(let spans): return Array(("S" + spans.map { "\($0.start):\($0.end):\($0.label)" }.joined(separator: "\u{1F}")).utf8)
+        case .conversation(let messages): return [UInt8(ascii: "C")] + ConversationKeys(messages: messages).whole
+        }
+    }
+
+    /// The shape kept in the `gold` table and sent to `PUT /api/items/{id}/gold`.
+    public var json: JSONValue {
+        switch self {
+        case .rejected: return ["decision": "reject"]
+        case .labels(let labels): return ["labels": .array(labels.map { .string($0) })]
+        case .spans(let spans): return ["spans": .array(spans.map(\.json))]
+        case .conversation(let messages): return ["messages": .array(messages)]
+        }
+    }
+
+    /// Reads a gold answer (`{"labels": [...]}`, `{"spans": [...]}`, `{"messages": [...]}` or `{"decision": "reject"}`)
+    /// and checks it as strictly as an annotator's answer.
+    public static func decode(_ body: JSONValue, project: Project, input: JSONValue) -> Result<Answer, FieldError> {
+        guard case .object(var members) = body else { return .failure(FieldError("body", "must be a JSON object")) }
+        members.removeAll { $0.key == "status" }
+        members.append((key: "status", value: "submitted"))
+        let decoded = AnnotationInput.decode(.object(members))
+        guard case .success(let annotation) = decoded else {
+            if case .failure(let error) = decoded { return .failure(error) }
+            return .failure(FieldError("body", "unreadable"))
+        }
+        if let problem = annotation.problems(project: project, input: input).first { return .failure(problem) }
+        let submitted = SubmittedAnswer(annotator: "", decision: annotation.decision, labels: annotation.labels,
+                                        spans: annotation.spans, messages: annotation.messages)
+        let answer = Answer.of(submitted, project: project, input: input)
+        if case .labels(let labels) = answer, labels.isEmpty {
+            return .failure(FieldError("labels", "a gold answer needs at least one label, or \"decision\": \"reject\""))
+        }
+        return .success(answer)
+    }
+
+    /// A short quote for reports: the labels, the spans, or the final assistant message.
+    public var summary: String {
+        let text: String
+        switch self {
+        case .rejected: text = "(rejected)"
+        case .labels(let labels): text = labels.joined(separator: ", ")
+        case .spans(let spans): text = spans.map { "\($0.text) [\($0.label)]" }.joined(separator: "; ")
+        case .conversation(let messages): text = messages.last?["content"]?.stringValue ?? ""
+        }
+        return text.count > 200 ? String(text.prefix(199)) + "…" : text
+    }
+}
+
+/// One annotator's submitted answer, as the export reads it.
+public struct SubmittedAnswer: Sendable {
+    public var annotator: String
+    public var decision: Decision?
+    public var labels: [String]
+    public var spans: [Span]
+    public var messages: JSONValue?
+
+    public init(annotator: String, decision: Decision?, labels: [String], spans: [Span], messages: JSONValue?) {
+        self.annotator = annotator
+        self.decision = decision
+        self.labels = labels
+        self.spans = spans
+        self.messages = messages
+    }
+}
+
+/// A lead's decision (or an answer promoted to gold): it wins over the annotators' answers.
+public struct GoldAnswer: Sendable {
+    public enum Source: String, Sendable { case unanimous, majority, lead }
+    public var answer: Answer
+    public var source: Source
+    public var decidedBy: String?
+
+    public init(answer: Answer, source: Source, decidedBy: String?) {
+        self.answer = answer
+        self.source = source
+        self.decidedBy = decidedBy
+    }
+}

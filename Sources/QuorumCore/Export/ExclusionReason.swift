@@ -1,0 +1,9 @@
+/// Why an item is not in the exported files; every item left out is counted and listed under one of these.
+public enum ExclusionReason: String, CaseIterable, Sendable, Error {
+    case notEnoughAnswers = "not enough answers"
+    case noConsensus = "no consensus"
+    case rejected
+    case duplicate
+    case contradiction
+    case noPreferencePair = "no corrected answer"
+}

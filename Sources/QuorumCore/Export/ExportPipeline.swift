@@ -1,0 +1,169 @@
+import Foundation
+
+/// The export's first pass: resolves, renders and checks every item (on several threads), hands each record's
+/// text to the caller to keep, and remembers per record only what the plan needs (about 80 bytes), so a million
+/// items export in bounded memory. `plan` then decides duplicates, contradictions and the splits.
+public final class ExportPipeline {
+    public let project: Project
+    public let settings: ExportSettings
+    public let policy: ExportPolicy
+    public let renderer: ExportRenderer
+    private let counter: (any TokenCounter)?
+    /// One counter per worker (its caches are not shared); nil entries when tokens are not counted.
+    private var counters: [(any TokenCounter)?] = []
+
+    var candidates: [Candidate] = []
+    var excluded: [ExportPlan.Exclusion] = []
+    /// Chat-format errors by item: any one of them stops the export.
+    public private(set) var errors: [(itemID: Int64, issue: ValidationIssue)] = []
+    public private(set) var errorCount = 0
+    public private(set) var items = 0
+    private var strata = Interner<String>()
+    private var balances = Interner<[String]>()
+    private var authorLists = Interner<[AuthorShare]>()
+
+    struct AuthorShare: Hashable {
+        var name: String
+        var share: Double
+    }
+
+    /// What the plan keeps of a record: keys, split inputs, and where its text is.
+    struct Candidate {
+        var itemID: Int64
+        var externalID: String?
+        var whole: Key64
+        var prompt: Key64?
+        var answer: Key64?
+        var stratum: Int32
+        var balance: Int32
+        var authors: Int32
+        var tokens: Int32
+        var heldOut: Bool
+        var offset: Int64
+        var length: Int32
+    }
+
+    /// `counter` counts tokens for fine-tuning formats (nil: no token figures).
+    public init(project: Project, settings: ExportSettings, counter: (any TokenCounter)?) {
+        self.project = project
+        self.settings = settings
+        policy = ExportPolicy(project: project, consensus: settings.consensus)
+        renderer = ExportRenderer(project: project, format: settings.format)
+        self.counter = settings.format.isFineTuningJSONL ? counter : nil
+    }
+
+    enum Outcome {
+        case excluded(ExclusionReason, String)
+        case record(ExportRenderer.Record, authors: [AuthorShare], tokens: Int32, issues: [ValidationIssue])
+    }
+
+    private func outcome(_ source: ExportSource, counter: inout (any TokenCounter)?) -> Outcome {
+        let input = (try? JSONParser.parse(source.input)) ?? .object([])
+        let gold = source.gold.flatMap { stored -> GoldAnswer? in
+            guard let json = try? JSONParser.parse(stored.resolution) else { return nil }
+            let answer = ExportSource.StoredAnswer(annotator: stored.decidedBy ?? "", decision: json["decision"]?.stringValue,
+                                                   labels: json["labels"]?.jsonText, spans: json["spans"]?.jsonText,
+                                                   messages: json["messages"]?.jsonText).submitted
+            return GoldAnswer(answer: Answer.of(answer, project: project, input: input),
+                              source: GoldAnswer.Source(rawValue: stored.source) ?? .lead, decidedBy: stored.decidedBy)
+        }
+        switch policy.resolve(input: input, answers: source.answers.map(\.submitted), gold: gold) {
+        case .excluded(let reason, let detail):
+            return .excluded(reason, detail)
+        case .resolved(let answer, let authors):
+            switch renderer.record(input: input, answer: answer) {
+            case .failure(let reason):
+                return .excluded(reason, reason == .noPreferencePair ? "the final assistant answer was not corrected" : "")
+            case .success(let record):
+                var issues: [ValidationIssue] = []
+                var tokens: Int32 = 0
+                if let example = record.example {
+                    issues = settings.format == .dpo ? ChatFormatValidator.check(preference: example, line: 0)
+                                                     : ChatFormatValidator.check(chat: example, line: 0)
+                    issues.removeAll { $0.severity != .error }
+                    if counter != nil {
+                        var messages: [JSONValue] = example["messages"]?.arrayValue ?? []
+                        if settings.format == .dpo {
+                            messages = example["input"]?["messages"]?.arrayValue ?? []
+                            messages += example["preferred_output"]?.arrayValue ?? []
+                        }
+                        tokens = Int32(clamping: counter!.count(messages: messages))
+                    }
+                } else if case .spans(let spans) = answer {
+                    issues = Self.spanProblems(spans, text: input["text"]?.stringValue ?? "")
+                }
+                return .record(record, authors: authors.map { AuthorShare(name: $0.name, share: $0.share) }, tokens: tokens, issues: issues)
+            }
+        }
+    }
+
+    /// A span whose text is not `text[start:end]` would train a model on the wrong entity.
+    static func spanProblems(_ spans: [Span], text: String) -> [ValidationIssue] {
+        let codePoints = CodePointText(text)
+        return spans.enumerated().compactMap { i, span in
+            codePoints.slice(span.start, span.end) == span.text ? nil
+                : ValidationIssue(.error, line: 0, field: "spans[\(i)]", code: "span_text",
+                                  "span [\(span.start), \(span.end)) is not \"\(span.text)\" in the item's text")
+        }
+    }
+
+    /// Works a batch out on `workers` threads, then, in item order, passes each record's text to `keep`, which
+    /// stores it and says where (offset and length) so the second pass can read it back.
+    public func add(batch: [ExportSource], workers: Int, keep: (String) throws -> (offset: Int64, length: Int32)) rethrows {
+        let workers = max(1, min(workers, batch.count / 64 + 1))
+        while counters.count < workers { counters.append(counter) }
+        var results = [[Outcome]](repeating: [], count: workers)
+        let size = (batch.count + workers - 1) / workers
+        counters.withUnsafeMutableBufferPointer { counterBuffer in
+            let counters = counterBuffer
+            results.withUnsafeMutableBufferPointer { resultBuffer in
+                let results = resultBuffer
+                // Each worker writes only its own slot.
+                func work(_ w: Int) {
+                    let slice = batch[min(batch.count, w * size)..<min(batch.count, (w + 1) * size)]
+                    results[w] = slice.map { outcome($0, counter: &counters[w]) }
+                }
+                if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers) { work($0) } }
+            }
+        }
+        for (source, outcome) in zip(batch, results.joined()) {
+            items += 1
+            switch outcome {
+            case .excluded(let reason, let detail):
+                excluded.append(.init(itemID: source.itemID, externalID: source.externalID, reason: reason, detail: detail))
+            case .record(let record, let authors, let tokens, let issues):
+                for issue in issues {
+                    errorCount += 1
+                    if errors.count < 50 { errors.append((source.itemID, issue)) }
+                }
+                let place = try keep(record.text)
+                candidates.append(Candidate(
+                    itemID: source.itemID, externalID: source.externalID, whole: Key64(record.keys.whole),
+                    prompt: record.keys.answer == nil ? nil : Key64(record.keys.prompt), answer: record.keys.answer.map(Key64.init),
+                    stratum: strata.index(record.stratum), balance: balances.index(record.balance),
+                    authors: authorLists.index(authors), tokens: tokens, heldOut: source.heldOut,
+                    offset: place.offset, length: place.length))
+            }
+        }
+    }
+
+    /// Decides which records go where. `storedHoldout` is how many items of the project are held out already.
+    public func plan(storedHoldout: Int) -> ExportPlan {
+        ExportPlan(pipeline: self, storedHoldout: storedHoldout, balances: balances.values,
+                   authors: authorLists.values.map { $0.map { ($0.name, $0.share) } })
+    }
+}
+
+/// Gives equal values one small index, so a million records keep a 4-byte number instead of a copy.
+struct Interner<Value: Hashable> {
+    private(set) var values: [Value] = []
+    private var indices: [Value: Int32] = [:]
+
+    mutating func index(_ value: Value) -> Int32 {
+        if let i = indices[value] { return i }
+        let i = Int32(values.count)
+        values.append(value)
+        indices[value] = i
+        return i
+    }
+}

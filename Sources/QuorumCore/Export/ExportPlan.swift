@@ -1,0 +1,143 @@
+/// Where every record goes: duplicates kept once, contradictions left out (unless kept), the hold-out set kept
+/// apart for good and topped up to its size, the rest split into train and validation (stratified by label), and
+/// each file in an order shuffled by the seed, so the same data and settings always give the same bytes.
+public struct ExportPlan {
+    public struct Exclusion: Sendable {
+        public var itemID: Int64
+        public var externalID: String?
+        public var reason: ExclusionReason
+        public var detail: String
+    }
+
+    /// A record's place in the first pass's store.
+    public struct Place: Sendable {
+        public var itemID: Int64
+        public var offset: Int64
+        public var length: Int32
+    }
+
+    public enum Split: String, CaseIterable, Sendable { case train, validation, holdout }
+
+    public let settings: ExportSettings
+    public let items: Int
+    public private(set) var files: [Split: [Place]] = [:]
+    public private(set) var excluded: [Exclusion]
+    /// Removed duplicates: the item kept and the items removed as its copies.
+    public private(set) var duplicates: [(kept: Int64, removed: [Int64])] = []
+    /// Items with the same prompt and different answers.
+    public private(set) var contradictions: [[Place]] = []
+    /// Items drawn into the hold-out set by this export, to be stored as held out.
+    public private(set) var newlyHeldOut: [Int64] = []
+    /// Counts per label (or entity type) in each file.
+    public private(set) var balance: [(label: String, counts: [Split: Int])] = []
+    /// Each author's share of the exported answers, largest first.
+    public private(set) var authors: [(name: String, answers: Double)] = []
+    public private(set) var exported = 0
+    /// The token counts of the train file's examples (empty when not counted).
+    public private(set) var trainTokens: [Int32] = []
+    public let storedHoldout: Int
+
+    init(pipeline: ExportPipeline, storedHoldout: Int, balances: [[String]], authors authorLists: [[(String, Double)]]) {
+        settings = pipeline.settings
+        items = pipeline.items
+        excluded = pipeline.excluded
+        self.storedHoldout = storedHoldout
+        let candidates = pipeline.candidates
+        var removed = [Bool](repeating: false, count: candidates.count)
+        let seed = settings.seed
+
+        // Exact duplicates: one kept (the held-out one if any, so no copy of it trains), the rest listed.
+        var groups: [Key64: [Int]] = [:]
+        for (i, c) in candidates.enumerated() { groups[c.whole, default: []].append(i) }
+        for members in groups.values where members.count > 1 {
+            let kept = members.first { candidates[$0].heldOut } ?? members[0]
+            let others = members.filter { $0 != kept }
+            for i in others {
+                removed[i] = true
+                excluded.append(Exclusion(itemID: candidates[i].itemID, externalID: candidates[i].externalID, reason: .duplicate,
+                                          detail: "same as item \(candidates[kept].itemID)"))
+            }
+            duplicates.append((candidates[kept].itemID, others.map { candidates[$0].itemID }))
+        }
+        duplicates.sort { $0.kept < $1.kept }
+
+        // Contradictions: the same prompt with different answers.
+        var prompts: [Key64: [Int]] = [:]
+        for (i, c) in candidates.enumerated() where !removed[i] { if let p = c.prompt { prompts[p, default: []].append(i) } }
+        for members in prompts.values where members.count > 1 && Set(members.map { candidates[$0].answer }).count > 1 {
+            contradictions.append(members.map { Place(itemID: candidates[$0].itemID, offset: candidates[$0].offset, length: candidates[$0].length) })
+            guard !settings.keepContradictions else { continue }
+            for i in members {
+                removed[i] = true
+                let others = members.filter { $0 != i }.map { String(candidates[$0].itemID) }.joined(separator: ", ")
+                excluded.append(Exclusion(itemID: candidates[i].itemID, externalID: candidates[i].externalID, reason: .contradiction,
+                                          detail: "same prompt as item \(others), different answer"))
+            }
+        }
+        contradictions.sort { $0[0].itemID < $1[0].itemID }
+        excluded.sort { $0.itemID < $1.itemID }
+
+        // The hold-out set: what earlier exports drew stays; topped up to the size asked, never shrunk.
+        var split = [Split?](repeating: nil, count: candidates.count)
+        for (i, c) in candidates.enumerated() where !removed[i] && c.heldOut { split[i] = .holdout }
+        let wanted = max(0, settings.holdout - storedHoldout)
+        if wanted > 0 {
+            let open = candidates.indices.filter { !removed[$0] && split[$0] == nil }
+            for i in open.sorted(by: { Self.before(candidates[$0].itemID, candidates[$1].itemID, seed: seed, purpose: 1) }).prefix(wanted) {
+                split[i] = .holdout
+                newlyHeldOut.append(candidates[i].itemID)
+            }
+            newlyHeldOut.sort()
+        }
+
+        // Validation: the same share of every stratum (label set), chosen by the seed.
+        var strataMembers: [Int32: [Int]] = [:]
+        for (i, c) in candidates.enumerated() where !removed[i] && split[i] == nil { strataMembers[c.stratum, default: []].append(i) }
+        for members in strataMembers.values {
+            let shuffled = members.sorted { Self.before(candidates[$0].itemID, candidates[$1].itemID, seed: seed, purpose: 2) }
+            let count = Int((Double(members.count) * settings.validationFraction).rounded())
+            for (n, i) in shuffled.enumerated() { split[i] = n < count ? .validation : .train }
+        }
+
+        var labelCounts: [String: [Split: Int]] = [:]
+        var authorTotals: [String: Double] = [:]
+        for (i, c) in candidates.enumerated() {
+            guard let s = split[i] else { continue }
+            files[s, default: []].append(Place(itemID: c.itemID, offset: c.offset, length: c.length))
+            for label in balances[Int(c.balance)] { labelCounts[label, default: [:]][s, default: 0] += 1 }
+            for (name, share) in authorLists[Int(c.authors)] { authorTotals[name, default: 0] += share }
+            if s == .train, settings.format.isFineTuningJSONL { trainTokens.append(c.tokens) }
+            exported += 1
+        }
+        for s in Split.allCases {
+            files[s] = (files[s] ?? []).sorted { Self.before($0.itemID, $1.itemID, seed: seed, purpose: 3) }
+        }
+        let order = pipeline.project.labels
+        balance = labelCounts.sorted { a, b in
+            let (x, y) = (order.firstIndex(of: a.key) ?? .max, order.firstIndex(of: b.key) ?? .max)
+            return x != y ? x < y : a.key < b.key
+        }.map { ($0.key, $0.value) }
+        authors = authorTotals.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// A seeded shuffle key: SplitMix64 over the seed, the item and the purpose, the same on every machine.
+    static func mix(_ seed: UInt64, _ item: Int64, _ purpose: UInt64) -> UInt64 {
+        var z = seed &+ UInt64(bitPattern: item) &* 0x9E37_79B9_7F4A_7C15 &+ purpose &* 0xD1B5_4A32_D192_ED69
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The seeded order of items for one purpose (drawing the hold-out, the validation set, the file order).
+    static func before(_ a: Int64, _ b: Int64, seed: UInt64, purpose: UInt64) -> Bool {
+        let (x, y) = (mix(seed, a, purpose), mix(seed, b, purpose))
+        return x != y ? x < y : a < b
+    }
+
+    /// The exclusions counted by reason, in the order of `ExclusionReason`.
+    public var excludedByReason: [(reason: ExclusionReason, count: Int)] {
+        var counts: [ExclusionReason: Int] = [:]
+        for e in excluded { counts[e.reason, default: 0] += 1 }
+        return ExclusionReason.allCases.compactMap { r in counts[r].map { (r, $0) } }
+    }
+}

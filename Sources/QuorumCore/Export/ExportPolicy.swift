@@ -1,0 +1,56 @@
+/// Decides what each item's answer is, one policy for the CLI and the web: a gold answer if there is one; else
+/// the answer enough submitted answers agree on (and at least `annotatorsPerItem` answers); rejected items out.
+public struct ExportPolicy: Sendable {
+    /// Who an unchanged imported conversation is credited to: nobody on the team wrote it.
+    public static let importedAuthor = "(imported, unchanged)"
+
+    public let project: Project
+    public let consensus: ConsensusRule
+
+    public init(project: Project, consensus: ConsensusRule) {
+        self.project = project
+        self.consensus = consensus
+    }
+
+    public enum Resolution: Sendable {
+        /// The answer, and who wrote it: each author's share of this one answer (shares add up to 1).
+        case resolved(Answer, authors: [(name: String, share: Double)])
+        case excluded(ExclusionReason, detail: String)
+    }
+
+    public func resolve(input: JSONValue, answers: [SubmittedAnswer], gold: GoldAnswer?) -> Resolution {
+        let given = answers.map { Answer.of($0, project: project, input: input) }
+        if let gold {
+            if gold.answer == .rejected { return .excluded(.rejected, detail: "gold answer: rejected") }
+            let key = gold.answer.agreementKey
+            let writers = zip(answers, given).filter { $0.1.agreementKey == key }.map(\.0.annotator)
+            return .resolved(gold.answer, authors: authors(of: gold.answer, input: input, writers: writers.isEmpty ? [gold.decidedBy ?? "(lead)"] : writers))
+        }
+        guard answers.count >= project.annotatorsPerItem, !answers.isEmpty else {
+            return .excluded(.notEnoughAnswers, detail: "\(answers.count) of \(project.annotatorsPerItem) answers submitted")
+        }
+        // Groups of equal answers, largest first; the earliest answer stands for its group.
+        var groups: [(key: [UInt8], first: Int, members: [Int])] = []
+        for (i, answer) in given.enumerated() {
+            let key = answer.agreementKey
+            if let g = groups.firstIndex(where: { $0.key == key }) { groups[g].members.append(i) }
+            else { groups.append((key, i, [i])) }
+        }
+        groups.sort { ($0.members.count, -$0.first) > ($1.members.count, -$1.first) }
+        let top = groups[0]
+        guard consensus.isMet(top: top.members.count, runnerUp: groups.count > 1 ? groups[1].members.count : 0, answers: answers.count) else {
+            return .excluded(.noConsensus, detail: "\(top.members.count) of \(answers.count) answers agree (consensus: \(consensus))")
+        }
+        let answer = given[top.first]
+        if answer == .rejected { return .excluded(.rejected, detail: "\(top.members.count) of \(answers.count) annotators rejected it") }
+        return .resolved(answer, authors: authors(of: answer, input: input, writers: top.members.map { answers[$0].annotator }))
+    }
+
+    /// The writers share the answer equally, except a conversation left as it was imported, which none of them wrote.
+    private func authors(of answer: Answer, input: JSONValue, writers: [String]) -> [(name: String, share: Double)] {
+        if case .conversation(let messages) = answer, messages == input["messages"]?.arrayValue ?? [] {
+            return [(Self.importedAuthor, 1)]
+        }
+        return writers.map { ($0, 1 / Double(writers.count)) }
+    }
+}

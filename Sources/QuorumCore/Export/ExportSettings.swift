@@ -1,0 +1,43 @@
+/// What an export is asked for; the same settings on the same data give byte-identical files.
+public struct ExportSettings: Equatable, Sendable {
+    public var format: ExportFormat
+    public var consensus: ConsensusRule
+    /// The share of the exported items that goes to validation (stratified by label for classify projects).
+    public var validationFraction: Double
+    /// How many items the hold-out set should hold; items once held out stay held out.
+    public var holdout: Int
+    public var seed: UInt64
+    public var model: String
+    public var pricePerMillion: Double
+    public var keepContradictions: Bool
+
+    public init(format: ExportFormat = .openaiChat, consensus: ConsensusRule = .all, validationFraction: Double = 0,
+                holdout: Int = 0, seed: UInt64 = 0, model: String = FineTuningEstimate.defaultModel,
+                pricePerMillion: Double = FineTuningEstimate.defaultPricePerMillion, keepContradictions: Bool = false) {
+        self.format = format
+        self.consensus = consensus
+        self.validationFraction = validationFraction
+        self.holdout = holdout
+        self.seed = seed
+        self.model = model
+        self.pricePerMillion = pricePerMillion
+        self.keepContradictions = keepContradictions
+    }
+
+    /// The first problem with these settings for `project`, as a sentence a person can act on.
+    public func problem(for project: Project) -> String? {
+        if let problem = format.problem(for: project.kind) { return problem }
+        guard validationFraction >= 0, validationFraction < 1 else { return "--validation must be at least 0 and below 1 (e.g. 0.1)" }
+        guard holdout >= 0 else { return "--holdout must be 0 or more items" }
+        guard FineTuningEstimate.contextLimits[model] != nil else {
+            return "unknown model \(model); known: " + FineTuningEstimate.contextLimits.keys.sorted().joined(separator: ", ")
+        }
+        return nil
+    }
+
+    public var json: JSONValue {
+        ["format": .string(format.rawValue), "consensus": .string(consensus.description),
+         "validation": .double(validationFraction), "holdout": .int(holdout), "seed": .number(String(seed)),
+         "model": .string(model), "keep_contradictions": .bool(keepContradictions)]
+    }
+}

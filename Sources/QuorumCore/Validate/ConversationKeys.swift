@@ -1,0 +1,28 @@
+/// The folded text by which conversations are compared for duplicates and contradictions: the whole of it,
+/// the prompt (every message before a final assistant message) and that final answer. `quorum validate` and
+/// the export use the same keys, so an exported file never shows a duplicate the export should have removed.
+struct ConversationKeys {
+    var whole: [UInt8] = []
+    var prompt: [UInt8] = []
+    /// The final assistant message's folded content; nil when the conversation does not end with one.
+    var answer: [UInt8]? = nil
+
+    init(messages: [JSONValue]) {
+        for (i, message) in messages.enumerated() {
+            let role = message["role"]?.stringValue ?? ""
+            let content = message["content"]?.stringValue ?? ""
+            let start = whole.count
+            whole.append(contentsOf: role.utf8)
+            whole.append(contentsOf: ": ".utf8)
+            let contentStart = whole.count
+            TextNormalization.appendFolded(content, to: &whole)
+            if role == "assistant", i == messages.count - 1 {
+                answer = Array(whole[contentStart...])
+            } else {
+                prompt.append(contentsOf: whole[start...])
+                prompt.append(0x1E)
+            }
+            whole.append(0x20)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import GRDB
+import QuorumCore
+
+extension AppDatabase {
+    /// Sets an item's gold answer (it wins over the annotators' answers in every export), or replaces it.
+    public func setGold(_ answer: Answer, for item: Item, source: GoldAnswer.Source, by user: User?) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO gold (item_id, resolution, source, decided_by, decided_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (item_id) DO UPDATE SET resolution = excluded.resolution, source = excluded.source,
+                    decided_by = excluded.decided_by, decided_at = excluded.decided_at
+                """, arguments: [item.id, answer.json.jsonText, source.rawValue, user?.id, Self.timestamp()])
+        }
+    }
+
+    /// Removes an item's gold answer; says whether there was one.
+    public func removeGold(for item: Item) throws -> Bool {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM gold WHERE item_id = ?", arguments: [item.id])
+            return db.changesCount > 0
+        }
+    }
+
+    /// An item's gold answer as stored (`{"answer", "source", "decided_by", "decided_at"}`), if it has one.
+    public func gold(for item: Item) throws -> JSONValue? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT g.*, u.username FROM gold g LEFT JOIN users u ON u.id = g.decided_by WHERE g.item_id = ?
+                """, arguments: [item.id]).map { row in
+                ["answer": (try? JSONParser.parse(row["resolution"] as String)) ?? .null, "source": .string(row["source"]),
+                 "decided_by": (row["username"] as String?).map { .string($0) } ?? .null, "decided_at": .string(row["decided_at"])]
+            }
+        }
+    }
+}

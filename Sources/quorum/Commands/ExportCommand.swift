@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+import QuorumStore
+
+extension ExportFormat: ExpressibleByArgument {}
+
+extension ConsensusRule: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a project's agreed answers as training-ready files with a report.",
+        discussion: """
+            Each item's answer is its gold answer, else the answer enough annotators agree on (--consensus); items
+            left out are counted and listed by reason in the report. Every line is checked with the rules of
+            `quorum validate`; exact duplicates are kept once; contradictions (same prompt, different answers) are
+            left out unless --keep-contradictions. Writes train, validation (--validation F) and holdout (--holdout N,
+            kept apart for good) files, report.json and report.md. The same data and settings give the same bytes.
+            Exit 1, writing nothing, when the result would be empty or invalid.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The project's name or id.") var project: String
+    @Option(help: "The folder to write into (created if missing).") var out: String
+    @Option(help: "openai-chat|dpo|doccano|spacy|conll|csv") var format: ExportFormat = .openaiChat
+    @Option(help: "The share of items for validation (stratified by label for classify projects).") var validation = 0.0
+    @Option(help: "The size of the hold-out set; items once held out stay held out.") var holdout = 0
+    @Option(help: "The seed of the shuffles and draws.") var seed: UInt64 = 0
+    @Option(help: "all|majority|K: how many submitted answers must agree.") var consensus: ConsensusRule = .all
+    @Option(help: "The model the cost and context limit are estimated for.") var model = FineTuningEstimate.defaultModel
+    @Option(help: "USD per million training tokens.") var pricePerMillion = FineTuningEstimate.defaultPricePerMillion
+    @Flag(help: "Keep items whose prompt has different answers elsewhere.") var keepContradictions = false
+    @Option(help: "The o200k_base.tiktoken file (default: QUORUM_TOKENIZER or the one make fetched).") var tokenizer: String?
+    @Flag(help: "Print report.json.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let db = try database.open()
+            let project = try db.requireProject(project)
+            let settings = ExportSettings(format: format, consensus: consensus, validationFraction: validation, holdout: holdout,
+                                          seed: seed, model: model, pricePerMillion: pricePerMillion, keepContradictions: keepContradictions)
+            if let problem = settings.problem(for: project) { throw CLIError(problem) }
+            var counter: (any TokenCounter)? = nil
+            if format.isFineTuningJSONL {
+                let (found, note) = try TokenizerFile.counter(explicit: tokenizer)
+                if let note, !json { Terminal.note("note: \(note)") }
+                counter = found
+            }
+            let bar = ProgressBar(unit: "items", enabled: Terminal.stderrIsTerminal && !json)
+            let export = ProjectExport(database: db, project: project, settings: settings, directory: out, counter: counter)
+            let result = try export.run(by: nil) { bar.update(done: $0, total: $1, count: $0) }
+            bar.finish()
+            if json {
+                print(result.report.json.jsonText)
+            } else {
+                let count = result.report.count
+                print("Exported \(project.name) as \(format.rawValue) into \(out): \(count.train) train, \(count.validation) validation, \(count.holdout) hold-out; \(result.report.plan.excluded.count) left out.")
+                let drawn = result.report.plan.newlyHeldOut.count
+                if drawn > 0 { print("  \(drawn) items drawn into the hold-out set now; they stay there in later exports") }
+                for (reason, n) in result.report.plan.excludedByReason { print("  \(n) \(reason.rawValue)") }
+                for warning in result.report.warnings { print("warning: \(warning)") }
+                print("Report: \((out as NSString).appendingPathComponent("report.md"))")
+            }
+        }
+    }
+}
