@@ -11,12 +11,16 @@ public struct ServerSettings: Sendable {
     public var resources: Resources
     /// Mark the session cookie `Secure` (set when Quorum is served over HTTPS, directly or behind a proxy).
     public var secureCookies: Bool
+    /// Where exports made in the browser are written, one folder each.
+    public var exportsDirectory: String
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources, secureCookies: Bool = false) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources, secureCookies: Bool = false,
+                exportsDirectory: String) {
         self.host = host
         self.port = port
         self.resources = resources
         self.secureCookies = secureCookies
+        self.exportsDirectory = exportsDirectory
     }
 }
 
@@ -39,6 +43,8 @@ public func buildApplication(
     ProjectsController(database: database).addRoutes(to: router)
     AnnotateController(database: database, pages: pages).addRoutes(to: router)
     SettingsController(database: database, pages: pages).addRoutes(to: router)
+    ExportController(database: database, pages: pages, directory: settings.exportsDirectory).addRoutes(to: router)
+    GoldController(database: database).addRoutes(to: router)
 
     return Application(
         router: router,

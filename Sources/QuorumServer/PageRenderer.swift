@@ -5,6 +5,11 @@ import Mustache
 public struct PageRenderer: Sendable {
     let library: MustacheLibrary
 
+    /// A template's HTML alone, for a piece of a page sent as JSON.
+    public func html(_ template: String, _ context: [String: Any]) -> String {
+        library.render(context, withTemplate: template) ?? ""
+    }
+
     public func render(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
         guard let html = library.render(context, withTemplate: template) else {
             throw HTTPError(.internalServerError, message: "missing template \(template)")

@@ -206,6 +206,30 @@ class Workbench(unittest.TestCase):
         self.assertIn("Nothing imported", text)
         self.assertIn("line 2, messages[0].role", text)
 
+    def test_6_lead_exports_from_the_page_by_keyboard(self):
+        # test_4 answered the five Tickets items (one annotator each): five agreed answers.
+        browser = self.browser()
+        self.login(browser, "lead")
+        browser.find_element(By.CSS_SELECTOR, 'tr[data-project="3"] a.export-link').click()
+        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "export-format"))
+        # Five examples are too few for the fine-tuning API: the page says so and why.
+        webdriver.ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+        WebDriverWait(browser, 20).until(lambda b: "fewer than 10" in b.find_element(By.ID, "export-result").text)
+        browser.find_element(By.ID, "export-format").send_keys("csv")
+        browser.find_element(By.ID, "export-validation").clear()
+        browser.find_element(By.ID, "export-validation").send_keys("0")
+        webdriver.ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+        WebDriverWait(browser, 20).until(lambda b: "written" in b.find_element(By.ID, "export-status").text)
+        report = browser.find_element(By.ID, "export-result").text
+        self.assertIn("train.csv", report)
+        self.assertIn("Who wrote the answers", report)
+        self.assertIn("ann1", report)
+        link = browser.find_element(By.LINK_TEXT, "train.csv").get_attribute("href")
+        status, exports = self.api("lead", "/api/projects/3/exports")
+        self.assertEqual(status, 200)
+        self.assertEqual(exports[0]["counts"]["train"], 5)
+        self.assertTrue(link.endswith(f"/api/exports/{exports[0]['id']}/files/train.csv"))
+
 
 if __name__ == "__main__":
     unittest.main()

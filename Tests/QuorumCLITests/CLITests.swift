@@ -205,3 +205,54 @@ import QuorumTestSupport
         #expect(error["code"] == "invalid_utf8" && error["line"] == 13)
     }
 }
+
+@Suite struct ExportCommandTests {
+    /// A Label Studio export with two annotators per task; they disagree on the last one.
+    static func labelStudio(_ count: Int) -> String {
+        let tasks: [JSONValue] = (0..<count).map { i in
+            let label = ["billing", "account", "shipping"][i % 3]
+            let annotations: [JSONValue] = ["ana", "ben"].map { user in
+                let chosen = user == "ben" && i == count - 1 ? "account" : label
+                return ["completed_by": ["email": .string(user + "@example.org")],
+                        "result": [["type": "choices", "from_name": "c", "to_name": "t", "value": ["choices": [.string(chosen)]]]]]
+            }
+            return ["data": ["text": .string("ticket \(i): my card 💳 was charged")], "annotations": .array(annotations)]
+        }
+        return JSONValue.array(tasks).jsonText
+    }
+
+    @Test func exportThenValidateFindsNoErrors() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "T", "--kind", "classify", "--labels", "billing,account,shipping",
+                                   "--annotators-per-item", "2"], in: folder)
+        try folder.write("ls.json", Self.labelStudio(16))
+        #expect(try QuorumProcess.run(["import", "T", "ls.json", "--format", "label-studio"], in: folder).status == 0)
+        let result = try QuorumProcess.run(["export", "T", "--out", "out", "--validation", "0.2", "--json"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONParser.parse(result.stdout)
+        #expect(report["counts"]?["train"] == 12 && report["counts"]?["validation"] == 3)
+        #expect(report["excluded"]?["by_reason"] == ["no consensus": 1])
+        #expect(report["excluded"]?["items"]?.arrayValue?.first?["external_id"] != nil)
+        let files = try #require(report["files"]?.arrayValue)
+        let train = try #require(FileManager.default.contents(atPath: folder.path("out/train.jsonl")))
+        #expect(files.first?["sha256"]?.stringValue == ContentHash.sha256Hex([UInt8](train)))
+        let validate = try QuorumProcess.run(["validate", "out/train.jsonl", "--json"], in: folder)
+        #expect(try JSONParser.parse(validate.stdout)["error_count"] == 0, "\(validate.stdout)")
+        #expect(validate.status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder.path("out/report.md")))
+    }
+
+    @Test func anEmptyResultExitsOneWithTheReasons() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "T", "--kind", "classify", "--labels", "a,b"], in: folder)
+        try folder.write("t.txt", "one\ntwo\n")
+        _ = try QuorumProcess.run(["import", "T", "t.txt"], in: folder)
+        let result = try QuorumProcess.run(["export", "T", "--out", "out"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nothing to export"))
+        #expect(result.stderr.contains("2 items: not enough answers"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path("out/train.jsonl")))
+        let wrongKind = try QuorumProcess.run(["export", "T", "--out", "out", "--format", "dpo"], in: folder)
+        #expect(wrongKind.status == 1 && wrongKind.stderr.contains("dpo export needs a chat project"))
+    }
+}

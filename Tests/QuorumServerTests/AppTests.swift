@@ -22,7 +22,7 @@ struct ServerFixture {
     }
 
     func app() async throws -> some ApplicationProtocol {
-        try await buildApplication(database: database, settings: ServerSettings(port: 0, resources: Resources.locate()))
+        try await buildApplication(database: database, settings: ServerSettings(port: 0, resources: Resources.locate(), exportsDirectory: folder.path("exports")))
     }
 }
 
@@ -273,5 +273,67 @@ struct Client {
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(html.contains("&lt;b&gt;this&lt;/b&gt;"))
         #expect(!html.contains("<script"))
+    }
+}
+
+@Suite struct ExportAPITests {
+    @Test func leadsExportWhatTwoAnnotatorsAgreedOn() async throws {
+        let fixture = try ServerFixture()
+        let project = try fixture.database.createProject(name: "Replies", kind: .chat, annotatorsPerItem: 2)
+        for name in ["ann1", "ann2"] { try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: name))) }
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            let file = (0..<12).map { #"{"messages": [{"role": "user", "content": "question \#($0)"}, {"role": "assistant", "content": "answer \#($0)"}]}"# }
+            #expect(try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=chat", file.joined(separator: "\n")).0 == .ok)
+            var firstItem: Int64 = 0
+            for name in ["ann1", "ann2"] {
+                let annotator = try await Client.login(client, name)
+                while true {
+                    let (_, next) = try await annotator.call(client, .get, "/api/projects/\(project.id)/next")
+                    guard let id = next["item"]?["id"]?.intValue else { break }
+                    if firstItem == 0 { firstItem = Int64(id) }
+                    var messages = try #require(next["item"]?["input"]?["messages"]?.arrayValue)
+                    messages[1] = ["role": "assistant", "content": .string("Corrected: " + (messages[1]["content"]?.stringValue ?? ""))]
+                    let body: JSONValue = ["status": "submitted", "decision": "accept", "messages": .array(messages), "version": 0]
+                    #expect(try await annotator.call(client, .put, "/api/items/\(id)/annotation", body.jsonText).0 == .ok)
+                }
+                // Annotators neither export nor set gold.
+                #expect(try await annotator.call(client, .post, "/api/projects/\(project.id)/exports", "{}").0 == .forbidden)
+                #expect(try await annotator.call(client, .put, "/api/items/\(firstItem)/gold", #"{"decision": "reject"}"#).0 == .forbidden)
+            }
+            // A lead's gold answer wins; a bad one is refused naming the field.
+            let (badGold, error) = try await lead.call(client, .put, "/api/items/\(firstItem)/gold", #"{"messages": "no"}"#)
+            #expect(badGold == .unprocessableContent && error["error"]?["field"] == "messages")
+            #expect(try await lead.call(client, .put, "/api/items/\(firstItem)/gold", #"{"decision": "reject"}"#).0 == .ok)
+            #expect(try await lead.call(client, .post, "/api/projects/\(project.id)/exports", "{}", csrf: false).0 == .forbidden)
+
+            let (status, result) = try await lead.call(client, .post, "/api/projects/\(project.id)/exports",
+                                                       #"{"format": "openai-chat", "validation": 0, "seed": 3}"#)
+            #expect(status == .created, "\(result)")
+            #expect(result["report"]?["counts"]?["train"] == 11)
+            #expect(result["report"]?["excluded"]?["by_reason"] == ["rejected": 1])
+            #expect(result["report_html"]?.stringValue?.contains("Who wrote the answers") == true)
+            let exportID = try #require(result["export"]?.intValue)
+            let train = try await client.execute(uri: "/api/exports/\(exportID)/files/train.jsonl", method: .get, headers: [.cookie: lead.cookie]) { response in
+                #expect(response.headers[.contentDisposition]?.contains("train.jsonl") == true)
+                return String(buffer: response.body)
+            }
+            let validator = DatasetValidator(options: try ValidationOptions(), counter: EstimatedTokenCounter())
+            validator.add(batch: train.split(separator: "\n").enumerated().map { ($0.offset + 1, String($0.element)) }, workers: 1)
+            #expect(validator.finish().errorCount == 0)
+            #expect(train.contains("Corrected: answer 5"))
+            #expect(try await lead.call(client, .get, "/api/exports/\(exportID)/files/..%2Fq.db").0 != .ok)
+            #expect(try await lead.call(client, .get, "/api/exports/\(exportID)/files/q.db").0 == .notFound)
+            let (_, list) = try await lead.call(client, .get, "/api/projects/\(project.id)/exports")
+            #expect(list.arrayValue?.count == 1)
+            try await client.execute(uri: "/exports/\(exportID)", method: .get, headers: [.cookie: lead.cookie]) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("train.jsonl"))
+            }
+            // An export that would be empty says why, and writes nothing.
+            let (refused, why) = try await lead.call(client, .post, "/api/projects/\(project.id)/exports", #"{"consensus": "majority", "format": "csv"}"#)
+            #expect(refused == .unprocessableContent)
+            #expect(why["error"]?["message"]?.stringValue?.contains("csv export needs a classify project") == true)
+        }
     }
 }

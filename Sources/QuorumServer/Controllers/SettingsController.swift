@@ -45,6 +45,7 @@ struct SettingsController {
             "labelText": project.labels.joined(separator: "\n"), "multiLabel": project.multiLabel,
             "annotatorsPerItem": project.annotatorsPerItem, "guidelines": project.guidelines,
             "guidelinesHTML": Markdown.html(project.guidelines),
+            "isChat": project.kind == .chat, "systemPrompt": project.systemPrompt,
             "members": users.filter { members.contains($0.id) }.map { ["username": $0.username, "name": $0.displayName, "role": $0.role.rawValue] },
             "others": users.filter { !members.contains($0.id) && !$0.disabled }.map { ["username": $0.username] },
             "formats": ImportFormat.allCases.map(\.rawValue),
@@ -61,7 +62,8 @@ struct SettingsController {
         do {
             _ = try database.updateProject(project, labels: labels, multiLabel: form.fields["multi_label"] == "on",
                                            annotatorsPerItem: Int(form.fields["annotators_per_item"] ?? "") ?? 0,
-                                           guidelines: (form.fields["guidelines"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"))
+                                           guidelines: (form.fields["guidelines"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
+                                           systemPrompt: form.fields["system_prompt"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
             return try page(request, context, message: "Saved.")
         } catch let error as StoreError {
             return try page(request, context, error: error.message, status: .unprocessableContent)

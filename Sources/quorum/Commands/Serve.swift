@@ -39,7 +39,8 @@ struct Serve: AsyncParsableCommand {
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let host = self.host
             let app = try await buildApplication(
-                database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies), logger: logger,
+                database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies,
+                                         exportsDirectory: database.db + "-exports"), logger: logger,
                 onServerRunning: { port in
                     print("Quorum is serving http://\(host):\(port)/")
                     fflush(stdout)

@@ -1,0 +1,83 @@
+// The export page: runs an export through the API, shows its progress while it runs, then the report.
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const form = document.getElementById("export");
+const progress = document.getElementById("export-progress");
+const status = document.getElementById("export-status");
+const result = document.getElementById("export-result");
+const project = form.dataset.project;
+document.getElementById("export-model").value = result.dataset.defaultModel;
+
+const paragraph = (className, text) => Object.assign(document.createElement("p"), { className, textContent: text });
+
+async function watch() {
+  // Polls the server's count of items read until the export returns.
+  while (!progress.hidden) {
+    try {
+      const state = await (await fetch(`/api/projects/${project}/exports/progress`, { credentials: "same-origin" })).json();
+      if (state.running && state.total > 0) {
+        progress.max = state.total;
+        progress.value = state.done;
+        status.textContent = `${state.done} of ${state.total} items read`;
+      }
+    } catch { /* the export's own response says what went wrong */ }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+async function run() {
+  if (!form.reportValidity()) return;
+  const consensus = document.getElementById("export-consensus").value.trim();
+  const body = {
+    format: document.getElementById("export-format").value,
+    consensus,
+    validation: Number(document.getElementById("export-validation").value || 0),
+    holdout: Number(document.getElementById("export-holdout").value || 0),
+    seed: Number(document.getElementById("export-seed").value || 0),
+    model: document.getElementById("export-model").value,
+    keep_contradictions: document.getElementById("export-keep").checked,
+  };
+  progress.hidden = false;
+  progress.removeAttribute("value");
+  status.textContent = "Exporting…";
+  form.querySelector("button").disabled = true;
+  watch();
+  try {
+    const response = await fetch(`/api/projects/${project}/exports`, {
+      method: "POST", body: JSON.stringify(body), credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
+    });
+    const answer = await response.json();
+    if (!response.ok) {
+      const nodes = [paragraph("error", answer.error.message)];
+      if (answer.error.reasons && answer.error.reasons.length) {
+        const list = document.createElement("ul");
+        for (const reason of answer.error.reasons) list.append(Object.assign(document.createElement("li"), { textContent: reason }));
+        nodes.push(list);
+      }
+      result.replaceChildren(...nodes);
+      status.textContent = "";
+      return;
+    }
+    status.textContent = `Export ${answer.export} written.`;
+    const links = document.createElement("p");
+    links.className = "files";
+    for (const file of answer.report.files.map((f) => f.name).concat(["report.json", "report.md"])) {
+      links.append(Object.assign(document.createElement("a"), { href: `/api/exports/${answer.export}/files/${file}`, textContent: file, download: file }), " ");
+    }
+    const report = document.createElement("article");
+    report.className = "report";
+    // Rendered by the server from templates/report-body.mustache, which escapes every value.
+    report.innerHTML = answer.report_html;
+    result.replaceChildren(links, report);
+  } catch (error) {
+    result.replaceChildren(paragraph("error", error.message));
+  } finally {
+    progress.hidden = true;
+    form.querySelector("button").disabled = false;
+  }
+}
+
+form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); run(); }
+});
