@@ -67,6 +67,7 @@ bench: deps tokenizer
 	$(SWIFT) build -c release --product quorum
 	$(PYTHON) bench/import_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/validate_bench.py --quorum .build/release/quorum
+	$(PYTHON) bench/export_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/annotate_load.py --quorum .build/release/quorum
 
 clean:

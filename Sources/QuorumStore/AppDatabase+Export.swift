@@ -2,14 +2,16 @@ import GRDB
 import QuorumCore
 
 extension AppDatabase {
-    /// Every item of a project with its submitted answers and gold, in item order, `batchSize` at a time, all read
-    /// from one snapshot (annotators may keep saving meanwhile; the export sees the data as it was when it began).
-    public func forEachExportSource(in project: Project, batchSize: Int = 4_096, _ body: ([ExportSource]) throws -> Void) throws {
+    /// Every item of a project (`answeredOnly`: those with a submitted answer or gold) with its submitted answers
+    /// and gold, in item order, `batchSize` at a time, all read from one snapshot (annotators may keep saving
+    /// meanwhile; the export sees the data as it was when it began).
+    public func forEachStoredItem(in project: Project, answeredOnly: Bool = false, batchSize: Int = 4_096,
+                                  _ body: ([StoredItem]) throws -> Void) throws {
         try writer.read { db in
             let items = try Row.fetchCursor(db, sql: """
                 SELECT i.id, i.external_id, i.input, i.split, g.resolution, g.source, u.username AS decided_by
                 FROM items i LEFT JOIN gold g ON g.item_id = i.id LEFT JOIN users u ON u.id = g.decided_by
-                WHERE i.project_id = ? ORDER BY i.id
+                WHERE i.project_id = ?\(answeredOnly ? " AND (i.submitted > 0 OR g.item_id IS NOT NULL)" : "") ORDER BY i.id
                 """, arguments: [project.id])
             // The answers, in the same item order, read alongside: one pass over each table.
             let answers = try Row.fetchCursor(db, sql: """
@@ -18,19 +20,19 @@ extension AppDatabase {
                 WHERE i.project_id = ? AND a.status = 'submitted' ORDER BY a.item_id, a.id
                 """, arguments: [project.id])
             var pending = try answers.next().map(Self.storedAnswer)
-            var batch: [ExportSource] = []
+            var batch: [StoredItem] = []
             batch.reserveCapacity(batchSize)
             while let row = try items.next() {
                 let id: Int64 = row["id"]
-                var given: [ExportSource.StoredAnswer] = []
+                var given: [StoredItem.StoredAnswer] = []
                 while let (itemID, answer) = pending, itemID <= id {
                     if itemID == id { given.append(answer) }
                     pending = try answers.next().map(Self.storedAnswer)
                 }
                 let gold = (row["resolution"] as String?).map {
-                    ExportSource.StoredGold(resolution: $0, source: row["source"], decidedBy: row["decided_by"])
+                    StoredItem.StoredGold(resolution: $0, source: row["source"], decidedBy: row["decided_by"])
                 }
-                batch.append(ExportSource(itemID: id, externalID: row["external_id"], input: row["input"],
+                batch.append(StoredItem(itemID: id, externalID: row["external_id"], input: row["input"],
                                           heldOut: (row["split"] as String?) == "holdout", answers: given, gold: gold))
                 if batch.count == batchSize {
                     try body(batch)
@@ -41,8 +43,15 @@ extension AppDatabase {
         }
     }
 
-    private static func storedAnswer(_ row: Row) -> (Int64, ExportSource.StoredAnswer) {
-        (row["item_id"], ExportSource.StoredAnswer(annotator: row["username"], decision: row["decision"], labels: row["labels"],
+    /// The items with answers or gold, all at once (for agreement and review).
+    public func answeredItems(in project: Project) throws -> [StoredItem] {
+        var all: [StoredItem] = []
+        try forEachStoredItem(in: project, answeredOnly: true) { all.append(contentsOf: $0) }
+        return all
+    }
+
+    private static func storedAnswer(_ row: Row) -> (Int64, StoredItem.StoredAnswer) {
+        (row["item_id"], StoredItem.StoredAnswer(annotator: row["username"], decision: row["decision"], labels: row["labels"],
                                                    spans: row["spans"], messages: row["messages"]))
     }
 

@@ -33,3 +33,24 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// Makes agreed answers gold when the project allows it (its `autoGold` rule), in one transaction; returns how
+    /// many items became gold. A lead's own gold is never replaced.
+    public func promoteAgreedAnswers(in project: Project) throws -> Int {
+        guard let rule = project.autoGold else { return 0 }
+        let agreed = ReviewQueue.agreedAnswers(project: project, items: try answeredItems(in: project), rule: rule)
+        guard !agreed.isEmpty else { return 0 }
+        let now = Self.timestamp()
+        return try writer.write { db in
+            var added = 0
+            for (itemID, answer, source) in agreed {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO gold (item_id, resolution, source, decided_by, decided_at) VALUES (?, ?, ?, NULL, ?)
+                    """, arguments: [itemID, answer.json.jsonText, source.rawValue, now])
+                added += db.changesCount
+            }
+            return added
+        }
+    }
+}

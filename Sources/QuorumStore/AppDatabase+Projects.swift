@@ -4,10 +4,12 @@ import QuorumCore
 extension AppDatabase {
     static func project(_ row: Row) -> Project {
         let labels = (try? JSONParser.parse(row["labels"] as String))?.arrayValue?.compactMap(\.stringValue) ?? []
+        let export = (try? JSONParser.parse(row["export_settings"] as String)) ?? .object([])
         return Project(id: row["id"], slug: row["slug"], name: row["name"], kind: ProjectKind(rawValue: row["kind"]) ?? .classify,
                        labels: labels, multiLabel: row["multi_label"], annotatorsPerItem: row["annotators_per_item"],
                        guidelines: row["guidelines_md"],
-                       systemPrompt: (try? JSONParser.parse(row["export_settings"] as String))?["system_prompt"]?.stringValue ?? "",
+                       systemPrompt: export["system_prompt"]?.stringValue ?? "",
+                       autoGold: export["auto_gold"]?.stringValue.flatMap(ConsensusRule.init),
                        createdAt: row["created_at"])
     }
 
@@ -106,9 +108,12 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// Changes a project's settings. A label still used by annotations or suggestions cannot be removed.
-    /// `systemPrompt` nil keeps the one the project has.
+    /// `systemPrompt` and `autoGold` nil keep what the project has; `autoGold` "off" turns it off.
     public func updateProject(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String,
-                              systemPrompt: String? = nil) throws -> Project {
+                              systemPrompt: String? = nil, autoGold: String? = nil) throws -> Project {
+        if let autoGold, autoGold != "off", ConsensusRule(autoGold) == nil {
+            throw StoreError(.invalid, "automatic gold must be off, all, majority or a number of agreeing answers")
+        }
         try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
         let seen = Set(labels)
         return try writer.write { db in
@@ -130,6 +135,11 @@ extension AppDatabase {
                 try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.system_prompt', ?) WHERE id = ?",
                                arguments: [systemPrompt, project.id])
                 updated.systemPrompt = systemPrompt
+            }
+            if let autoGold {
+                try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.auto_gold', ?) WHERE id = ?",
+                               arguments: [autoGold, project.id])
+                updated.autoGold = ConsensusRule(autoGold)
             }
             updated.labels = labels
             updated.multiLabel = multiLabel

@@ -23,6 +23,7 @@ public struct AppDatabase: Sendable {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: Schema.v1)
         migrator.registerMigration("v2", migrate: Schema.v2)
+        migrator.registerMigration("v3", migrate: Schema.v3)
         return migrator
     }
 

@@ -47,7 +47,20 @@ public struct ProjectExport {
         let total = try database.summary(of: project).items
         let pipeline = ExportPipeline(project: project, settings: settings, counter: counter)
         let workers = ProcessInfo.processInfo.activeProcessorCount
-        try database.forEachExportSource(in: project) { batch in
+        // The database is read on a thread of its own, a batch ahead, while the batch before is worked out.
+        let batches = Handoff<[StoredItem]>(capacity: 2)
+        let database = self.database, project = self.project
+        let reader = Thread {
+            do {
+                try database.forEachStoredItem(in: project) { batches.put($0) }
+                batches.finish(nil)
+            } catch {
+                batches.finish(error)
+            }
+        }
+        reader.start()
+        defer { batches.cancel() }
+        while let batch = try batches.take() {
             try pipeline.add(batch: batch, workers: workers) { try spool.append($0) }
             progress(pipeline.items, total)
         }
@@ -106,6 +119,56 @@ public struct ProjectExport {
         written.removeAll()
         let id = try database.recordExport(of: project, settings: settings, report: report, directory: directory, by: user)
         return (report, id)
+    }
+}
+
+/// Hands batches from one thread to another, holding at most `capacity` of them.
+final class Handoff<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [Value] = []
+    private let capacity: Int
+    private var done = false
+    private var failure: Error?
+    private var cancelled = false
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room; drops the value when the taker has gone.
+    func put(_ value: Value) {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= capacity && !cancelled { condition.wait() }
+        if !cancelled { queue.append(value) }
+        condition.broadcast()
+    }
+
+    func finish(_ error: Error?) {
+        condition.lock()
+        done = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The taker stops early: the putter's waits end.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next value, nil at the end, or the putter's error.
+    func take() throws -> Value? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !done { condition.wait() }
+        if !queue.isEmpty {
+            condition.broadcast()
+            return queue.removeFirst()
+        }
+        if let failure { throw failure }
+        return nil
     }
 }
 

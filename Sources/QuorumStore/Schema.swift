@@ -158,4 +158,29 @@ enum Schema {
             END;
             """)
     }
+
+    /// Agreement snapshots (the trend a lead watches) and comments on items (the review's notes).
+    static func v3(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE agreement_snapshots (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                taken_at TEXT NOT NULL,
+                annotations INTEGER NOT NULL,
+                shared_items INTEGER NOT NULL,
+                coefficient TEXT NOT NULL,
+                value REAL,
+                figures TEXT NOT NULL
+            );
+            CREATE INDEX agreement_snapshots_by_project ON agreement_snapshots(project_id, id);
+            CREATE TABLE item_comments (
+                id INTEGER PRIMARY KEY,
+                item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL REFERENCES users(id),
+                body TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            );
+            CREATE INDEX item_comments_by_item ON item_comments(item_id, id);
+            """)
+    }
 }

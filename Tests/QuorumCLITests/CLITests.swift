@@ -256,3 +256,24 @@ import QuorumTestSupport
         #expect(wrongKind.status == 1 && wrongKind.stderr.contains("dpo export needs a chat project"))
     }
 }
+
+@Suite struct AgreementProjectCommandTests {
+    @Test func projectFiguresFromALabelStudioImport() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "T", "--kind", "classify", "--labels", "billing,account,shipping",
+                                   "--annotators-per-item", "2"], in: folder)
+        try folder.write("ls.json", ExportCommandTests.labelStudio(9))
+        _ = try QuorumProcess.run(["import", "T", "ls.json", "--format", "label-studio"], in: folder)
+        let result = try QuorumProcess.run(["agreement", "T", "--json"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let figures = try JSONParser.parse(result.stdout)
+        #expect(figures["annotators"] == ["ana@example.org", "ben@example.org"])
+        #expect(figures["shared_items"] == 9)
+        #expect(figures["categorical"]?["percent_agreement"]?.doubleValue.map { abs($0 - 8.0 / 9.0) < 1e-4 } == true)
+        let text = try QuorumProcess.run(["agreement", "T"], in: folder)
+        #expect(text.stdout.contains("Krippendorff's alpha (nominal): 0."))
+        // The subcommands that read files still work beside PROJECT.
+        try folder.write("r.json", #"{"ratings": [["a", "b"], ["a", "b"]]}"#)
+        #expect(try JSONParser.parse(QuorumProcess.run(["agreement", "compute", "r.json"], in: folder).stdout)["percent_agreement"] == 1)
+    }
+}

@@ -337,3 +337,58 @@ struct Client {
         }
     }
 }
+
+@Suite struct ReviewAPITests {
+    @Test func leadsReviewDisagreementsAndSeeTheDashboard() async throws {
+        let fixture = try ServerFixture()
+        var project = try fixture.database.createProject(name: "Tickets", kind: .classify, labels: ["refund", "card"], annotatorsPerItem: 2)
+        project = try fixture.database.updateProject(project, labels: ["refund", "card"], multiLabel: false, annotatorsPerItem: 2,
+                                                     guidelines: "", autoGold: "all")
+        for name in ["ann1", "ann2"] { try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: name))) }
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            _ = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "one\ntwo\nthree\n")
+            // ann1 says refund to all; ann2 agrees on the first only.
+            for (name, labels) in [("ann1", ["refund", "refund", "refund"]), ("ann2", ["refund", "card", "card"])] {
+                let annotator = try await Client.login(client, name)
+                for label in labels {
+                    let (_, next) = try await annotator.call(client, .get, "/api/projects/\(project.id)/next")
+                    let id = try #require(next["item"]?["id"]?.intValue)
+                    #expect(try await annotator.call(client, .put, "/api/items/\(id)/annotation", #"{"status": "submitted", "labels": ["\#(label)"], "version": 0}"#).0 == .ok)
+                }
+                #expect(try await annotator.call(client, .get, "/api/projects/\(project.id)/review").0 == .forbidden)
+                #expect(try await annotator.call(client, .get, "/api/projects/\(project.id)/agreement").0 == .forbidden)
+            }
+            let (status, queue) = try await lead.call(client, .get, "/api/projects/\(project.id)/review")
+            #expect(status == .ok)
+            #expect(queue["promoted_to_gold"] == 1)  // the unanimous item became gold by itself
+            let entries = try #require(queue["items"]?.arrayValue)
+            #expect(entries.count == 2 && entries.allSatisfy { $0["agreeing"] == 1 && $0["answers"] == 2 })
+            let first = try #require(entries[0]["item_id"]?.intValue)
+            #expect(try await lead.call(client, .put, "/api/items/\(first)/gold", #"{"labels": ["card"]}"#).0 == .ok)
+            let (_, after) = try await lead.call(client, .get, "/api/projects/\(project.id)/review")
+            #expect(after["items"]?.arrayValue?.count == 1)
+            #expect(try await lead.call(client, .post, "/api/items/\(first)/comments", #"{"body": "card: the customer mentions a charge"}"#).0 == .created)
+            #expect(try await lead.call(client, .post, "/api/items/\(first)/comments", #"{"body": "  "}"#).0 == .unprocessableContent)
+            let (_, comments) = try await lead.call(client, .get, "/api/items/\(first)/comments")
+            #expect(comments.arrayValue?.first?["username"] == "lead")
+
+            let (_, agreement) = try await lead.call(client, .get, "/api/projects/\(project.id)/agreement")
+            #expect(agreement["coefficient"] == "Krippendorff's alpha (nominal)")
+            #expect(agreement["shared_items"] == 3)
+            #expect(agreement["by_annotator"]?.arrayValue?.first { $0["annotator"] == "ann2" }?["gold_items"] == 2)
+            #expect(try fixture.database.snapshots(of: project).count == 1)
+            try await client.execute(uri: "/projects/\(project.id)/dashboard?a=ann2&b=ann1", method: .get, headers: [.cookie: lead.cookie]) { response in
+                let page = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(page.contains("ann2 (rows) against ann1 (columns)"))
+                #expect(page.contains("1 ✓"))
+                #expect(page.contains("<svg"))
+            }
+            let ann1 = try await Client.login(client, "ann1")
+            try await client.execute(uri: "/projects/\(project.id)/review", method: .get, headers: [.cookie: ann1.cookie]) { response in
+                #expect(response.status == .seeOther)
+            }
+        }
+    }
+}

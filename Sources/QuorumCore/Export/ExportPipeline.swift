@@ -57,21 +57,22 @@ public final class ExportPipeline {
         case record(ExportRenderer.Record, authors: [AuthorShare], tokens: Int32, issues: [ValidationIssue])
     }
 
-    private func outcome(_ source: ExportSource, counter: inout (any TokenCounter)?) -> Outcome {
+    private func outcome(_ source: StoredItem, counter: inout (any TokenCounter)?) -> Outcome {
         let input = (try? JSONParser.parse(source.input)) ?? .object([])
         let gold = source.gold.flatMap { stored -> GoldAnswer? in
             guard let json = try? JSONParser.parse(stored.resolution) else { return nil }
-            let answer = ExportSource.StoredAnswer(annotator: stored.decidedBy ?? "", decision: json["decision"]?.stringValue,
+            let answer = StoredItem.StoredAnswer(annotator: stored.decidedBy ?? "", decision: json["decision"]?.stringValue,
                                                    labels: json["labels"]?.jsonText, spans: json["spans"]?.jsonText,
                                                    messages: json["messages"]?.jsonText).submitted
             return GoldAnswer(answer: Answer.of(answer, project: project, input: input),
                               source: GoldAnswer.Source(rawValue: stored.source) ?? .lead, decidedBy: stored.decidedBy)
         }
-        switch policy.resolve(input: input, answers: source.answers.map(\.submitted), gold: gold) {
+        let resolution = policy.resolve(input: input, answers: source.answers.map(\.submitted), gold: gold)
+        switch resolution {
         case .excluded(let reason, let detail):
             return .excluded(reason, detail)
         case .resolved(let answer, let authors):
-            switch renderer.record(input: input, answer: answer) {
+            switch renderer.record(input: input, answer: answer, storedLine: resolution.isUnchangedConversation ? source.input : nil) {
             case .failure(let reason):
                 return .excluded(reason, reason == .noPreferencePair ? "the final assistant answer was not corrected" : "")
             case .success(let record):
@@ -109,7 +110,7 @@ public final class ExportPipeline {
 
     /// Works a batch out on `workers` threads, then, in item order, passes each record's text to `keep`, which
     /// stores it and says where (offset and length) so the second pass can read it back.
-    public func add(batch: [ExportSource], workers: Int, keep: (String) throws -> (offset: Int64, length: Int32)) rethrows {
+    public func add(batch: [StoredItem], workers: Int, keep: (String) throws -> (offset: Int64, length: Int32)) rethrows {
         let workers = max(1, min(workers, batch.count / 64 + 1))
         while counters.count < workers { counters.append(counter) }
         var results = [[Outcome]](repeating: [], count: workers)

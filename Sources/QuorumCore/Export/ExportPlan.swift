@@ -47,9 +47,16 @@ public struct ExportPlan {
         let seed = settings.seed
 
         // Exact duplicates: one kept (the held-out one if any, so no copy of it trains), the rest listed.
-        var groups: [Key64: [Int]] = [:]
-        for (i, c) in candidates.enumerated() { groups[c.whole, default: []].append(i) }
-        for members in groups.values where members.count > 1 {
+        // A dictionary entry per record, and a list only for keys seen twice: a million records stay small.
+        var firstByWhole: [Key64: Int32] = [:]
+        firstByWhole.reserveCapacity(candidates.count)
+        var copies: [Int32: [Int]] = [:]
+        for (i, c) in candidates.enumerated() {
+            if let first = firstByWhole[c.whole] { copies[first, default: [Int(first)]].append(i) }
+            else { firstByWhole[c.whole] = Int32(i) }
+        }
+        firstByWhole = [:]
+        for members in copies.values {
             let kept = members.first { candidates[$0].heldOut } ?? members[0]
             let others = members.filter { $0 != kept }
             for i in others {
@@ -62,9 +69,16 @@ public struct ExportPlan {
         duplicates.sort { $0.kept < $1.kept }
 
         // Contradictions: the same prompt with different answers.
-        var prompts: [Key64: [Int]] = [:]
-        for (i, c) in candidates.enumerated() where !removed[i] { if let p = c.prompt { prompts[p, default: []].append(i) } }
-        for members in prompts.values where members.count > 1 && Set(members.map { candidates[$0].answer }).count > 1 {
+        var firstByPrompt: [Key64: Int32] = [:]
+        firstByPrompt.reserveCapacity(candidates.count)
+        var samePrompt: [Int32: [Int]] = [:]
+        for (i, c) in candidates.enumerated() where !removed[i] {
+            guard let p = c.prompt else { continue }
+            if let first = firstByPrompt[p] { samePrompt[first, default: [Int(first)]].append(i) }
+            else { firstByPrompt[p] = Int32(i) }
+        }
+        firstByPrompt = [:]
+        for members in samePrompt.values.sorted(by: { $0[0] < $1[0] }) where Set(members.map { candidates[$0].answer }).count > 1 {
             contradictions.append(members.map { Place(itemID: candidates[$0].itemID, offset: candidates[$0].offset, length: candidates[$0].length) })
             guard !settings.keepContradictions else { continue }
             for i in members {

@@ -15,6 +15,12 @@ public struct ExportPolicy: Sendable {
     public enum Resolution: Sendable {
         /// The answer, and who wrote it: each author's share of this one answer (shares add up to 1).
         case resolved(Answer, authors: [(name: String, share: Double)])
+
+        /// A conversation kept as it was imported, which the export can write as the stored line itself.
+        public var isUnchangedConversation: Bool {
+            if case .resolved(_, let authors) = self { return authors.first?.name == ExportPolicy.importedAuthor }
+            return false
+        }
         case excluded(ExclusionReason, detail: String)
     }
 
@@ -29,14 +35,19 @@ public struct ExportPolicy: Sendable {
         guard answers.count >= project.annotatorsPerItem, !answers.isEmpty else {
             return .excluded(.notEnoughAnswers, detail: "\(answers.count) of \(project.annotatorsPerItem) answers submitted")
         }
-        // Groups of equal answers, largest first; the earliest answer stands for its group.
+        // Groups of equal answers, largest first; the earliest answer stands for its group. Answers equal as they
+        // are (the common case) need no folded keys.
         var groups: [(key: [UInt8], first: Int, members: [Int])] = []
-        for (i, answer) in given.enumerated() {
-            let key = answer.agreementKey
-            if let g = groups.firstIndex(where: { $0.key == key }) { groups[g].members.append(i) }
-            else { groups.append((key, i, [i])) }
+        if given.dropFirst().allSatisfy({ $0 == given[0] }) {
+            groups = [([], 0, Array(given.indices))]
+        } else {
+            for (i, answer) in given.enumerated() {
+                let key = answer.agreementKey
+                if let g = groups.firstIndex(where: { $0.key == key }) { groups[g].members.append(i) }
+                else { groups.append((key, i, [i])) }
+            }
+            groups.sort { ($0.members.count, -$0.first) > ($1.members.count, -$1.first) }
         }
-        groups.sort { ($0.members.count, -$0.first) > ($1.members.count, -$1.first) }
         let top = groups[0]
         guard consensus.isMet(top: top.members.count, runnerUp: groups.count > 1 ? groups[1].members.count : 0, answers: answers.count) else {
             return .excluded(.noConsensus, detail: "\(top.members.count) of \(answers.count) answers agree (consensus: \(consensus))")

@@ -41,7 +41,8 @@ public struct ExportRenderer: Sendable {
     }
 
     /// The record for an item, or the reason it has none in this format (a `dpo` export of an uncorrected answer).
-    public func record(input: JSONValue, answer: Answer) -> Result<Record, ExclusionReason> {
+    /// `storedLine` is the item's imported line when its conversation is exported unchanged: written as it is.
+    public func record(input: JSONValue, answer: Answer, storedLine: String? = nil) -> Result<Record, ExclusionReason> {
         let text = input["text"]?.stringValue ?? ""
         var labels: [String] = []
         var spans: [Span] = []
@@ -62,6 +63,9 @@ public struct ExportRenderer: Sendable {
         var example: JSONValue? = nil
         let line: String
         switch format {
+        case .openaiChat where storedLine != nil && project.kind == .chat:
+            example = input
+            line = storedLine!
         case .openaiChat:
             let object = replacing("messages", with: .array(chat), in: project.kind == .chat ? input : .object([]))
             example = object

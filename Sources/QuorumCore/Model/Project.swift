@@ -10,10 +10,12 @@ public struct Project: Equatable, Sendable {
     public var guidelines: String
     /// The system message of exported classify and spans examples; empty for the default, which names the labels.
     public var systemPrompt: String
+    /// When agreed answers become gold by themselves: nil (never), or the consensus they need.
+    public var autoGold: ConsensusRule?
     public var createdAt: String
 
     public init(id: Int64, slug: String, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool,
-                annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", createdAt: String) {
+                annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", autoGold: ConsensusRule? = nil, createdAt: String) {
         self.id = id
         self.slug = slug
         self.name = name
@@ -23,6 +25,7 @@ public struct Project: Equatable, Sendable {
         self.annotatorsPerItem = annotatorsPerItem
         self.guidelines = guidelines
         self.systemPrompt = systemPrompt
+        self.autoGold = autoGold
         self.createdAt = createdAt
     }
 

@@ -6,6 +6,7 @@ import QuorumStore
 struct AnnotateController {
     let database: AppDatabase
     let pages: PageRenderer
+    let snapshots: AgreementSnapshots
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/projects/{id}/next") { request, context in try next(request, context) }
@@ -84,6 +85,7 @@ struct AnnotateController {
         }
         do {
             let stored = try database.saveAnnotation(input, item: item, by: user)
+            if input.status == .submitted { snapshots.answerSubmitted(in: project) }
             return API.json(stored.json)
         } catch let error as StoreError {
             return API.response(for: error)

@@ -5,7 +5,59 @@ import QuorumStore
 
 struct AgreementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agreement", abstract: "Inter-annotator agreement.", subcommands: [Compute.self, Spans.self])
+        commandName: "agreement", abstract: "Inter-annotator agreement.", subcommands: [ProjectFigures.self, Compute.self, Spans.self],
+        defaultSubcommand: ProjectFigures.self)
+
+    struct ProjectFigures: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "project",
+            abstract: "A project's agreement from its submitted answers (`quorum agreement PROJECT`).",
+            discussion: """
+                Classify: percent agreement, Krippendorff's alpha, Fleiss' kappa, Gwet's AC1, Cohen's kappa per pair and
+                per label (yes/no); spans: exact and overlap F1 per pair and token-level agreement; chat: agreement on
+                accept/reject and the normalized edit distance between corrected answers. Also each annotator's
+                agreement with the others and with the gold answers, and who is far below the rest. Keeps a snapshot
+                of the figures when one is due (every 100 new answers, or daily).
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The project's name or id.") var project: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let db = try database.open()
+                let project = try db.requireProject(project)
+                let agreement = ProjectAgreement(project: project, items: try db.answeredItems(in: project))
+                if try db.snapshotDue(for: project) { try db.recordSnapshot(of: project, agreement) }
+                if json {
+                    print(agreement.json.jsonText)
+                    return
+                }
+                func figure(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "undefined" }
+                print("\(project.name): \(agreement.answers) answers by \(agreement.annotators.count) annotators, \(agreement.sharedItems) items answered by two or more")
+                print("\(agreement.coefficient): \(figure(agreement.value))")
+                if let c = agreement.categorical {
+                    print("  percent agreement \(figure(c.percentAgreement)), Fleiss' kappa \(figure(c.fleissKappa)), Gwet's AC1 \(figure(c.gwetAC1))")
+                    for pair in c.cohenKappas {
+                        print("  Cohen's kappa \(agreement.annotators[pair.raters.0]) × \(agreement.annotators[pair.raters.1]): \(figure(pair.kappa)) over \(pair.items) items")
+                    }
+                }
+                for (label, a) in agreement.perLabel { print("  \(label): alpha \(figure(a.krippendorffAlpha)) (yes/no)") }
+                if let spans = agreement.spans { print("  overlap F1 \(figure(spans.overlapF1))") }
+                if let tokens = agreement.tokens { print("  token-level alpha \(figure(tokens.krippendorffAlpha))") }
+                for d in agreement.editDistance {
+                    print("  edit distance \(d.annotators.0) × \(d.annotators.1): \(figure(d.mean)) over \(d.items) items")
+                }
+                for name in agreement.annotators {
+                    var line = "  \(name): with the others \(figure(agreement.withOthers[name]))"
+                    if let gold = agreement.withGold[name] { line += ", with gold \(figure(gold.agreement)) over \(gold.items) items" }
+                    print(line)
+                }
+                for flag in agreement.flagged { print("flagged: \(flag.annotator): \(flag.reason)") }
+            }
+        }
+    }
 
     struct Compute: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

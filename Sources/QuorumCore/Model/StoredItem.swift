@@ -1,6 +1,6 @@
-/// An item as the store hands it to the export: its stored text, unparsed, so that parsing happens on the
-/// export's worker threads rather than on the one reading the database.
-public struct ExportSource: Sendable {
+/// An item with its submitted answers and gold, as the store hands it to the export and to agreement: stored
+/// text, unparsed, so that parsing happens on worker threads rather than on the one reading the database.
+public struct StoredItem: Sendable {
     public struct StoredAnswer: Sendable {
         public var annotator: String
         public var decision: String?

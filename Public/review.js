@@ -1,0 +1,155 @@
+// The lead's review: disagreements first, every answer side by side, gold picked with a key, comments.
+import { wordDiff } from "./diff.js";
+
+const root = document.getElementById("review");
+const project = root.dataset.project;
+const kind = root.dataset.kind;
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const $ = (id) => document.getElementById(id);
+const element = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+let queue = [];
+let position = 0;
+let current = null; // { item, annotations }
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method, credentials: "same-origin",
+    headers: body === undefined ? {} : { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const value = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(value && value.error ? value.error.message : response.statusText);
+  return value;
+}
+
+async function loadQueue() {
+  const answer = await api("GET", `/api/projects/${project}/review`);
+  queue = answer.items;
+  $("queue-count").textContent = `(${answer.total})`;
+  $("promoted").textContent = answer.promoted_to_gold ? `${answer.promoted_to_gold} agreed answers became gold by themselves.` : "";
+  const list = $("queue");
+  list.replaceChildren(...queue.map((entry, i) => {
+    const li = element("li", { className: "queue-item" },
+      `item ${entry.item_id}${entry.external_id ? ` (${entry.external_id})` : ""} — ${entry.agreeing} of ${entry.answers} agree`);
+    li.dataset.index = i;
+    li.addEventListener("click", () => show(i));
+    return li;
+  }));
+  if (!queue.length) {
+    $("current").replaceChildren(element("p", { className: "muted" }, "No disagreements left to review."));
+    $("answers").replaceChildren();
+    return;
+  }
+  await show(Math.min(position, queue.length - 1));
+}
+
+// Code-point offsets to the pieces of a text, so spans never drift on emoji or characters outside the BMP.
+function marked(text, spans, differing) {
+  const points = Array.from(text);
+  const out = [];
+  let at = 0;
+  for (const span of [...spans].sort((a, b) => a.start - b.start)) {
+    if (span.start < at) continue;
+    out.push(document.createTextNode(points.slice(at, span.start).join("")));
+    const mark = element("mark", { className: differing(span) ? "span differs" : "span", title: span.label },
+      points.slice(span.start, span.end).join(""), element("sub", {}, span.label + (differing(span) ? " ≠" : "")));
+    out.push(mark);
+    at = span.end;
+  }
+  out.push(document.createTextNode(points.slice(at).join("")));
+  return out;
+}
+
+const spanKey = (s) => `${s.start}:${s.end}:${s.label}`;
+const lastAssistant = (messages) => [...(messages || [])].reverse().find((m) => m.role === "assistant") || { content: "" };
+
+function answerOf(annotation, item) {
+  if (annotation.decision === "reject") return { decision: "reject" };
+  if (kind === "classify") return { labels: annotation.labels };
+  if (kind === "spans") return { spans: annotation.spans };
+  return { messages: annotation.messages || item.input.messages };
+}
+
+async function show(i) {
+  position = i;
+  document.querySelectorAll("#queue li").forEach((li) => li.setAttribute("aria-current", li.dataset.index == i ? "true" : "false"));
+  const entry = queue[i];
+  const [itemAnswer, annotations, gold, comments] = await Promise.all([
+    api("GET", `/api/items/${entry.item_id}`), api("GET", `/api/items/${entry.item_id}/annotations`),
+    api("GET", `/api/items/${entry.item_id}/gold`), api("GET", `/api/items/${entry.item_id}/comments`),
+  ]);
+  const item = itemAnswer.item;
+  const submitted = annotations.filter((a) => a.status === "submitted");
+  current = { item, annotations: submitted };
+  const header = [element("h2", {}, `Item ${item.id}${item.external_id ? ` (${item.external_id})` : ""}`)];
+  if (kind === "chat") {
+    for (const message of item.input.messages.slice(0, -1)) header.push(element("p", { className: `turn ${message.role}` }, element("b", {}, message.role + ": "), message.content || ""));
+  } else if (kind === "classify") {
+    header.push(element("p", { className: "text" }, item.input.text));
+  }
+  $("current").replaceChildren(...header);
+  const original = lastAssistant(item.input.messages).content || "";
+  $("answers").replaceChildren(...submitted.map((annotation, n) => {
+    const card = element("article", { className: "answer" }, element("h3", {}, element("kbd", {}, String(n + 1)), " ", annotation.annotator.username));
+    if (annotation.decision === "reject") card.append(element("p", { className: "decision" }, "✗ rejected"));
+    if (kind === "classify") {
+      card.append(element("p", { className: "labels" }, ...annotation.labels.map((l) => element("span", { className: "chip" }, l))));
+    } else if (kind === "spans") {
+      const others = submitted.filter((a) => a !== annotation).map((a) => new Set(a.spans.map(spanKey)));
+      card.append(element("p", { className: "text" }, ...marked(item.input.text, annotation.spans, (s) => others.some((set) => !set.has(spanKey(s))))));
+    } else if (annotation.decision !== "reject") {
+      const final = lastAssistant(annotation.messages || item.input.messages).content || "";
+      card.append(element("p", { className: "final" }, ...(annotation.messages ? wordDiff(original, final) : [document.createTextNode(final + " (unchanged)")])));
+    }
+    if (annotation.note) card.append(element("p", { className: "muted" }, `Note: ${annotation.note}`));
+    return card;
+  }));
+  $("gold").textContent = gold ? `Gold (${gold.source}${gold.decided_by ? `, ${gold.decided_by}` : ""}): ${JSON.stringify(gold.answer)}` : "";
+  $("comments").replaceChildren(...comments.map((c) => element("li", {}, element("b", {}, c.username + ": "), c.body)));
+}
+
+async function pick(n) {
+  if (!current || n >= current.annotations.length) return;
+  await setGold(answerOf(current.annotations[n], current.item), current.annotations[n].annotator.username);
+}
+
+async function setGold(answer, who) {
+  try {
+    await api("PUT", `/api/items/${current.item.id}/gold`, answer);
+    $("gold").textContent = `Gold set${who ? ` from ${who}'s answer` : ""}.`;
+    queue.splice(position, 1);
+    await loadQueue();
+  } catch (error) {
+    $("gold").textContent = error.message;
+  }
+}
+
+$("comment-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = $("comment").value.trim();
+  if (!body || !current) return;
+  const comment = await api("POST", `/api/items/${current.item.id}/comments`, { body });
+  $("comments").append(element("li", {}, element("b", {}, comment.username + ": "), comment.body));
+  $("comment").value = "";
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.target.id === "comment") {
+    if (event.key === "Escape") event.target.blur();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (/^[1-9]$/.test(event.key)) { event.preventDefault(); pick(Number(event.key) - 1); }
+  else if (event.key === "x") { event.preventDefault(); if (current) setGold({ decision: "reject" }); }
+  else if (event.key === "j" || event.key === "ArrowDown") { event.preventDefault(); if (position + 1 < queue.length) show(position + 1); }
+  else if (event.key === "k" || event.key === "ArrowUp") { event.preventDefault(); if (position > 0) show(position - 1); }
+  else if (event.key === "c") { event.preventDefault(); $("comment").focus(); }
+});
+
+loadQueue().catch((error) => { $("current").replaceChildren(element("p", { className: "error" }, error.message)); });

@@ -1,0 +1,275 @@
+import Foundation
+
+/// A project's agreement figures from every submitted answer: for classify projects the categorical
+/// coefficients overall and per label (as yes/no), for spans F1 per pair and token-level agreement, for chat
+/// agreement on accept/reject and the edit distance between corrected answers; each annotator's agreement with
+/// the others and with the gold answers, and who is far below the rest.
+public struct ProjectAgreement {
+    public let project: Project
+    public let annotators: [String]
+    /// Items with at least two answers: the ones agreement is about.
+    public let sharedItems: Int
+    public let answers: Int
+    /// The figure a lead watches, named.
+    public let coefficient: String
+    public let value: Double?
+    public let categorical: CategoricalAgreement?
+    public let perLabel: [(label: String, agreement: CategoricalAgreement)]
+    public let spans: SpanAgreement?
+    public let tokens: CategoricalAgreement?
+    public let editDistance: [(annotators: (String, String), items: Int, mean: Double)]
+    /// Each annotator's mean agreement with the others (the pairwise figure of the headline's kind).
+    public let withOthers: [String: Double]
+    /// Each annotator's share of answers equal to the gold answer, over the items with gold they answered.
+    public let withGold: [String: (items: Int, agreement: Double)]
+    public let flagged: [(annotator: String, reason: String)]
+    /// Pairs of labels two annotators gave the same item (classify, single label): for confusion matrices.
+    let labelPairs: [Int64: [String: String]]
+
+    public init(project: Project, items: [StoredItem]) {
+        self.project = project
+        var names = Set<String>()
+        var parsed: [(id: Int64, input: JSONValue, answers: [(String, Answer)], gold: Answer?)] = []
+        var answerCount = 0
+        for item in items where !item.answers.isEmpty || item.gold != nil {
+            let input = project.kind == .chat || project.kind == .spans ? ((try? JSONParser.parse(item.input)) ?? .object([])) : .object([])
+            let given = item.answers.map { ($0.annotator, Answer.of($0.submitted, project: project, input: input)) }
+            let gold = item.gold.flatMap { stored -> Answer? in
+                guard let json = try? JSONParser.parse(stored.resolution) else { return nil }
+                let answer = StoredItem.StoredAnswer(annotator: "", decision: json["decision"]?.stringValue, labels: json["labels"]?.jsonText,
+                                                     spans: json["spans"]?.jsonText, messages: json["messages"]?.jsonText)
+                return Answer.of(answer.submitted, project: project, input: input)
+            }
+            given.forEach { names.insert($0.0) }
+            answerCount += given.count
+            parsed.append((item.itemID, input, given, gold))
+        }
+        let annotators = names.sorted()
+        self.annotators = annotators
+        answers = answerCount
+        sharedItems = parsed.filter { $0.answers.count >= 2 }.count
+        let rater = Dictionary(uniqueKeysWithValues: annotators.enumerated().map { ($1, $0) })
+        let shared = parsed.filter { $0.answers.count >= 2 }
+
+        // One column per shared item, one row per annotator.
+        func ratings(_ value: (Answer) -> String?) -> [[String?]] {
+            var matrix = [[String?]](repeating: [String?](repeating: nil, count: shared.count), count: annotators.count)
+            for (column, item) in shared.enumerated() {
+                for (name, answer) in item.answers { matrix[rater[name]!][column] = value(answer) }
+            }
+            return matrix
+        }
+        var categorical: CategoricalAgreement? = nil
+        var perLabel: [(String, CategoricalAgreement)] = []
+        var spans: SpanAgreement? = nil
+        var tokens: CategoricalAgreement? = nil
+        var distances: [(annotators: (String, String), items: Int, mean: Double)] = []
+        var pairwise: [String: [Double]] = [:]
+        var labelPairs: [Int64: [String: String]] = [:]
+        switch project.kind {
+        case .classify:
+            if !project.multiLabel {
+                categorical = try? CategoricalAgreement(level: .nominal, ratings: ratings { Self.category($0) })
+                for item in shared { labelPairs[item.id] = Dictionary(item.answers.map { ($0.0, Self.category($0.1) ?? "") }, uniquingKeysWith: { a, _ in a }) }
+            }
+            for label in project.labels {
+                let yesNo = ratings { answer in
+                    if case .labels(let labels) = answer { return labels.contains(label) ? "yes" : "no" }
+                    return nil
+                }
+                if let agreement = try? CategoricalAgreement(level: .nominal, ratings: yesNo, categories: ["no", "yes"]) { perLabel.append((label, agreement)) }
+            }
+            if project.multiLabel {
+                // The mean of the per-label figures: several labels per item have no single nominal coefficient.
+                categorical = nil
+            }
+            for pair in (categorical?.cohenKappas ?? []) where pair.kappa != nil {
+                pairwise[annotators[pair.raters.0], default: []].append(pair.kappa!)
+                pairwise[annotators[pair.raters.1], default: []].append(pair.kappa!)
+            }
+        case .spans:
+            let documents = shared.map { item in
+                SpanAgreement.Document(annotations: Dictionary(item.answers.map { name, answer -> (String, [Span]) in
+                    if case .spans(let marked) = answer { return (name, marked) }
+                    return (name, [])
+                }, uniquingKeysWith: { a, _ in a }))
+            }
+            let agreement = SpanAgreement(documents: documents)
+            spans = agreement
+            for pair in agreement.pairs {
+                guard let f1 = pair.overall.exactF1 else { continue }
+                pairwise[pair.annotators.0, default: []].append(f1)
+                pairwise[pair.annotators.1, default: []].append(f1)
+            }
+            // Token level: each whitespace token takes the type of the span over it, or O.
+            var matrix = [[String?]](repeating: [], count: annotators.count)
+            for item in shared {
+                let bounds = Self.tokenBounds(item.input["text"]?.stringValue ?? "")
+                var answered = [Bool](repeating: false, count: annotators.count)
+                for (name, answer) in item.answers {
+                    let r = rater[name]!
+                    answered[r] = true
+                    let marked: [Span] = { if case .spans(let s) = answer { return s }; return [] }()
+                    matrix[r].append(contentsOf: bounds.map { token in marked.first { $0.start < token.1 && token.0 < $0.end }?.label ?? "O" })
+                }
+                for r in annotators.indices where !answered[r] { matrix[r].append(contentsOf: [String?](repeating: nil, count: bounds.count)) }
+            }
+            tokens = try? CategoricalAgreement(level: .nominal, ratings: matrix)
+        case .chat:
+            categorical = try? CategoricalAgreement(level: .nominal, ratings: ratings { $0 == .rejected ? "reject" : "accept" }, categories: ["accept", "reject"])
+            var sums: [String: (Int, Double)] = [:]
+            for item in shared {
+                let finals = item.answers.compactMap { name, answer -> (String, String)? in
+                    guard case .conversation(let messages) = answer else { return nil }
+                    return (name, messages.last(where: { $0["role"]?.stringValue == "assistant" })?["content"]?.stringValue ?? "")
+                }
+                for a in 0..<finals.count {
+                    for b in (a + 1)..<finals.count {
+                        let key = [finals[a].0, finals[b].0].sorted().joined(separator: "\u{1F}")
+                        let d = EditDistance.normalized(finals[a].1, finals[b].1)
+                        sums[key, default: (0, 0)].0 += 1
+                        sums[key, default: (0, 0)].1 += d
+                    }
+                }
+            }
+            distances = sums.sorted { $0.key < $1.key }.map { key, sum in
+                let pair = key.split(separator: "\u{1F}").map(String.init)
+                return ((pair[0], pair[1]), sum.0, sum.1 / Double(sum.0))
+            }
+            for pair in (categorical?.cohenKappas ?? []) where pair.kappa != nil {
+                pairwise[annotators[pair.raters.0], default: []].append(pair.kappa!)
+                pairwise[annotators[pair.raters.1], default: []].append(pair.kappa!)
+            }
+        }
+        self.categorical = categorical
+        self.perLabel = perLabel
+        self.spans = spans
+        self.tokens = tokens
+        self.editDistance = distances
+        self.labelPairs = labelPairs
+        withOthers = pairwise.mapValues { $0.reduce(0, +) / Double($0.count) }
+
+        var gold: [String: (Int, Int)] = [:]
+        for item in parsed {
+            guard let decided = item.gold else { continue }
+            let key = decided.agreementKey
+            for (name, answer) in item.answers {
+                gold[name, default: (0, 0)].0 += 1
+                if answer.agreementKey == key { gold[name, default: (0, 0)].1 += 1 }
+            }
+        }
+        withGold = gold.mapValues { ($0.0, Double($0.1) / Double($0.0)) }
+
+        switch project.kind {
+        case .classify where project.multiLabel:
+            let alphas = perLabel.compactMap { $0.1.krippendorffAlpha }
+            coefficient = "mean Krippendorff's alpha over labels (yes/no)"
+            value = alphas.isEmpty ? nil : alphas.reduce(0, +) / Double(alphas.count)
+        case .classify:
+            coefficient = "Krippendorff's alpha (nominal)"
+            value = categorical?.krippendorffAlpha
+        case .spans:
+            coefficient = "exact-match F1 (mean over annotator pairs)"
+            value = spans?.exactF1
+        case .chat:
+            coefficient = "Krippendorff's alpha on accept/reject"
+            value = categorical?.krippendorffAlpha
+        }
+        flagged = Self.flag(withOthers, what: "agreement with the others") + Self.flag(withGold.mapValues(\.agreement), what: "agreement with the gold answers")
+    }
+
+    /// Annotators more than 0.2 below the median of at least three: far enough to look at their work.
+    static func flag(_ figures: [String: Double], what: String) -> [(annotator: String, reason: String)] {
+        guard figures.count >= 3 else { return [] }
+        let sorted = figures.values.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return figures.filter { $0.value < median - 0.2 }.sorted { $0.key < $1.key }.map {
+            ($0.key, String(format: "%@ %.2f, the median is %.2f", what, $0.value, median))
+        }
+    }
+
+    static func category(_ answer: Answer) -> String? {
+        switch answer {
+        case .labels(let labels): return labels.first
+        case .rejected: return "(rejected)"
+        default: return nil
+        }
+    }
+
+    /// `[start, end)` of each whitespace-separated token, in code points.
+    static func tokenBounds(_ text: String) -> [(Int, Int)] {
+        var bounds: [(Int, Int)] = []
+        var start: Int? = nil
+        var offset = 0
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                if let s = start { bounds.append((s, offset)); start = nil }
+            } else if start == nil {
+                start = offset
+            }
+            offset += 1
+        }
+        if let s = start { bounds.append((s, offset)) }
+        return bounds
+    }
+
+    /// How often annotator `a` gave each label when `b` gave each label, over the items both answered.
+    public func confusion(_ a: String, _ b: String) -> (labels: [String], counts: [[Int]]) {
+        let labels = project.labels + ["(rejected)"]
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: labels.count), count: labels.count)
+        for answers in labelPairs.values {
+            guard let x = answers[a].flatMap({ index[$0] }), let y = answers[b].flatMap({ index[$0] }) else { continue }
+            counts[x][y] += 1
+        }
+        let used = labels.indices.filter { i in labels[i] != "(rejected)" || counts[i].contains { $0 > 0 } || counts.contains { $0[i] > 0 } }
+        return (used.map { labels[$0] }, used.map { i in used.map { counts[i][$0] } })
+    }
+
+    public var json: JSONValue {
+        func number(_ x: Double?) -> JSONValue { x.map { .double(($0 * 1e4).rounded() / 1e4) } ?? .null }
+        var members: [(key: String, value: JSONValue)] = [
+            ("project", ["id": .number(String(project.id)), "name": .string(project.name), "kind": .string(project.kind.rawValue)]),
+            ("annotators", .array(annotators.map { .string($0) })),
+            ("answers", .int(answers)), ("shared_items", .int(sharedItems)),
+            ("coefficient", .string(coefficient)), ("value", number(value)),
+        ]
+        if let categorical { members.append(("categorical", Self.named(categorical.json, annotators))) }
+        if !perLabel.isEmpty {
+            members.append(("per_label", .array(perLabel.map { label, agreement in
+                ["label": .string(label), "krippendorff_alpha": number(agreement.krippendorffAlpha),
+                 "percent_agreement": number(agreement.percentAgreement), "gwet_ac1": number(agreement.gwetAC1)]
+            })))
+        }
+        if let spans { members.append(("spans", spans.json)) }
+        if let tokens {
+            let kappas = tokens.cohenKappas.compactMap(\.kappa)
+            members.append(("token_level", ["krippendorff_alpha": number(tokens.krippendorffAlpha),
+                                            "mean_cohen_kappa": number(kappas.isEmpty ? nil : kappas.reduce(0, +) / Double(kappas.count)),
+                                            "tokens": .int(tokens.itemCount)]))
+        }
+        if project.kind == .chat {
+            members.append(("edit_distance", .array(editDistance.map {
+                ["annotators": [.string($0.annotators.0), .string($0.annotators.1)], "items": .int($0.items), "mean_normalized": number($0.mean)]
+            })))
+        }
+        members.append(("by_annotator", .array(annotators.map { name in
+            ["annotator": .string(name), "with_others": number(withOthers[name]),
+             "gold_items": .int(withGold[name]?.items ?? 0), "with_gold": number(withGold[name]?.agreement)]
+        })))
+        members.append(("flagged", .array(flagged.map { ["annotator": .string($0.annotator), "reason": .string($0.reason)] })))
+        return .object(members)
+    }
+
+    /// Cohen's pairs carry rater indices; name them.
+    static func named(_ json: JSONValue, _ annotators: [String]) -> JSONValue {
+        guard case .object(var members) = json, let i = members.firstIndex(where: { $0.key == "cohen_kappa" }),
+              let pairs = members[i].value.arrayValue else { return json }
+        members[i].value = .array(pairs.map { pair in
+            guard case .object(var p) = pair, let raters = pair["raters"]?.arrayValue?.compactMap(\.intValue), raters.count == 2 else { return pair }
+            p.insert((key: "annotators", value: [.string(annotators[raters[0]]), .string(annotators[raters[1]])]), at: 1)
+            return .object(p)
+        })
+        return .object(members)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+import QuorumCore
+import QuorumStore
+import Synchronization
+
+/// Keeps agreement snapshots coming as answers arrive: after a submitted answer it checks, at most once a minute
+/// per project, whether one is due, and computes it off the request's path.
+final class AgreementSnapshots: Sendable {
+    let database: AppDatabase
+    let logger: Logger
+    private let lastCheck = Mutex<[Int64: Date]>([:])
+
+    init(database: AppDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    func answerSubmitted(in project: Project) {
+        let now = Date()
+        let check = lastCheck.withLock { last -> Bool in
+            if let at = last[project.id], now.timeIntervalSince(at) < 60 { return false }
+            last[project.id] = now
+            return true
+        }
+        guard check else { return }
+        let database = self.database, logger = self.logger
+        Task.detached(priority: .background) {
+            do {
+                guard try database.snapshotDue(for: project) else { return }
+                try database.recordSnapshot(of: project, ProjectAgreement(project: project, items: try database.answeredItems(in: project)))
+            } catch {
+                logger.error("agreement snapshot of project \(project.id) failed: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import QuorumCore
+import QuorumStore
+
+/// The lead's review: the queue of disagreements with every answer side by side, gold picked by key, comments;
+/// and the project's dashboard (progress per annotator, agreement and its trend, confusion matrices, flags).
+/// Annotators never reach any of it.
+struct ReviewController {
+    let database: AppDatabase
+    let pages: PageRenderer
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/projects/{id}/review") { request, context in try page("review", request, context) }
+        router.get("/projects/{id}/dashboard") { request, context in try dashboard(request, context) }
+        router.get("/api/projects/{id}/review") { request, context in try queue(request, context) }
+        router.get("/api/projects/{id}/agreement") { request, context in
+            _ = try context.lead()
+            let project = try project(request, context)
+            let agreement = ProjectAgreement(project: project, items: try database.answeredItems(in: project))
+            if try database.snapshotDue(for: project) { try database.recordSnapshot(of: project, agreement) }
+            return API.json(agreement.json)
+        }
+        router.get("/api/items/{id}/comments") { request, context in
+            _ = try context.lead()
+            return API.json(.array(try database.comments(on: try item(request, context))))
+        }
+        router.post("/api/items/{id}/comments") { request, context in
+            let lead = try context.lead()
+            let item = try item(request, context)
+            guard let body = try await API.body(request, context: context)["body"]?.stringValue else {
+                return API.error(.unprocessableContent, "a comment needs a body", field: "body")
+            }
+            do { return API.json(try database.addComment(body, on: item, by: lead), status: .created) }
+            catch let error as StoreError { return API.response(for: error) }
+        }
+    }
+
+    func project(_ request: Request, _ context: AppRequestContext) throws -> Project {
+        guard let project = try database.project(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
+        return project
+    }
+
+    func item(_ request: Request, _ context: AppRequestContext) throws -> Item {
+        guard let (item, _) = try database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
+        return item
+    }
+
+    /// Agreed answers become gold first (when the project allows it), then the queue, most disagreement first.
+    func queue(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        _ = try context.lead()
+        let project = try project(request, context)
+        let promoted = try database.promoteAgreedAnswers(in: project)
+        let queue = ReviewQueue(project: project, items: try database.answeredItems(in: project))
+        return API.json(["promoted_to_gold": .int(promoted), "total": .int(queue.entries.count),
+                         "items": .array(Array((queue.json.arrayValue ?? []).prefix(1_000)))])
+    }
+
+    func page(_ template: String, _ request: Request, _ context: AppRequestContext, extra: [String: Any] = [:]) throws -> Response {
+        guard let session = context.session, session.user.role != .annotator else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        let project = try project(request, context)
+        let keys = Array("123456789abcdefghijklmnopqrstuvwxyz")
+        var page: [String: Any] = [
+            "title": "\(template == "review" ? "Review" : "Dashboard") · \(project.name)", "signedIn": true,
+            "user": session.user.displayName, "csrf": session.csrf, "isAdmin": session.user.role == .admin,
+            "projectID": project.id, "project": project.name, "kind": project.kind.rawValue, "multiLabel": project.multiLabel,
+            "labels": project.labels.enumerated().map { i, label in ["name": label, "key": i < keys.count ? String(keys[i]) : ""] },
+        ]
+        page.merge(extra) { _, new in new }
+        return try pages.render(template, page)
+    }
+
+    func dashboard(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        guard context.session?.user.role ?? .annotator != .annotator else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        let project = try project(request, context)
+        let agreement = ProjectAgreement(project: project, items: try database.answeredItems(in: project))
+        if try database.snapshotDue(for: project) { try database.recordSnapshot(of: project, agreement) }
+        let view = DashboardView(project: project, agreement: agreement, activity: try database.activity(in: project),
+                                 snapshots: try database.snapshots(of: project),
+                                 pair: (request.uri.queryParameters.get("a").map { String($0) }, request.uri.queryParameters.get("b").map { String($0) }))
+        return try page("dashboard", request, context, extra: view.context)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import QuorumCore
+
+extension AppDatabase {
+    /// Keeps a project's agreement figures, so the trend can be drawn.
+    public func recordSnapshot(of project: Project, _ agreement: ProjectAgreement) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO agreement_snapshots (project_id, taken_at, annotations, shared_items, coefficient, value, figures)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [project.id, Self.timestamp(), agreement.answers, agreement.sharedItems, agreement.coefficient,
+                                 agreement.value, agreement.json.jsonText])
+        }
+    }
+
+    /// A snapshot is due after 100 more submitted answers than the last one covered, or a day after it when
+    /// anything changed.
+    public func snapshotDue(for project: Project) throws -> Bool {
+        try writer.read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT annotation_count FROM projects WHERE id = ?", arguments: [project.id]) ?? 0
+            guard count > 0 else { return false }
+            guard let last = try Row.fetchOne(db, sql: """
+                SELECT annotations, taken_at FROM agreement_snapshots WHERE project_id = ? ORDER BY id DESC LIMIT 1
+                """, arguments: [project.id]) else { return true }
+            let covered: Int = last["annotations"]
+            let dayAgo = Self.timestamp(Date().addingTimeInterval(-86_400))
+            return count >= covered + 100 || (count != covered && (last["taken_at"] as String) < dayAgo)
+        }
+    }
+
+    /// `{"taken_at", "annotations", "shared_items", "coefficient", "value"}` for each snapshot, oldest first.
+    public func snapshots(of project: Project) throws -> [JSONValue] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT taken_at, annotations, shared_items, coefficient, value FROM agreement_snapshots WHERE project_id = ? ORDER BY id
+                """, arguments: [project.id]).map { row in
+                ["taken_at": .string(row["taken_at"]), "annotations": .int(row["annotations"]), "shared_items": .int(row["shared_items"]),
+                 "coefficient": .string(row["coefficient"]), "value": (row["value"] as Double?).map { .double($0) } ?? .null]
+            }
+        }
+    }
+
+    public func addComment(_ body: String, on item: Item, by user: User) throws -> JSONValue {
+        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw StoreError(.invalid, "a comment cannot be empty") }
+        let now = Self.timestamp()
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO item_comments (item_id, user_id, body, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [item.id, user.id, text, now])
+        }
+        return ["username": .string(user.username), "body": .string(text), "created_at": .string(now)]
+    }
+
+    public func comments(on item: Item) throws -> [JSONValue] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT u.username, c.body, c.created_at FROM item_comments c JOIN users u ON u.id = c.user_id WHERE c.item_id = ? ORDER BY c.id
+                """, arguments: [item.id]).map { ["username": .string($0["username"]), "body": .string($0["body"]), "created_at": .string($0["created_at"])] }
+        }
+    }
+
+    /// Per annotator in a project: submitted answers, the seconds they spent, and each answer's seconds (for medians).
+    public func activity(in project: Project) throws -> [(annotator: String, submitted: Int, seconds: [Double])] {
+        try writer.read { db in
+            var byName: [String: [Double]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT u.username, a.seconds_spent FROM annotations a JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.annotator_id
+                WHERE i.project_id = ? AND a.status = 'submitted'
+                """, arguments: [project.id])
+            while let row = try rows.next() { byName[row["username"], default: []].append(row["seconds_spent"]) }
+            return byName.sorted { $0.key < $1.key }.map { ($0.key, $0.value.count, $0.value) }
+        }
+    }
+}

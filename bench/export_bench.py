@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Benchmarks `quorum export`: imports a generated chat file (1,000,000 conversations by default, the same
+generator as the import benchmark), marks every item accepted by one annotator (straight into SQLite, which
+is not what is measured), then exports with validation on and prints items/s and the peak resident memory of
+the quorum process."""
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from import_bench import generate  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quorum", required=True, help="path to the quorum binary")
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    args = parser.parse_args()
+    quorum = os.path.abspath(args.quorum)
+    with tempfile.TemporaryDirectory() as tmp:
+        data, db = os.path.join(tmp, "bench.jsonl"), os.path.join(tmp, "bench.db")
+        generate(data, args.lines)
+        subprocess.run([quorum, "project", "create", "--name", "bench", "--kind", "chat", "--db", db], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([quorum, "user", "add", "ann", "--role", "annotator", "--password", "password1", "--db", db],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([quorum, "import", "bench", data, "--json", "--db", db], check=True, stdout=subprocess.DEVNULL)
+        with sqlite3.connect(db) as connection:
+            connection.execute("""
+                INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, note, seconds_spent, version, created_at, updated_at)
+                SELECT i.id, u.id, 'submitted', 'accept', '[]', '[]', '', 1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'
+                FROM items i, users u WHERE u.username = 'ann'""")
+            items = connection.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        print(f"prepared {items:,} accepted chat items", flush=True)
+        started = time.perf_counter()
+        out, err = os.path.join(tmp, "report.out"), os.path.join(tmp, "report.err")
+        with open(out, "w") as stdout, open(err, "w") as stderr:
+            process = subprocess.Popen([quorum, "export", "bench", "--out", os.path.join(tmp, "out"), "--validation", "0.1",
+                                        "--holdout", "1000", "--json", "--db", db], stdout=stdout, stderr=stderr)
+            # wait4 gives this one process's peak memory, not the largest of every child so far.
+            _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        peak_kb = usage.ru_maxrss
+        if os.waitstatus_to_exitcode(status) != 0:
+            print(open(err).read())
+            return 1
+        report = json.loads(open(out).read())
+        counts = report["counts"]
+        print(f"export: {counts['exported']:,} exported ({counts['train']:,} train, {counts['validation']:,} validation, "
+              f"{counts['holdout']:,} hold-out, {counts['excluded']:,} left out) in {elapsed:.2f} s")
+        print(f"export: {items / elapsed:,.0f} items/s, peak RSS {peak_kb / 1024:.0f} MB")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
