@@ -52,6 +52,15 @@ class Workbench(unittest.TestCase):
         with open(tickets, "w") as f:
             f.write("\n".join(f"ticket number {i} about my card" for i in range(5)) + "\n")
         quorum("import", "Tickets", tickets, db=db)
+        quorum("project", "create", "--name", "Disputed", "--kind", "classify", "--labels", "yes,no",
+               "--annotators-per-item", "2", db=db)
+        disputed = os.path.join(cls.tmp.name, "disputed.json")
+        with open(disputed, "w") as f:
+            json.dump([{"data": {"text": f"claim {i} 👩‍👩‍👧‍👦"}, "annotations": [
+                {"completed_by": {"email": who}, "result": [{"type": "choices", "from_name": "c", "to_name": "t",
+                                                             "value": {"choices": [label]}}]}
+                for who, label in (("kim", "yes"), ("lou", "yes" if i == 0 else "no"))]} for i in range(3)], f)
+        quorum("import", "Disputed", disputed, "--format", "label-studio", db=db)
         for project in ("Replies", "Tickets"):
             for name in ("ann1", "ann2"):
                 quorum("project", "add-member", project, name, db=db)
@@ -229,6 +238,35 @@ class Workbench(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(exports[0]["counts"]["train"], 5)
         self.assertTrue(link.endswith(f"/api/exports/{exports[0]['id']}/files/train.csv"))
+
+    def test_7_lead_reviews_disagreements_by_keyboard(self):
+        browser = self.browser()
+        self.login(browser, "lead")
+        browser.find_element(By.CSS_SELECTOR, 'tr[data-project="4"] a.review-link').click()
+        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#answers .answer")) == 2)
+        self.assertEqual(browser.find_element(By.ID, "queue-count").text, "(2)")
+        cards = [card.text for card in browser.find_elements(By.CSS_SELECTOR, "#answers .answer")]
+        self.assertIn("kim", cards[0])
+        self.assertIn("lou", cards[1])
+        self.assertIn("no", cards[1])
+        first = browser.find_element(By.CSS_SELECTOR, "#current h2").text
+        self.keys(browser, "2")  # lou's answer becomes gold
+        WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "queue-count").text == "(1)")
+        WebDriverWait(browser, 10).until(lambda b: b.find_element(By.CSS_SELECTOR, "#current h2").text != first)
+        self.keys(browser, "c")
+        self.keys(browser, "ambiguous claim" + Keys.ENTER)
+        WebDriverWait(browser, 10).until(lambda b: "ambiguous claim" in b.find_element(By.ID, "comments").text)
+        self.keys(browser, Keys.ESCAPE)
+        self.keys(browser, "x")  # the other one is rejected as gold
+        WebDriverWait(browser, 10).until(lambda b: "No disagreements left" in b.find_element(By.ID, "current").text)
+        item = int(first.split()[1])
+        status, gold = self.api("lead", f"/api/items/{item}/gold")
+        self.assertEqual(status, 200)
+        self.assertEqual(gold["answer"], {"labels": ["no"]})
+        self.assertEqual(gold["source"], "lead")
+        browser.get(self.base + "/projects/4/dashboard")
+        self.assertIn("Krippendorff's alpha (nominal)", browser.find_element(By.TAG_NAME, "main").text)
+        self.assertIn("kim (rows) against lou (columns)", browser.find_element(By.TAG_NAME, "main").text)
 
 
 if __name__ == "__main__":

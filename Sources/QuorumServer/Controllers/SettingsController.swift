@@ -46,6 +46,7 @@ struct SettingsController {
             "annotatorsPerItem": project.annotatorsPerItem, "guidelines": project.guidelines,
             "guidelinesHTML": Markdown.html(project.guidelines),
             "isChat": project.kind == .chat, "systemPrompt": project.systemPrompt,
+            "autoGold": project.autoGold?.description ?? "off",
             "members": users.filter { members.contains($0.id) }.map { ["username": $0.username, "name": $0.displayName, "role": $0.role.rawValue] },
             "others": users.filter { !members.contains($0.id) && !$0.disabled }.map { ["username": $0.username] },
             "formats": ImportFormat.allCases.map(\.rawValue),
@@ -63,7 +64,8 @@ struct SettingsController {
             _ = try database.updateProject(project, labels: labels, multiLabel: form.fields["multi_label"] == "on",
                                            annotatorsPerItem: Int(form.fields["annotators_per_item"] ?? "") ?? 0,
                                            guidelines: (form.fields["guidelines"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
-                                           systemPrompt: form.fields["system_prompt"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+                                           systemPrompt: form.fields["system_prompt"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
+                                           autoGold: form.fields["auto_gold"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 })
             return try page(request, context, message: "Saved.")
         } catch let error as StoreError {
             return try page(request, context, error: error.message, status: .unprocessableContent)
