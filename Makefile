@@ -68,6 +68,7 @@ bench: deps tokenizer
 	$(PYTHON) bench/import_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/validate_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/export_bench.py --quorum .build/release/quorum
+	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/annotate_load.py --quorum .build/release/quorum
 
 clean:

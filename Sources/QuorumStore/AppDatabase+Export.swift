@@ -5,35 +5,37 @@ extension AppDatabase {
     /// Every item of a project (`answeredOnly`: those with a submitted answer or gold) with its submitted answers
     /// and gold, in item order, `batchSize` at a time, all read from one snapshot (annotators may keep saving
     /// meanwhile; the export sees the data as it was when it began).
-    public func forEachStoredItem(in project: Project, answeredOnly: Bool = false, batchSize: Int = 4_096,
+    /// `withInputs` false leaves each item's input empty, for work that needs only the answers.
+    public func forEachStoredItem(in project: Project, answeredOnly: Bool = false, withInputs: Bool = true, batchSize: Int = 4_096,
                                   _ body: ([StoredItem]) throws -> Void) throws {
         try writer.read { db in
+            // Both queries walk the items in rowid order (`+project_id` keeps SQLite from sorting through another
+            // index) and the answers through their (item, annotator) index: no temporary sort of every row.
             let items = try Row.fetchCursor(db, sql: """
-                SELECT i.id, i.external_id, i.input, i.split, g.resolution, g.source, u.username AS decided_by
+                SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, u.username
                 FROM items i LEFT JOIN gold g ON g.item_id = i.id LEFT JOIN users u ON u.id = g.decided_by
-                WHERE i.project_id = ?\(answeredOnly ? " AND (i.submitted > 0 OR g.item_id IS NOT NULL)" : "") ORDER BY i.id
+                WHERE +i.project_id = ?\(answeredOnly ? " AND (i.submitted > 0 OR g.item_id IS NOT NULL)" : "") ORDER BY i.id
                 """, arguments: [project.id])
-            // The answers, in the same item order, read alongside: one pass over each table.
             let answers = try Row.fetchCursor(db, sql: """
-                SELECT a.item_id, u.username, a.decision, a.labels, a.spans, a.messages
-                FROM annotations a JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.annotator_id
-                WHERE i.project_id = ? AND a.status = 'submitted' ORDER BY a.item_id, a.id
+                SELECT a.item_id, a.id, u.username, a.decision, a.labels, a.spans, a.messages
+                FROM items i CROSS JOIN annotations a ON a.item_id = i.id JOIN users u ON u.id = a.annotator_id
+                WHERE +i.project_id = ?\(answeredOnly ? " AND i.submitted > 0" : "") AND a.status = 'submitted' ORDER BY i.id
                 """, arguments: [project.id])
             var pending = try answers.next().map(Self.storedAnswer)
             var batch: [StoredItem] = []
             batch.reserveCapacity(batchSize)
             while let row = try items.next() {
-                let id: Int64 = row["id"]
-                var given: [StoredItem.StoredAnswer] = []
-                while let (itemID, answer) = pending, itemID <= id {
-                    if itemID == id { given.append(answer) }
+                let id: Int64 = row[0]
+                var given: [(Int64, StoredItem.StoredAnswer)] = []
+                while let (itemID, answerID, answer) = pending, itemID <= id {
+                    if itemID == id { given.append((answerID, answer)) }
                     pending = try answers.next().map(Self.storedAnswer)
                 }
-                let gold = (row["resolution"] as String?).map {
-                    StoredItem.StoredGold(resolution: $0, source: row["source"], decidedBy: row["decided_by"])
-                }
-                batch.append(StoredItem(itemID: id, externalID: row["external_id"], input: row["input"],
-                                          heldOut: (row["split"] as String?) == "holdout", answers: given, gold: gold))
+                // Oldest answer first: ties in a consensus go to the earliest.
+                if given.count > 1 { given.sort { $0.0 < $1.0 } }
+                let gold = (row[4] as String?).map { StoredItem.StoredGold(resolution: $0, source: row[5], decidedBy: row[6]) }
+                batch.append(StoredItem(itemID: id, externalID: row[1], input: row[2], heldOut: (row[3] as String?) == "holdout",
+                                        answers: given.map(\.1), gold: gold))
                 if batch.count == batchSize {
                     try body(batch)
                     batch.removeAll(keepingCapacity: true)
@@ -43,17 +45,17 @@ extension AppDatabase {
         }
     }
 
-    /// The items with answers or gold, all at once (for agreement and review).
+    private static func storedAnswer(_ row: Row) -> (Int64, Int64, StoredItem.StoredAnswer) {
+        (row[0], row[1], StoredItem.StoredAnswer(annotator: row[2], decision: row[3], labels: row[4], spans: row[5], messages: row[6]))
+    }
+
+    /// The items with answers or gold, all at once (for agreement and review). Classify answers need no input.
     public func answeredItems(in project: Project) throws -> [StoredItem] {
         var all: [StoredItem] = []
-        try forEachStoredItem(in: project, answeredOnly: true) { all.append(contentsOf: $0) }
+        try forEachStoredItem(in: project, answeredOnly: true, withInputs: project.kind != .classify) { all.append(contentsOf: $0) }
         return all
     }
 
-    private static func storedAnswer(_ row: Row) -> (Int64, StoredItem.StoredAnswer) {
-        (row["item_id"], StoredItem.StoredAnswer(annotator: row["username"], decision: row["decision"], labels: row["labels"],
-                                                   spans: row["spans"], messages: row["messages"]))
-    }
 
     /// How many of the project's items earlier exports held out.
     public func heldOutCount(in project: Project) throws -> Int {

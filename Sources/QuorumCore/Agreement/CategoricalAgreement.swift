@@ -18,6 +18,8 @@ public struct CategoricalAgreement: Sendable {
     public let categories: [String]
     /// ratings[rater][item]: an index into `categories`, or nil where missing.
     let ratings: [[Int?]]
+    /// columns[item]: the item's ratings, without the missing ones (built once; every coefficient walks them).
+    let columns: [[Int]]
     let values: [Double]
 
     public var raterCount: Int { ratings.count }
@@ -41,12 +43,34 @@ public struct CategoricalAgreement: Sendable {
         self.categories = order
         let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         let width = ratings.map(\.count).max() ?? 0
-        self.ratings = ratings.map { row in (0..<width).map { i in i < row.count ? row[i].flatMap { index[$0] } : nil } }
+        let indexed = ratings.map { row in (0..<width).map { i in i < row.count ? row[i].flatMap { index[$0] } : nil } }
+        self.ratings = indexed
+        columns = (0..<width).map { i in indexed.compactMap { $0[i] } }
         values = level == .interval ? order.map { Double($0)! } : order.indices.map(Double.init)
     }
 
+    /// Nominal ratings given as indices into `categories` (rater × item), as a project's answers arrive: no text to
+    /// hash per rating. Categories nobody used are dropped, as the text initializer never sees them.
+    init(nominal categories: [String], indexed: [[Int?]]) {
+        level = .nominal
+        var used = [Bool](repeating: false, count: categories.count)
+        for row in indexed { for value in row { if let value { used[value] = true } } }
+        var remap = [Int](repeating: -1, count: categories.count)
+        var kept: [String] = []
+        for (i, category) in categories.enumerated() where used[i] {
+            remap[i] = kept.count
+            kept.append(category)
+        }
+        self.categories = kept
+        let width = indexed.map(\.count).max() ?? 0
+        let ratings = indexed.map { row in row.map { $0.map { remap[$0] } } }
+        self.ratings = ratings
+        columns = (0..<width).map { i in ratings.compactMap { $0[i] } }
+        values = kept.indices.map(Double.init)
+    }
+
     /// The ratings of item `i`, as category indices.
-    private func column(_ i: Int) -> [Int] { ratings.compactMap { $0[i] } }
+    private func column(_ i: Int) -> [Int] { columns[i] }
 
     /// Mean over items with at least two ratings of the share of rater pairs that agree.
     public var percentAgreement: Double? {

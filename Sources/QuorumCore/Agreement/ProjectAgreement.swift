@@ -23,8 +23,10 @@ public struct ProjectAgreement {
     /// Each annotator's share of answers equal to the gold answer, over the items with gold they answered.
     public let withGold: [String: (items: Int, agreement: Double)]
     public let flagged: [(annotator: String, reason: String)]
-    /// Pairs of labels two annotators gave the same item (classify, single label): for confusion matrices.
-    let labelPairs: [Int64: [String: String]]
+    /// The figures as JSON, worked out once (each coefficient walks every item).
+    private let categoricalJSON: JSONValue?
+    private let perLabelJSON: [JSONValue]
+    private let tokensJSON: JSONValue?
 
     public init(project: Project, items: [StoredItem]) {
         self.project = project
@@ -65,28 +67,31 @@ public struct ProjectAgreement {
         var tokens: CategoricalAgreement? = nil
         var distances: [(annotators: (String, String), items: Int, mean: Double)] = []
         var pairwise: [String: [Double]] = [:]
-        var labelPairs: [Int64: [String: String]] = [:]
         switch project.kind {
         case .classify:
-            if !project.multiLabel {
-                categorical = try? CategoricalAgreement(level: .nominal, ratings: ratings { Self.category($0) })
-                for item in shared { labelPairs[item.id] = Dictionary(item.answers.map { ($0.0, Self.category($0.1) ?? "") }, uniquingKeysWith: { a, _ in a }) }
-            }
-            for label in project.labels {
-                let yesNo = ratings { answer in
-                    if case .labels(let labels) = answer { return labels.contains(label) ? "yes" : "no" }
-                    return nil
+            // Labels as indices (no text hashed per answer): one column per shared item, one row per annotator.
+            let categories = project.labels + [Self.rejected]
+            let index = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
+            let empty = [[Int?]](repeating: [Int?](repeating: nil, count: shared.count), count: annotators.count)
+            var single = empty
+            var yesNo = [[[Int?]]](repeating: empty, count: project.labels.count)
+            for (column, item) in shared.enumerated() {
+                for (name, answer) in item.answers {
+                    let r = rater[name]!
+                    switch answer {
+                    case .labels(let labels):
+                        single[r][column] = labels.first.flatMap { index[$0] }
+                        for (l, label) in project.labels.enumerated() { yesNo[l][r][column] = labels.contains(label) ? 1 : 0 }
+                    case .rejected:
+                        single[r][column] = index[Self.rejected]
+                    default:
+                        break
+                    }
                 }
-                if let agreement = try? CategoricalAgreement(level: .nominal, ratings: yesNo, categories: ["no", "yes"]) { perLabel.append((label, agreement)) }
             }
-            if project.multiLabel {
-                // The mean of the per-label figures: several labels per item have no single nominal coefficient.
-                categorical = nil
-            }
-            for pair in (categorical?.cohenKappas ?? []) where pair.kappa != nil {
-                pairwise[annotators[pair.raters.0], default: []].append(pair.kappa!)
-                pairwise[annotators[pair.raters.1], default: []].append(pair.kappa!)
-            }
+            // Several labels per item have no single nominal coefficient: per label only.
+            if !project.multiLabel { categorical = CategoricalAgreement(nominal: categories, indexed: single) }
+            perLabel = project.labels.enumerated().map { ($1, CategoricalAgreement(nominal: ["no", "yes"], indexed: yesNo[$0])) }
         case .spans:
             let documents = shared.map { item in
                 SpanAgreement.Document(annotations: Dictionary(item.answers.map { name, answer -> (String, [Span]) in
@@ -136,17 +141,28 @@ public struct ProjectAgreement {
                 let pair = key.split(separator: "\u{1F}").map(String.init)
                 return ((pair[0], pair[1]), sum.0, sum.1 / Double(sum.0))
             }
-            for pair in (categorical?.cohenKappas ?? []) where pair.kappa != nil {
-                pairwise[annotators[pair.raters.0], default: []].append(pair.kappa!)
-                pairwise[annotators[pair.raters.1], default: []].append(pair.kappa!)
-            }
+        }
+        // Each annotator's Cohen's kappa with every other (classify and chat).
+        for pair in (categorical?.cohenKappas ?? []) where pair.kappa != nil {
+            pairwise[annotators[pair.raters.0], default: []].append(pair.kappa!)
+            pairwise[annotators[pair.raters.1], default: []].append(pair.kappa!)
         }
         self.categorical = categorical
         self.perLabel = perLabel
+        func number(_ x: Double?) -> JSONValue { x.map { .double(($0 * 1e4).rounded() / 1e4) } ?? .null }
+        categoricalJSON = categorical.map { Self.named($0.json, annotators) }
+        perLabelJSON = perLabel.map { label, agreement in
+            ["label": .string(label), "krippendorff_alpha": number(agreement.krippendorffAlpha),
+             "percent_agreement": number(agreement.percentAgreement), "gwet_ac1": number(agreement.gwetAC1)]
+        }
+        tokensJSON = tokens.map { tokens in
+            let kappas = tokens.cohenKappas.compactMap(\.kappa)
+            return ["krippendorff_alpha": number(tokens.krippendorffAlpha),
+                    "mean_cohen_kappa": number(kappas.isEmpty ? nil : kappas.reduce(0, +) / Double(kappas.count)), "tokens": .int(tokens.itemCount)]
+        }
         self.spans = spans
         self.tokens = tokens
         self.editDistance = distances
-        self.labelPairs = labelPairs
         withOthers = pairwise.mapValues { $0.reduce(0, +) / Double($0.count) }
 
         var gold: [String: (Int, Int)] = [:]
@@ -188,13 +204,7 @@ public struct ProjectAgreement {
         }
     }
 
-    static func category(_ answer: Answer) -> String? {
-        switch answer {
-        case .labels(let labels): return labels.first
-        case .rejected: return "(rejected)"
-        default: return nil
-        }
-    }
+    static let rejected = "(rejected)"
 
     /// `[start, end)` of each whitespace-separated token, in code points.
     static func tokenBounds(_ text: String) -> [(Int, Int)] {
@@ -213,17 +223,15 @@ public struct ProjectAgreement {
         return bounds
     }
 
-    /// How often annotator `a` gave each label when `b` gave each label, over the items both answered.
+    /// How often annotator `a` gave each label when `b` gave each label, over the items both answered (single-label
+    /// classify projects; the labels anyone used).
     public func confusion(_ a: String, _ b: String) -> (labels: [String], counts: [[Int]]) {
-        let labels = project.labels + ["(rejected)"]
-        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        var counts = [[Int]](repeating: [Int](repeating: 0, count: labels.count), count: labels.count)
-        for answers in labelPairs.values {
-            guard let x = answers[a].flatMap({ index[$0] }), let y = answers[b].flatMap({ index[$0] }) else { continue }
-            counts[x][y] += 1
+        guard let categorical, let x = annotators.firstIndex(of: a), let y = annotators.firstIndex(of: b) else { return ([], []) }
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: categorical.categories.count), count: categorical.categories.count)
+        for (p, q) in zip(categorical.ratings[x], categorical.ratings[y]) {
+            if let p, let q { counts[p][q] += 1 }
         }
-        let used = labels.indices.filter { i in labels[i] != "(rejected)" || counts[i].contains { $0 > 0 } || counts.contains { $0[i] > 0 } }
-        return (used.map { labels[$0] }, used.map { i in used.map { counts[i][$0] } })
+        return (categorical.categories, counts)
     }
 
     public var json: JSONValue {
@@ -234,20 +242,10 @@ public struct ProjectAgreement {
             ("answers", .int(answers)), ("shared_items", .int(sharedItems)),
             ("coefficient", .string(coefficient)), ("value", number(value)),
         ]
-        if let categorical { members.append(("categorical", Self.named(categorical.json, annotators))) }
-        if !perLabel.isEmpty {
-            members.append(("per_label", .array(perLabel.map { label, agreement in
-                ["label": .string(label), "krippendorff_alpha": number(agreement.krippendorffAlpha),
-                 "percent_agreement": number(agreement.percentAgreement), "gwet_ac1": number(agreement.gwetAC1)]
-            })))
-        }
+        if let categoricalJSON { members.append(("categorical", categoricalJSON)) }
+        if !perLabelJSON.isEmpty { members.append(("per_label", .array(perLabelJSON))) }
         if let spans { members.append(("spans", spans.json)) }
-        if let tokens {
-            let kappas = tokens.cohenKappas.compactMap(\.kappa)
-            members.append(("token_level", ["krippendorff_alpha": number(tokens.krippendorffAlpha),
-                                            "mean_cohen_kappa": number(kappas.isEmpty ? nil : kappas.reduce(0, +) / Double(kappas.count)),
-                                            "tokens": .int(tokens.itemCount)]))
-        }
+        if let tokensJSON { members.append(("token_level", tokensJSON)) }
         if project.kind == .chat {
             members.append(("edit_distance", .array(editDistance.map {
                 ["annotators": [.string($0.annotators.0), .string($0.annotators.1)], "items": .int($0.items), "mean_normalized": number($0.mean)]

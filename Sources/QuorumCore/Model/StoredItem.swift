@@ -17,7 +17,10 @@ public struct StoredItem: Sendable {
         }
 
         var submitted: SubmittedAnswer {
-            func parse(_ text: String?) -> JSONValue? { text.flatMap { try? JSONParser.parse($0) } }
+            func parse(_ text: String?) -> JSONValue? {
+                guard let text, text != "[]" else { return text == nil ? nil : .array([]) }
+                return try? JSONParser.parse(text)
+            }
             return SubmittedAnswer(annotator: annotator, decision: decision.flatMap(Decision.init(rawValue:)),
                                    labels: parse(labels)?.arrayValue?.compactMap(\.stringValue) ?? [],
                                    spans: parse(spans)?.arrayValue?.compactMap(Span.init(json:)) ?? [],

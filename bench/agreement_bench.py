@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Benchmarks `quorum agreement PROJECT`: a classify project of 100,000 items answered by 3 annotators (answers
+written straight into SQLite, agreeing about 80% of the time), read from the database and computed; prints the
+wall time of the command and its peak memory."""
+import argparse
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quorum", required=True, help="path to the quorum binary")
+    parser.add_argument("--items", type=int, default=100_000)
+    args = parser.parse_args()
+    quorum = os.path.abspath(args.quorum)
+    labels = ["billing", "account", "card", "transfer", "other"]
+    rng = random.Random(3)
+    with tempfile.TemporaryDirectory() as tmp:
+        db, texts = os.path.join(tmp, "bench.db"), os.path.join(tmp, "items.txt")
+        with open(texts, "w") as f:
+            f.write("\n".join(f"ticket {i}: {rng.choice(labels)} question" for i in range(args.items)) + "\n")
+        subprocess.run([quorum, "project", "create", "--name", "bench", "--kind", "classify", "--labels", ",".join(labels),
+                        "--annotators-per-item", "3", "--db", db], check=True, stdout=subprocess.DEVNULL)
+        for name in ("a1", "a2", "a3"):
+            subprocess.run([quorum, "user", "add", name, "--role", "annotator", "--password", "password1", "--db", db],
+                           check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([quorum, "import", "bench", texts, "--db", db], check=True, stdout=subprocess.DEVNULL)
+        with sqlite3.connect(db) as connection:
+            users = [row[0] for row in connection.execute("SELECT id FROM users WHERE username IN ('a1', 'a2', 'a3') ORDER BY username")]
+            rows = []
+            for (item,) in connection.execute("SELECT id FROM items"):
+                truth = rng.choice(labels)
+                for user in users:
+                    label = truth if rng.random() < 0.8 else rng.choice(labels)
+                    rows.append((item, user, f'["{label}"]'))
+            connection.executemany("""
+                INSERT INTO annotations (item_id, annotator_id, status, labels, spans, note, seconds_spent, version, created_at, updated_at)
+                VALUES (?, ?, 'submitted', ?, '[]', '', 4, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')""", rows)
+        print(f"prepared {args.items:,} items × 3 answers", flush=True)
+        best = None
+        for _ in range(3):
+            started = time.perf_counter()
+            process = subprocess.Popen([quorum, "agreement", "bench", "--json", "--db", db], stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(process.pid, 0)
+            elapsed = time.perf_counter() - started
+            if os.waitstatus_to_exitcode(status) != 0:
+                return 1
+            best = elapsed if best is None else min(best, elapsed)
+        print(f"agreement: {args.items:,} items × 3 annotators read and computed in {best:.2f} s (best of 3), peak RSS {usage.ru_maxrss / 1024:.0f} MB")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
