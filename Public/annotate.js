@@ -1,6 +1,7 @@
-// The annotate page: chat and classify items, keyboard first. Item text is only ever set with
+// The annotate page: chat, classify and spans items, keyboard first. Item text is only ever set with
 // textContent; the one HTML it inserts is the server's libcmark rendering (raw HTML dropped).
 import { wordDiff } from "./diff.js";
+import { SpanEditor } from "./spans.js";
 
 const root = document.getElementById("annotate");
 const projectId = root.dataset.project;
@@ -9,12 +10,14 @@ const multi = root.dataset.multi === "true";
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 
-let state = null;          // { item, version, status, labels, decision, note, messages, original }
+let state = null;          // { item, version, status, labels, spans, decision, note, messages, original }
 let undoStack = [];
 let history = [];          // ids of my answered items, oldest first
 let position = null;       // index into history while going back, null at the frontier
 let draftTimer = null;
 let started = Date.now();
+let editor = null;         // the span editor (spans projects), loaded once per item and on undo
+let editorItem = null;
 
 async function api(method, url, body) {
   const response = await fetch(url, {
@@ -36,7 +39,7 @@ async function api(method, url, body) {
 function say(text) { $("status").textContent = text; }
 
 function snapshot() {
-  return JSON.stringify({ labels: state.labels, decision: state.decision, note: state.note, messages: state.messages });
+  return JSON.stringify({ labels: state.labels, spans: state.spans, decision: state.decision, note: state.note, messages: state.messages });
 }
 
 function change(mutate) {
@@ -50,6 +53,7 @@ function undo() {
   const last = undoStack.pop();
   if (!last) return say("Nothing to undo");
   Object.assign(state, JSON.parse(last));
+  editorItem = null; // spans come back whole
   render();
   scheduleDraft();
   say("Undone");
@@ -77,6 +81,7 @@ function show(data) {
     version: annotation ? annotation.version : 0,
     status: annotation ? annotation.status : null,
     labels: annotation ? annotation.labels : [],
+    spans: annotation ? annotation.spans : [],
     decision: annotation ? annotation.decision : null,
     note: annotation ? annotation.note : "",
     messages: annotation && annotation.messages ? annotation.messages : structuredClone(original),
@@ -84,6 +89,7 @@ function show(data) {
   };
   if (!annotation && item.suggestions && item.suggestions.labels) state.labels = item.suggestions.labels.slice(0, multi ? undefined : 1);
   undoStack = [];
+  editorItem = null;
   started = Date.now();
   showProgress(progress);
   render();
@@ -102,6 +108,19 @@ function showProgress(progress) {
 function render() {
   if (!state) return;
   const container = $("item");
+  if (kind === "spans") {
+    // The editor changes only what a span touches; it is loaded again only for another item or an undo.
+    if (editorItem !== state.item.id) {
+      const text = Object.assign(document.createElement("div"), { className: "text spans-text" });
+      container.replaceChildren(text);
+      editor = new SpanEditor(text, { onChange: spansChanged, onMessage: say });
+      const suggested = (state.item.suggestions && state.item.suggestions.spans) || [];
+      editor.load(state.item.input.text, state.spans, suggested);
+      editorItem = state.item.id;
+    }
+    renderSide();
+    return;
+  }
   container.replaceChildren();
   if (kind === "chat") {
     state.messages.forEach((message, index) => container.append(turn(message, index)));
@@ -177,6 +196,12 @@ function renderSide() {
   if ($("note") !== document.activeElement) $("note").value = state ? state.note : "";
 }
 
+function spansChanged(spans) {
+  undoStack.push(snapshot());
+  state.spans = spans;
+  scheduleDraft();
+}
+
 function toggleLabel(label) {
   change(() => {
     if (state.labels.includes(label)) state.labels = state.labels.filter((l) => l !== label);
@@ -187,7 +212,8 @@ function toggleLabel(label) {
 function body(status) {
   const changed = kind === "chat" && JSON.stringify(state.messages) !== JSON.stringify(state.original);
   return {
-    status, decision: state.decision, labels: state.labels, spans: [], note: state.note,
+    status, decision: state.decision, labels: kind === "spans" ? [] : state.labels, spans: kind === "spans" ? state.spans : [],
+    note: state.note,
     messages: changed ? state.messages : null, version: state.version,
     seconds_spent: Math.round((Date.now() - started) / 1000),
   };
@@ -261,11 +287,12 @@ document.addEventListener("keydown", (event) => {
     }
     return;
   }
-  if (!state && !["?", "g", "ArrowLeft", "ArrowRight"].includes(event.key)) return;
+  if (!state && !["?", "g", "ArrowLeft", "ArrowRight", "PageUp", "PageDown"].includes(event.key)) return;
   const labelButtons = [...document.querySelectorAll("#labels .label")];
   const byKey = labelButtons.find((b) => b.querySelector("kbd").textContent === event.key);
   if ((event.ctrlKey || event.metaKey) && event.key === "z") { event.preventDefault(); undo(); return; }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (kind === "spans" && state && spanKey(event, byKey)) return;
   if (byKey) { toggleLabel(byKey.dataset.label); return; }
   switch (event.key) {
     case "Enter": event.preventDefault(); advance("submitted"); break;
@@ -279,14 +306,42 @@ document.addEventListener("keydown", (event) => {
       break;
     }
     case "n": event.preventDefault(); $("note").focus(); break;
-    case "ArrowLeft": back().catch((e) => say(e.message)); break;
-    case "ArrowRight": forward().catch((e) => say(e.message)); break;
+    case "ArrowLeft": case "PageUp": event.preventDefault(); back().catch((e) => say(e.message)); break;
+    case "ArrowRight": case "PageDown": event.preventDefault(); forward().catch((e) => say(e.message)); break;
     case "g": $("guidelines").hidden = !$("guidelines").hidden; break;
     case "?": $("help").hidden = !$("help").hidden; break;
   }
 });
 
-document.querySelectorAll("#labels .label").forEach((b) => b.addEventListener("click", () => state && toggleLabel(b.dataset.label)));
+// Spans projects: type keys mark, ←/→ move the token cursor (Shift extends), Tab goes from span to span,
+// Delete removes, y / Y accept the suggestion under the cursor / all of them (PageUp / PageDown go between items).
+function spanKey(event, byKey) {
+  if (byKey) { event.preventDefault(); editor.type(byKey.dataset.label); return true; }
+  switch (event.key) {
+    case "ArrowLeft": case "ArrowRight":
+      event.preventDefault();
+      editor.move(event.key === "ArrowLeft" ? -1 : 1, event.shiftKey);
+      return true;
+    case "Tab": event.preventDefault(); editor.jump(event.shiftKey ? -1 : 1); return true;
+    case "Delete": case "Backspace":
+      event.preventDefault();
+      if (editor.selected && !editor.selected.suggestion) editor.remove(editor.selected);
+      else say("Select a span first (Tab or a click)");
+      return true;
+    case "y": {
+      const suggestion = editor.suggestionHere();
+      if (suggestion) editor.acceptSuggestion(suggestion); else say("No suggestion under the cursor");
+      return true;
+    }
+    case "Y": say(`${editor.acceptAll()} suggestions accepted`); return true;
+  }
+  return false;
+}
+
+document.querySelectorAll("#labels .label").forEach((b) => b.addEventListener("click", () => {
+  if (!state) return;
+  if (kind === "spans") editor.type(b.dataset.label); else toggleLabel(b.dataset.label);
+}));
 document.querySelectorAll("#decision button").forEach((b) => b.addEventListener("click", () => state && change(() => { state.decision = b.dataset.decision; })));
 $("submit").addEventListener("click", () => advance("submitted"));
 $("skip").addEventListener("click", () => advance("skipped"));

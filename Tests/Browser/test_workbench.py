@@ -18,6 +18,20 @@ from selenium.webdriver.support.ui import WebDriverWait
 QUORUM = os.environ.get("QUORUM_BIN", os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "quorum"))
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "artifacts")
 PASSWORD = "password1"
+# Emoji with joiners, a flag, CJK outside the BMP and a decomposed accent: where other tools' offsets drift.
+SPAN_TEXT = "👩‍👩‍👧‍👦 Marie met 𠮷田 in Paris 🇫🇷 with Rene\u0301e"
+LONG_WORDS = [f"alpha{i} beta{i} 🎉" for i in range(1100)]
+LONG_TEXT = " ".join(LONG_WORDS)
+LONG_SPANS = []
+for _i in range(300):
+    _start = LONG_TEXT.index(f"alpha{_i} ")
+    LONG_SPANS.append([_start, _start + len(f"alpha{_i}"), "ORG"])
+
+
+def span_of(text, word, label):
+    """`word` in `text` as a span in code points (Python str indices are code points)."""
+    start = text.index(word)
+    return {"start": start, "end": start + len(word), "label": label, "text": word}
 
 
 def quorum(*args, db):
@@ -61,6 +75,14 @@ class Workbench(unittest.TestCase):
                                                              "value": {"choices": [label]}}]}
                 for who, label in (("kim", "yes"), ("lou", "yes" if i == 0 else "no"))]} for i in range(3)], f)
         quorum("import", "Disputed", disputed, "--format", "label-studio", db=db)
+        quorum("project", "create", "--name", "Entities", "--kind", "spans", "--labels", "PER,LOC,ORG", db=db)
+        entities = os.path.join(cls.tmp.name, "entities.jsonl")
+        with open(entities, "w") as f:
+            f.write(json.dumps({"text": SPAN_TEXT, "label": []}, ensure_ascii=False) + "\n")
+            f.write(json.dumps({"text": "Ahmed flew from Cairo to Delhi", "label": [[0, 5, "PER"], [16, 21, "LOC"]]}) + "\n")
+            f.write(json.dumps({"text": LONG_TEXT, "label": LONG_SPANS}, ensure_ascii=False) + "\n")
+        quorum("import", "Entities", entities, "--format", "doccano", db=db)
+        quorum("project", "add-member", "Entities", "ann1", db=db)
         for project in ("Replies", "Tickets"):
             for name in ("ann1", "ann2"):
                 quorum("project", "add-member", project, name, db=db)
@@ -267,6 +289,128 @@ class Workbench(unittest.TestCase):
         browser.get(self.base + "/projects/4/dashboard")
         self.assertIn("Krippendorff's alpha (nominal)", browser.find_element(By.TAG_NAME, "main").text)
         self.assertIn("kim (rows) against lou (columns)", browser.find_element(By.TAG_NAME, "main").text)
+
+    def answers_of(self, item_id):
+        status, annotations = self.api("lead", f"/api/items/{item_id}/annotations")
+        self.assertEqual(status, 200)
+        return annotations
+
+    def cursor_text(self, browser):
+        return browser.execute_script(
+            "const h = CSS.highlights.get('token-cursor'); return h ? [...h][0].toString() : null;")
+
+    def test_8_offsets_module_converts_code_points_and_utf16(self):
+        browser = self.browser()
+        self.login(browser, "ann1")
+        cases = [SPAN_TEXT, "𠮷野家 𠮷田", "يعيش أحمد في القاهرة", "राम दिल्ली में", "e\u0301 🇫🇷🇩🇪 x"]
+        for text in cases:
+            expected = [len(text[:i].encode("utf-16-le")) // 2 for i in range(len(text) + 1)]
+            result = browser.execute_async_script("""
+                const [text, done] = [arguments[0], arguments[arguments.length - 1]];
+                import('/static/offsets.js').then(({ OffsetMap, codePointLength }) => {
+                  const map = new OffsetMap(text);
+                  const units = [...Array(map.length + 1).keys()].map((p) => map.toUnit(p));
+                  const back = units.map((u) => map.toPoint(u));
+                  done({ length: map.length, counted: codePointLength(text), units, back,
+                         slice: map.slice(1, map.length - 1), inside: map.toPoint(units[1] + 1) });
+                });""", text)
+            self.assertEqual(result["length"], len(text))
+            self.assertEqual(result["counted"], len(text))
+            self.assertEqual(result["units"], expected)
+            self.assertEqual(result["back"], list(range(len(text) + 1)))
+            self.assertEqual(result["slice"], text[1:len(text) - 1])
+
+    def test_9_spans_by_mouse_and_keyboard_never_drift(self):
+        browser = self.browser()
+        self.login(browser, "ann1")
+        self.open_project(browser, "Entities")
+        WebDriverWait(browser, 10).until(lambda b: "Marie" in b.find_element(By.ID, "item").text)
+        # The mouse selects part of the word after the emoji; the selection snaps to "Marie"; key 1 makes it PER.
+        browser.execute_script("""
+            const text = document.querySelector('.spans-text');
+            const node = text.firstChild;
+            const at = node.data.indexOf('arie');
+            const range = new Range();
+            range.setStart(node, at);
+            range.setEnd(node, at + 2);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+            text.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));""")
+        self.keys(browser, "1")
+        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "mark.span"))
+        self.assertEqual(browser.find_element(By.CSS_SELECTOR, "mark.span").text, "Marie")
+        # Keyboard only: the cursor walks to "Paris"; key 2 makes it LOC.
+        for _ in range(20):
+            if self.cursor_text(browser) == "Paris":
+                break
+            self.keys(browser, Keys.ARROW_RIGHT)
+        self.assertEqual(self.cursor_text(browser), "Paris")
+        self.keys(browser, "2")
+        # Shift+→ extends from "with" over "Renée"; key 3 makes it ORG.
+        for _ in range(20):
+            if self.cursor_text(browser) == "with":
+                break
+            self.keys(browser, Keys.ARROW_RIGHT)
+        self.keys(browser, Keys.SHIFT, Keys.ARROW_RIGHT, Keys.SHIFT)
+        self.keys(browser, "3")
+        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 3)
+        # Relabel "Marie" by clicking it and pressing 2; delete the ORG span with Delete.
+        browser.find_elements(By.CSS_SELECTOR, "mark.span")[0].click()
+        self.keys(browser, "2")
+        browser.find_elements(By.CSS_SELECTOR, "mark.span")[2].click()
+        self.keys(browser, Keys.DELETE)
+        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 2)
+        # An overlapping span is refused, and says so: "in" extended over "Paris", which is marked already.
+        for _ in range(20):
+            if self.cursor_text(browser) == "in":
+                break
+            self.keys(browser, Keys.ARROW_LEFT)
+        self.keys(browser, Keys.SHIFT, Keys.ARROW_RIGHT, Keys.SHIFT)
+        self.keys(browser, "3")
+        WebDriverWait(browser, 10).until(lambda b: "overlap" in b.find_element(By.ID, "status").text)
+        self.assertEqual(len(browser.find_elements(By.CSS_SELECTOR, "mark.span")), 2)
+        self.keys(browser, Keys.ENTER)
+
+        WebDriverWait(browser, 10).until(lambda b: "Ahmed" in b.find_element(By.ID, "item").text)
+        first = self.answers_of(1 + self.entity_item_offset())
+        self.assertEqual(first[0]["spans"], [span_of(SPAN_TEXT, "Marie", "LOC"), span_of(SPAN_TEXT, "Paris", "LOC")])
+
+        # Suggestions: y accepts the one under the cursor (Ahmed), Y the rest (Cairo).
+        self.assertEqual(len(browser.find_elements(By.CSS_SELECTOR, "mark.suggestion")), 2)
+        self.keys(browser, "y")
+        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 1)
+        self.keys(browser, "Y")
+        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 2)
+        self.keys(browser, Keys.ENTER)
+
+        # 20,000+ characters and 300 suggested spans: all accepted, and one more marked by keyboard.
+        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.suggestion")) == 300)
+        self.keys(browser, "Y")
+        WebDriverWait(browser, 20).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 300)
+        self.keys(browser, Keys.ARROW_RIGHT)  # from alpha0 to beta0
+        self.assertEqual(self.cursor_text(browser), "beta0")
+        self.keys(browser, "1")
+        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 301)
+        self.keys(browser, Keys.ENTER)
+        WebDriverWait(browser, 10).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
+        long_spans = self.answers_of(3 + self.entity_item_offset())[0]["spans"]
+        self.assertEqual(len(long_spans), 301)
+        self.assertIn(span_of(LONG_TEXT, "beta0", "PER"), long_spans)
+        self.assertIn({"start": LONG_SPANS[299][0], "end": LONG_SPANS[299][1], "label": "ORG", "text": "alpha299"}, long_spans)
+
+        # After a reload, the first item's spans come back where they were.
+        browser.refresh()
+        WebDriverWait(browser, 10).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
+        for _ in range(3):
+            self.keys(browser, Keys.PAGE_UP)
+        WebDriverWait(browser, 10).until(lambda b: "Marie" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10).until(lambda b: [m.text for m in b.find_elements(By.CSS_SELECTOR, "mark.span")] == ["Marie", "Paris"])
+        self.assertEqual(self.answers_of(1 + self.entity_item_offset())[0]["spans"][1], span_of(SPAN_TEXT, "Paris", "LOC"))
+
+    def entity_item_offset(self):
+        """Item ids before the Entities project's three items."""
+        status, projects = self.api("lead", "/api/projects")
+        return sum(p["items"] for p in projects if p["name"] != "Entities" and p["id"] < next(q["id"] for q in projects if q["name"] == "Entities"))
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ struct AnnotateController {
         }
         return try pages.render("annotate", [
             "title": "Annotate · \(project.name)", "project": project.name, "projectID": project.id, "kind": project.kind.rawValue,
-            "multiLabel": project.multiLabel, "labels": labels, "csrf": session.csrf, "user": session.user.displayName,
+            "multiLabel": project.multiLabel, "labels": labels, "isSpans": project.kind == .spans, "csrf": session.csrf, "user": session.user.displayName,
             "guidelines": Markdown.html(project.guidelines), "signedIn": true,
         ])
     }
