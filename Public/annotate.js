@@ -17,6 +17,12 @@ let position = null;       // index into history while going back, null at the f
 let draftTimer = null;
 let started = Date.now();
 let editor = null;         // the span editor (spans projects), loaded once per item and on undo
+// Each label's colour (by its position, as on the settings page), on its button and on its spans.
+const typeColours = {};
+document.querySelectorAll("#labels .label").forEach((button) => {
+  typeColours[button.dataset.label] = button.dataset.colour;
+  button.querySelector(".swatch").style.setProperty("background", button.dataset.colour);
+});
 let editorItem = null;
 
 async function api(method, url, body) {
@@ -113,7 +119,7 @@ function render() {
     if (editorItem !== state.item.id) {
       const text = Object.assign(document.createElement("div"), { className: "text spans-text" });
       container.replaceChildren(text);
-      editor = new SpanEditor(text, { onChange: spansChanged, onMessage: say });
+      editor = new SpanEditor(text, { onChange: spansChanged, onMessage: say, colours: typeColours });
       const suggested = (state.item.suggestions && state.item.suggestions.spans) || [];
       editor.load(state.item.input.text, state.spans, suggested);
       editorItem = state.item.id;

@@ -5,8 +5,9 @@
 import { OffsetMap, tokens } from "./offsets.js";
 
 export class SpanEditor {
-  constructor(container, { onChange, onMessage }) {
+  constructor(container, { onChange, onMessage, colours = {} }) {
     this.container = container;
+    this.colours = colours;
     this.onChange = onChange;
     this.onMessage = onMessage;
     this.lastType = null;
@@ -49,8 +50,14 @@ export class SpanEditor {
     mark.className = span.suggestion ? "suggestion" : "span";
     mark.dataset.label = span.label;
     mark.dataset.start = span.start;
+    this.colour(mark, span.label);
     mark.textContent = this.map.slice(span.start, span.end);
     return mark;
+  }
+
+  // The type's colour on the mark's underline and label (the label's name is written too: not colour alone).
+  colour(mark, label) {
+    if (this.colours[label]) mark.style.setProperty("--type-colour", this.colours[label]);
   }
 
   appendMark(span) {
@@ -145,6 +152,7 @@ export class SpanEditor {
     span.label = label;
     const segment = this.segments.find((s) => s.span === span);
     segment.node.dataset.label = label;
+    this.colour(segment.node, label);
     this.lastType = label;
     this.changed();
   }

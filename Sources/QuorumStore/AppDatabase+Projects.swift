@@ -10,6 +10,7 @@ extension AppDatabase {
                        guidelines: row["guidelines_md"],
                        systemPrompt: export["system_prompt"]?.stringValue ?? "",
                        autoGold: export["auto_gold"]?.stringValue.flatMap(ConsensusRule.init),
+                       spanPatterns: export["span_patterns"]?.stringValue ?? "",
                        createdAt: row["created_at"])
     }
 
@@ -108,9 +109,12 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// Changes a project's settings. A label still used by annotations or suggestions cannot be removed.
-    /// `systemPrompt` and `autoGold` nil keep what the project has; `autoGold` "off" turns it off.
+    /// `systemPrompt`, `autoGold` and `spanPatterns` nil keep what the project has; `autoGold` "off" turns it off.
     public func updateProject(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String,
-                              systemPrompt: String? = nil, autoGold: String? = nil) throws -> Project {
+                              systemPrompt: String? = nil, autoGold: String? = nil, spanPatterns: String? = nil) throws -> Project {
+        if let spanPatterns {
+            do { _ = try SpanPatterns(spanPatterns, labels: labels) } catch { throw StoreError(.invalid, error.message) }
+        }
         if let autoGold, autoGold != "off", ConsensusRule(autoGold) == nil {
             throw StoreError(.invalid, "automatic gold must be off, all, majority or a number of agreeing answers")
         }
@@ -140,6 +144,11 @@ extension AppDatabase {
                 try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.auto_gold', ?) WHERE id = ?",
                                arguments: [autoGold, project.id])
                 updated.autoGold = ConsensusRule(autoGold)
+            }
+            if let spanPatterns {
+                try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.span_patterns', ?) WHERE id = ?",
+                               arguments: [spanPatterns, project.id])
+                updated.spanPatterns = spanPatterns
             }
             updated.labels = labels
             updated.multiLabel = multiLabel

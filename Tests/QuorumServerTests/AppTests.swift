@@ -392,3 +392,26 @@ struct Client {
         }
     }
 }
+
+@Suite struct SpanSuggestionTests {
+    @Test func projectPatternsJoinTheImportedSuggestions() async throws {
+        let fixture = try ServerFixture()
+        var project = try fixture.database.createProject(name: "Ents", kind: .spans, labels: ["PER", "LOC"])
+        #expect(throws: StoreError.self) {
+            _ = try fixture.database.updateProject(project, labels: ["PER", "LOC"], multiLabel: false, annotatorsPerItem: 1, guidelines: "", spanPatterns: "ORG: x")
+        }
+        project = try fixture.database.updateProject(project, labels: ["PER", "LOC"], multiLabel: false, annotatorsPerItem: 1,
+                                                     guidelines: "", spanPatterns: "LOC: Paris\nPER: /R[a-z]+e\\u{301}e/")
+        try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: "ann1")))
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            let line = #"{"text": "🇫🇷 Marie and Rene\u0301e in Paris", "label": [[3, 8, "PER"]]}"#
+            #expect(try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=doccano", line).0 == .ok)
+            let ann = try await Client.login(client, "ann1")
+            let (_, next) = try await ann.call(client, .get, "/api/projects/\(project.id)/next")
+            let spans = try #require(next["item"]?["suggestions"]?["spans"]?.arrayValue)
+            #expect(spans.map { $0["text"]?.stringValue ?? "" } == ["Marie", "Rene\u{301}e", "Paris"])
+            #expect(spans.map { $0["start"]?.intValue ?? -1 } == [3, 13, 23])
+        }
+    }
+}

@@ -12,10 +12,12 @@ public struct Project: Equatable, Sendable {
     public var systemPrompt: String
     /// When agreed answers become gold by themselves: nil (never), or the consensus they need.
     public var autoGold: ConsensusRule?
+    /// Spans projects: terms and regular expressions per type whose matches are suggested (`SpanPatterns`).
+    public var spanPatterns: String
     public var createdAt: String
 
     public init(id: Int64, slug: String, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool,
-                annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", autoGold: ConsensusRule? = nil, createdAt: String) {
+                annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", autoGold: ConsensusRule? = nil, spanPatterns: String = "", createdAt: String) {
         self.id = id
         self.slug = slug
         self.name = name
@@ -26,6 +28,7 @@ public struct Project: Equatable, Sendable {
         self.guidelines = guidelines
         self.systemPrompt = systemPrompt
         self.autoGold = autoGold
+        self.spanPatterns = spanPatterns
         self.createdAt = createdAt
     }
 

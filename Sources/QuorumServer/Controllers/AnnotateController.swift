@@ -31,8 +31,20 @@ struct AnnotateController {
         return project
     }
 
-    /// An item as the page needs it: chat turns also come rendered from Markdown (libcmark, raw HTML dropped).
+    /// An item as the page needs it: chat turns also come rendered from Markdown (libcmark, raw HTML dropped);
+    /// spans items also get the matches of the project's terms and expressions as suggestions.
     func itemJSON(_ item: Item, project: Project) -> JSONValue {
+        var item = item
+        if project.kind == .spans, !project.spanPatterns.isEmpty, let text = item.input["text"]?.stringValue,
+           let patterns = try? SpanPatterns(project.spanPatterns, labels: project.labels) {
+            var suggested = item.suggestions["spans"]?.arrayValue?.compactMap(Span.init(json:)) ?? []
+            for span in patterns.suggestions(in: text) where !suggested.contains(where: { $0.overlaps(span) }) { suggested.append(span) }
+            suggested.sort { $0.start < $1.start }
+            var members = item.suggestions.objectValue ?? []
+            members.removeAll { $0.key == "spans" }
+            members.append((key: "spans", value: .array(suggested.map(\.json))))
+            item.suggestions = .object(members)
+        }
         guard case .object(var members) = item.json else { return item.json }
         if project.kind == .chat, let messages = item.input["messages"]?.arrayValue {
             members.append((key: "rendered", value: .array(messages.map { .string(Markdown.html($0["content"]?.stringValue ?? "", rawHTML: .showAsText)) })))
@@ -101,10 +113,7 @@ struct AnnotateController {
     func page(_ request: Request, _ context: AppRequestContext) throws -> Response {
         guard let session = context.session else { return Response(status: .seeOther, headers: [.location: "/login"]) }
         let project = try project(try request.id(context), for: session.user)
-        let keys = Array("123456789abcdefghijklmnopqrstuvwxyz")
-        let labels = project.labels.enumerated().map { i, label -> [String: Any] in
-            ["name": label, "key": i < keys.count ? String(keys[i]) : ""]
-        }
+        let labels = LabelStyle.context(project.labels)
         return try pages.render("annotate", [
             "title": "Annotate · \(project.name)", "project": project.name, "projectID": project.id, "kind": project.kind.rawValue,
             "multiLabel": project.multiLabel, "labels": labels, "isSpans": project.kind == .spans, "csrf": session.csrf, "user": session.user.displayName,

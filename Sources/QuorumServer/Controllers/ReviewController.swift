@@ -59,12 +59,11 @@ struct ReviewController {
     func page(_ template: String, _ request: Request, _ context: AppRequestContext, extra: [String: Any] = [:]) throws -> Response {
         guard let session = context.session, session.user.role != .annotator else { return Response(status: .seeOther, headers: [.location: "/login"]) }
         let project = try project(request, context)
-        let keys = Array("123456789abcdefghijklmnopqrstuvwxyz")
         var page: [String: Any] = [
             "title": "\(template == "review" ? "Review" : "Dashboard") · \(project.name)", "signedIn": true,
             "user": session.user.displayName, "csrf": session.csrf, "isAdmin": session.user.role == .admin,
             "projectID": project.id, "project": project.name, "kind": project.kind.rawValue, "multiLabel": project.multiLabel,
-            "labels": project.labels.enumerated().map { i, label in ["name": label, "key": i < keys.count ? String(keys[i]) : ""] },
+            "labels": LabelStyle.context(project.labels),
         ]
         page.merge(extra) { _, new in new }
         return try pages.render(template, page)

@@ -7,9 +7,6 @@ import QuorumStore
 struct SettingsController {
     let database: AppDatabase
     let pages: PageRenderer
-    /// Label colours, by position (the label's key is its position too).
-    static let palette = ["#2b59c3", "#c0392b", "#1e8449", "#b9770e", "#7d3c98", "#138d90", "#a04000", "#5d6d7e", "#c71585"]
-    static let keys = Array("123456789abcdefghijklmnopqrstuvwxyz")
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/projects/{id}/settings") { request, context in try page(request, context) }
@@ -39,14 +36,13 @@ struct SettingsController {
             "title": "Settings · \(project.name)", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf,
             "isAdmin": session.user.role == .admin,
             "projectID": project.id, "project": project.name, "kind": project.kind.rawValue,
-            "labels": project.labels.enumerated().map { i, label -> [String: Any] in
-                ["name": label, "key": i < Self.keys.count ? String(Self.keys[i]) : "", "colour": Self.palette[i % Self.palette.count]]
-            },
+            "labels": LabelStyle.context(project.labels),
             "labelText": project.labels.joined(separator: "\n"), "multiLabel": project.multiLabel,
             "annotatorsPerItem": project.annotatorsPerItem, "guidelines": project.guidelines,
             "guidelinesHTML": Markdown.html(project.guidelines),
             "isChat": project.kind == .chat, "systemPrompt": project.systemPrompt,
             "autoGold": project.autoGold?.description ?? "off",
+            "isSpans": project.kind == .spans, "spanPatterns": project.spanPatterns,
             "members": users.filter { members.contains($0.id) }.map { ["username": $0.username, "name": $0.displayName, "role": $0.role.rawValue] },
             "others": users.filter { !members.contains($0.id) && !$0.disabled }.map { ["username": $0.username] },
             "formats": ImportFormat.allCases.map(\.rawValue),
@@ -65,7 +61,8 @@ struct SettingsController {
                                            annotatorsPerItem: Int(form.fields["annotators_per_item"] ?? "") ?? 0,
                                            guidelines: (form.fields["guidelines"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
                                            systemPrompt: form.fields["system_prompt"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
-                                           autoGold: form.fields["auto_gold"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 })
+                                           autoGold: form.fields["auto_gold"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 },
+                                           spanPatterns: form.fields["span_patterns"].map { $0.replacingOccurrences(of: "\r\n", with: "\n") })
             return try page(request, context, message: "Saved.")
         } catch let error as StoreError {
             return try page(request, context, error: error.message, status: .unprocessableContent)
