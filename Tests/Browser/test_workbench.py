@@ -299,6 +299,14 @@ class Workbench(unittest.TestCase):
         return browser.execute_script(
             "const h = CSS.highlights.get('token-cursor'); return h ? [...h][0].toString() : null;")
 
+    def cursor_to(self, browser, word, key):
+        """Presses `key` (an arrow) until the token cursor is on `word`."""
+        for _ in range(20):
+            if self.cursor_text(browser) == word:
+                return
+            self.keys(browser, key)
+        self.assertEqual(self.cursor_text(browser), word)
+
     def test_8_offsets_module_converts_code_points_and_utf16(self):
         browser = self.browser()
         self.login(browser, "ann1")
@@ -340,17 +348,10 @@ class Workbench(unittest.TestCase):
         WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "mark.span"))
         self.assertEqual(browser.find_element(By.CSS_SELECTOR, "mark.span").text, "Marie")
         # Keyboard only: the cursor walks to "Paris"; key 2 makes it LOC.
-        for _ in range(20):
-            if self.cursor_text(browser) == "Paris":
-                break
-            self.keys(browser, Keys.ARROW_RIGHT)
-        self.assertEqual(self.cursor_text(browser), "Paris")
+        self.cursor_to(browser, "Paris", Keys.ARROW_RIGHT)
         self.keys(browser, "2")
         # Shift+→ extends from "with" over "Renée"; key 3 makes it ORG.
-        for _ in range(20):
-            if self.cursor_text(browser) == "with":
-                break
-            self.keys(browser, Keys.ARROW_RIGHT)
+        self.cursor_to(browser, "with", Keys.ARROW_RIGHT)
         self.keys(browser, Keys.SHIFT, Keys.ARROW_RIGHT, Keys.SHIFT)
         self.keys(browser, "3")
         WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 3)
@@ -361,10 +362,7 @@ class Workbench(unittest.TestCase):
         self.keys(browser, Keys.DELETE)
         WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 2)
         # An overlapping span is refused, and says so: "in" extended over "Paris", which is marked already.
-        for _ in range(20):
-            if self.cursor_text(browser) == "in":
-                break
-            self.keys(browser, Keys.ARROW_LEFT)
+        self.cursor_to(browser, "in", Keys.ARROW_LEFT)
         self.keys(browser, Keys.SHIFT, Keys.ARROW_RIGHT, Keys.SHIFT)
         self.keys(browser, "3")
         WebDriverWait(browser, 10).until(lambda b: "overlap" in b.find_element(By.ID, "status").text)

@@ -111,23 +111,8 @@ public final class ExportPipeline {
     /// Works a batch out on `workers` threads, then, in item order, passes each record's text to `keep`, which
     /// stores it and says where (offset and length) so the second pass can read it back.
     public func add(batch: [StoredItem], workers: Int, keep: (String) throws -> (offset: Int64, length: Int32)) rethrows {
-        let workers = max(1, min(workers, batch.count / 64 + 1))
-        while counters.count < workers { counters.append(counter) }
-        var results = [[Outcome]](repeating: [], count: workers)
-        let size = (batch.count + workers - 1) / workers
-        counters.withUnsafeMutableBufferPointer { counterBuffer in
-            let counters = counterBuffer
-            results.withUnsafeMutableBufferPointer { resultBuffer in
-                let results = resultBuffer
-                // Each worker writes only its own slot.
-                func work(_ w: Int) {
-                    let slice = batch[min(batch.count, w * size)..<min(batch.count, (w + 1) * size)]
-                    results[w] = slice.map { outcome($0, counter: &counters[w]) }
-                }
-                if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers) { work($0) } }
-            }
-        }
-        for (source, outcome) in zip(batch, results.joined()) {
+        let outcomes = ParallelBatch.map(batch, workers: workers, states: &counters, initial: counter) { outcome($0, counter: &$1) }
+        for (source, outcome) in zip(batch, outcomes) {
             items += 1
             switch outcome {
             case .excluded(let reason, let detail):

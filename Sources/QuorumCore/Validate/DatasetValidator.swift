@@ -184,24 +184,11 @@ public final class DatasetValidator {
             else { format = .chat }
         }
         let format = self.format ?? .chat
-        let workers = max(1, min(workers, batch.count / 64 + 1))
-        while counters.count < workers { counters.append(counter) }
-        var results = [[LineAnalysis]](repeating: [], count: workers)
-        let size = (batch.count + workers - 1) / workers
         let context = AnalysisContext(format: format, options: options)
-        counters.withUnsafeMutableBufferPointer { counterBuffer in
-            let counters = counterBuffer
-            results.withUnsafeMutableBufferPointer { resultBuffer in
-                let results = resultBuffer
-                // Each worker writes only its own slot of `counters` and `results`.
-                func work(_ w: Int) {
-                    let slice = batch[min(batch.count, w * size)..<min(batch.count, (w + 1) * size)]
-                    results[w] = slice.map { context.analyze(line: $0.line, text: $0.text, counter: &counters[w]) }
-                }
-                if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers) { work($0) } }
-            }
+        let analyses = ParallelBatch.map(batch, workers: workers, states: &counters, initial: counter) {
+            context.analyze(line: $0.line, text: $0.text, counter: &$1)
         }
-        for analysis in results.joined() { absorb(analysis) }
+        for analysis in analyses { absorb(analysis) }
     }
 
     private var counters: [any TokenCounter] = []
