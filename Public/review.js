@@ -95,6 +95,8 @@ async function show(i) {
   }
   $("current").replaceChildren(...header);
   const original = lastAssistant(item.input.messages).content || "";
+  // The first answer is compared with the original; every other with the first, so two corrections show how they differ.
+  const firstFinal = submitted.length ? lastAssistant(submitted[0].messages || item.input.messages).content || "" : original;
   $("answers").replaceChildren(...submitted.map((annotation, n) => {
     const card = element("article", { className: "answer" }, element("h3", {}, element("kbd", {}, String(n + 1)), " ", annotation.annotator.username));
     if (annotation.decision === "reject") card.append(element("p", { className: "decision" }, "✗ rejected"));
@@ -105,13 +107,54 @@ async function show(i) {
       card.append(element("p", { className: "text" }, ...marked(item.input.text, annotation.spans, (s) => others.some((set) => !set.has(spanKey(s))))));
     } else if (annotation.decision !== "reject") {
       const final = lastAssistant(annotation.messages || item.input.messages).content || "";
-      card.append(element("p", { className: "final" }, ...(annotation.messages ? wordDiff(original, final) : [document.createTextNode(final + " (unchanged)")])));
+      const against = n === 0 ? original : firstFinal;
+      card.append(element("p", { className: "muted" }, n === 0 ? (annotation.messages ? "corrected; against the original:" : "unchanged")
+        : `against ${submitted[0].annotator.username}'s answer:`));
+      card.append(element("p", { className: "final" }, ...wordDiff(against, final)));
     }
     if (annotation.note) card.append(element("p", { className: "muted" }, `Note: ${annotation.note}`));
     return card;
   }));
   $("gold").textContent = gold ? `Gold (${gold.source}${gold.decided_by ? `, ${gold.decided_by}` : ""}): ${JSON.stringify(gold.answer)}` : "";
   $("comments").replaceChildren(...comments.map((c) => element("li", {}, element("b", {}, c.username + ": "), c.body)));
+}
+
+// `e`: write the gold answer by hand, starting from the first answer — the final assistant message (chat), the
+// labels separated by commas (classify) or the spans as JSON (spans). Ctrl+Enter saves it, Esc leaves.
+function editGold() {
+  if (!current) return;
+  const base = current.annotations.find((a) => a.decision !== "reject") || null;
+  const area = element("textarea", { id: "gold-edit", rows: kind === "spans" ? 8 : 4 });
+  area.setAttribute("aria-label", "Gold answer");
+  if (kind === "chat") area.value = lastAssistant(base && base.messages || current.item.input.messages).content || "";
+  else if (kind === "classify") area.value = base ? base.labels.join(", ") : "";
+  else area.value = JSON.stringify(base ? base.spans : [], null, 1);
+  const box = element("div", { className: "gold-editor" }, element("p", { className: "muted" }, "Ctrl+Enter saves the gold answer, Esc leaves."), area);
+  $("answers").after(box);
+  area.focus();
+  area.addEventListener("keydown", async (event) => {
+    if (event.key === "Escape") { box.remove(); return; }
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    event.preventDefault();
+    let answer;
+    try {
+      if (kind === "chat") {
+        const messages = structuredClone(base && base.messages || current.item.input.messages);
+        const last = messages.map((m) => m.role).lastIndexOf("assistant");
+        messages[last].content = area.value;
+        answer = { messages };
+      } else if (kind === "classify") {
+        answer = { labels: area.value.split(",").map((l) => l.trim()).filter(Boolean) };
+      } else {
+        answer = { spans: JSON.parse(area.value) };
+      }
+    } catch (error) {
+      $("gold").textContent = `Not valid JSON: ${error.message}`;
+      return;
+    }
+    box.remove();
+    await setGold(answer, null);
+  });
 }
 
 async function pick(n) {
@@ -122,7 +165,7 @@ async function pick(n) {
 async function setGold(answer, who) {
   try {
     await api("PUT", `/api/items/${current.item.id}/gold`, answer);
-    $("gold").textContent = `Gold set${who ? ` from ${who}'s answer` : ""}.`;
+    $("gold").textContent = `Gold set${who ? ` from ${who}'s answer` : " as written"}.`;
     queue.splice(position, 1);
     await loadQueue();
   } catch (error) {
@@ -140,6 +183,7 @@ $("comment-form").addEventListener("submit", async (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
+  if (event.target.id === "gold-edit") return;
   if (event.target.id === "comment") {
     if (event.key === "Escape") event.target.blur();
     return;
@@ -150,6 +194,7 @@ document.addEventListener("keydown", (event) => {
   else if (event.key === "j" || event.key === "ArrowDown") { event.preventDefault(); if (position + 1 < queue.length) show(position + 1); }
   else if (event.key === "k" || event.key === "ArrowUp") { event.preventDefault(); if (position > 0) show(position - 1); }
   else if (event.key === "c") { event.preventDefault(); $("comment").focus(); }
+  else if (event.key === "e") { event.preventDefault(); editGold(); }
 });
 
 loadQueue().catch((error) => { $("current").replaceChildren(element("p", { className: "error" }, error.message)); });

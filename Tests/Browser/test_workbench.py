@@ -73,7 +73,7 @@ class Workbench(unittest.TestCase):
             json.dump([{"data": {"text": f"claim {i} 👩‍👩‍👧‍👦"}, "annotations": [
                 {"completed_by": {"email": who}, "result": [{"type": "choices", "from_name": "c", "to_name": "t",
                                                              "value": {"choices": [label]}}]}
-                for who, label in (("kim", "yes"), ("lou", "yes" if i == 0 else "no"))]} for i in range(3)], f)
+                for who, label in (("kim", "yes"), ("lou", "yes" if i == 0 else "no"))]} for i in range(4)], f)
         quorum("import", "Disputed", disputed, "--format", "label-studio", db=db)
         quorum("project", "create", "--name", "Entities", "--kind", "spans", "--labels", "PER,LOC,ORG", db=db)
         entities = os.path.join(cls.tmp.name, "entities.jsonl")
@@ -266,26 +266,34 @@ class Workbench(unittest.TestCase):
         self.login(browser, "lead")
         browser.find_element(By.CSS_SELECTOR, 'tr[data-project="4"] a.review-link').click()
         WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#answers .answer")) == 2)
-        self.assertEqual(browser.find_element(By.ID, "queue-count").text, "(2)")
+        self.assertEqual(browser.find_element(By.ID, "queue-count").text, "(3)")
         cards = [card.text for card in browser.find_elements(By.CSS_SELECTOR, "#answers .answer")]
         self.assertIn("kim", cards[0])
         self.assertIn("lou", cards[1])
         self.assertIn("no", cards[1])
-        first = browser.find_element(By.CSS_SELECTOR, "#current h2").text
+        heading = lambda: browser.find_element(By.CSS_SELECTOR, "#current h2").text
+        items = [int(heading().split()[1])]
         self.keys(browser, "2")  # lou's answer becomes gold
-        WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "queue-count").text == "(1)")
-        WebDriverWait(browser, 10).until(lambda b: b.find_element(By.CSS_SELECTOR, "#current h2").text != first)
+        WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "queue-count").text == "(2)")
+        WebDriverWait(browser, 10).until(lambda b: int(heading().split()[1]) not in items)
+        items.append(int(heading().split()[1]))
         self.keys(browser, "c")
         self.keys(browser, "ambiguous claim" + Keys.ENTER)
         WebDriverWait(browser, 10).until(lambda b: "ambiguous claim" in b.find_element(By.ID, "comments").text)
         self.keys(browser, Keys.ESCAPE)
-        self.keys(browser, "x")  # the other one is rejected as gold
+        self.keys(browser, "e")  # the lead writes the gold answer by hand
+        area = WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "gold-edit"))
+        area.clear()
+        area.send_keys("yes")
+        webdriver.ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+        WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "queue-count").text == "(1)")
+        WebDriverWait(browser, 10).until(lambda b: int(heading().split()[1]) not in items)
+        items.append(int(heading().split()[1]))
+        self.keys(browser, "x")  # the last one is rejected as gold
         WebDriverWait(browser, 10).until(lambda b: "No disagreements left" in b.find_element(By.ID, "current").text)
-        item = int(first.split()[1])
-        status, gold = self.api("lead", f"/api/items/{item}/gold")
-        self.assertEqual(status, 200)
-        self.assertEqual(gold["answer"], {"labels": ["no"]})
-        self.assertEqual(gold["source"], "lead")
+        golds = [self.api("lead", f"/api/items/{item}/gold")[1] for item in items]
+        self.assertEqual([g["answer"] for g in golds], [{"labels": ["no"]}, {"labels": ["yes"]}, {"decision": "reject"}])
+        self.assertEqual({g["source"] for g in golds}, {"lead"})
         browser.get(self.base + "/projects/4/dashboard")
         self.assertIn("Krippendorff's alpha (nominal)", browser.find_element(By.TAG_NAME, "main").text)
         self.assertIn("kim (rows) against lou (columns)", browser.find_element(By.TAG_NAME, "main").text)

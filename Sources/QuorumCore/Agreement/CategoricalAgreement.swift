@@ -18,8 +18,11 @@ public struct CategoricalAgreement: Sendable {
     public let categories: [String]
     /// ratings[rater][item]: an index into `categories`, or nil where missing.
     let ratings: [[Int?]]
-    /// columns[item]: the item's ratings, without the missing ones (built once; every coefficient walks them).
-    let columns: [[Int]]
+    /// Every item's ratings without the missing ones, one after another (item i's are
+    /// `columnValues[columnStarts[i]..<columnStarts[i + 1]]`): built once, in two arrays, since every coefficient
+    /// walks them and a hundred thousand small arrays cost more than the arithmetic.
+    let columnValues: [Int]
+    let columnStarts: [Int]
     let values: [Double]
 
     public var raterCount: Int { ratings.count }
@@ -45,7 +48,7 @@ public struct CategoricalAgreement: Sendable {
         let width = ratings.map(\.count).max() ?? 0
         let indexed = ratings.map { row in (0..<width).map { i in i < row.count ? row[i].flatMap { index[$0] } : nil } }
         self.ratings = indexed
-        columns = (0..<width).map { i in indexed.compactMap { $0[i] } }
+        (columnValues, columnStarts) = Self.columns(indexed, width: width)
         values = level == .interval ? order.map { Double($0)! } : order.indices.map(Double.init)
     }
 
@@ -65,12 +68,24 @@ public struct CategoricalAgreement: Sendable {
         let width = indexed.map(\.count).max() ?? 0
         let ratings = indexed.map { row in row.map { $0.map { remap[$0] } } }
         self.ratings = ratings
-        columns = (0..<width).map { i in ratings.compactMap { $0[i] } }
+        (columnValues, columnStarts) = Self.columns(ratings, width: width)
         values = kept.indices.map(Double.init)
     }
 
     /// The ratings of item `i`, as category indices.
-    private func column(_ i: Int) -> [Int] { columns[i] }
+    private func column(_ i: Int) -> ArraySlice<Int> { columnValues[columnStarts[i]..<columnStarts[i + 1]] }
+
+    static func columns(_ ratings: [[Int?]], width: Int) -> (values: [Int], starts: [Int]) {
+        var values: [Int] = []
+        var starts: [Int] = [0]
+        values.reserveCapacity(width * ratings.count)
+        starts.reserveCapacity(width + 1)
+        for i in 0..<width {
+            for row in ratings { if let value = row[i] { values.append(value) } }
+            starts.append(values.count)
+        }
+        return (values, starts)
+    }
 
     /// Mean over items with at least two ratings of the share of rater pairs that agree.
     public var percentAgreement: Double? {
@@ -79,7 +94,7 @@ public struct CategoricalAgreement: Sendable {
             let r = column(i)
             guard r.count >= 2 else { continue }
             var agree = 0
-            for a in 0..<r.count { for b in (a + 1)..<r.count where r[a] == r[b] { agree += 1 } }
+            for a in r.indices { for b in r.indices where b > a && r[a] == r[b] { agree += 1 } }
             total += Double(agree) / Double(r.count * (r.count - 1) / 2)
             count += 1
         }
@@ -138,8 +153,9 @@ public struct CategoricalAgreement: Sendable {
         let q = categories.count, n = Double(itemCount), r = Double(m)
         var p = [Double](repeating: 0, count: q)
         var pBar = 0.0
+        var nij = [Double](repeating: 0, count: q)
         for i in 0..<itemCount {
-            var nij = [Double](repeating: 0, count: q)
+            for j in 0..<q { nij[j] = 0 }
             for c in column(i) { nij[c] += 1 }
             for j in 0..<q { p[j] += nij[j] / (n * r) }
             pBar += (nij.reduce(0) { $0 + $1 * $1 } - r) / (r * (r - 1)) / n
@@ -156,7 +172,7 @@ public struct CategoricalAgreement: Sendable {
         for i in 0..<itemCount {
             let r = column(i)
             guard r.count >= 2 else { continue }
-            for a in 0..<r.count { for b in 0..<r.count where a != b { o[r[a]][r[b]] += 1 / Double(r.count - 1) } }
+            for a in r.indices { for b in r.indices where a != b { o[r[a]][r[b]] += 1 / Double(r.count - 1) } }
         }
         let nc = o.map { $0.reduce(0, +) }
         let n = nc.reduce(0, +)
@@ -185,11 +201,12 @@ public struct CategoricalAgreement: Sendable {
         let q = categories.count
         var pa = 0.0, paItems = 0
         var pi = [Double](repeating: 0, count: q)
+        var counts = [Double](repeating: 0, count: q)
         var rated = 0
         for i in 0..<itemCount {
             let r = column(i)
             guard !r.isEmpty else { continue }
-            var counts = [Double](repeating: 0, count: q)
+            for k in 0..<q { counts[k] = 0 }
             for c in r { counts[c] += 1 }
             rated += 1
             for k in 0..<q { pi[k] += counts[k] / Double(r.count) }

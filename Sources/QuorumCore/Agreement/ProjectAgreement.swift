@@ -142,23 +142,40 @@ public struct ProjectAgreement {
                 return ((pair[0], pair[1]), sum.0, sum.1 / Double(sum.0))
             }
         }
-        // Each annotator's Cohen's kappa with every other (classify and chat).
-        for pair in (categorical?.cohenKappas ?? []) where pair.kappa != nil {
-            pairwise[annotators[pair.raters.0], default: []].append(pair.kappa!)
-            pairwise[annotators[pair.raters.1], default: []].append(pair.kappa!)
-        }
         self.categorical = categorical
         self.perLabel = perLabel
+        // The coefficient sets (overall, per label, per token) each walk every item: worked out side by side.
         func number(_ x: Double?) -> JSONValue { x.map { .double(($0 * 1e4).rounded() / 1e4) } ?? .null }
-        categoricalJSON = categorical.map { Self.named($0.json, annotators) }
-        perLabelJSON = perLabel.map { label, agreement in
-            ["label": .string(label), "krippendorff_alpha": number(agreement.krippendorffAlpha),
-             "percent_agreement": number(agreement.percentAgreement), "gwet_ac1": number(agreement.gwetAC1)]
+        var jobs: [() -> JSONValue] = []
+        if let categorical { jobs.append { Self.named(categorical.json, annotators) } }
+        for (label, agreement) in perLabel {
+            jobs.append {
+                ["label": .string(label), "krippendorff_alpha": number(agreement.krippendorffAlpha),
+                 "percent_agreement": number(agreement.percentAgreement), "gwet_ac1": number(agreement.gwetAC1)]
+            }
         }
-        tokensJSON = tokens.map { tokens in
-            let kappas = tokens.cohenKappas.compactMap(\.kappa)
-            return ["krippendorff_alpha": number(tokens.krippendorffAlpha),
-                    "mean_cohen_kappa": number(kappas.isEmpty ? nil : kappas.reduce(0, +) / Double(kappas.count)), "tokens": .int(tokens.itemCount)]
+        if let tokens {
+            jobs.append {
+                let kappas = tokens.cohenKappas.compactMap(\.kappa)
+                return ["krippendorff_alpha": number(tokens.krippendorffAlpha),
+                        "mean_cohen_kappa": number(kappas.isEmpty ? nil : kappas.reduce(0, +) / Double(kappas.count)), "tokens": .int(tokens.itemCount)]
+            }
+        }
+        var figures = [JSONValue](repeating: .null, count: jobs.count)
+        figures.withUnsafeMutableBufferPointer { buffer in
+            let results = buffer
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { results[$0] = jobs[$0]() }
+        }
+        var next = 0
+        categoricalJSON = categorical == nil ? nil : figures[0]
+        if categorical != nil { next = 1 }
+        perLabelJSON = Array(figures[next..<(next + perLabel.count)])
+        tokensJSON = tokens == nil ? nil : figures.last
+        // Each annotator's Cohen's kappa with every other (classify and chat), from the figures just made.
+        for pair in categoricalJSON?["cohen_kappa"]?.arrayValue ?? [] {
+            guard let kappa = pair["kappa"]?.doubleValue, let names = pair["annotators"]?.arrayValue?.compactMap(\.stringValue), names.count == 2 else { continue }
+            pairwise[names[0], default: []].append(kappa)
+            pairwise[names[1], default: []].append(kappa)
         }
         self.spans = spans
         self.tokens = tokens
@@ -178,18 +195,18 @@ public struct ProjectAgreement {
 
         switch project.kind {
         case .classify where project.multiLabel:
-            let alphas = perLabel.compactMap { $0.1.krippendorffAlpha }
+            let alphas = perLabelJSON.compactMap { $0["krippendorff_alpha"]?.doubleValue }
             coefficient = "mean Krippendorff's alpha over labels (yes/no)"
             value = alphas.isEmpty ? nil : alphas.reduce(0, +) / Double(alphas.count)
         case .classify:
             coefficient = "Krippendorff's alpha (nominal)"
-            value = categorical?.krippendorffAlpha
+            value = categoricalJSON?["krippendorff_alpha"]?.doubleValue
         case .spans:
             coefficient = "exact-match F1 (mean over annotator pairs)"
             value = spans?.exactF1
         case .chat:
             coefficient = "Krippendorff's alpha on accept/reject"
-            value = categorical?.krippendorffAlpha
+            value = categoricalJSON?["krippendorff_alpha"]?.doubleValue
         }
         flagged = Self.flag(withOthers, what: "agreement with the others") + Self.flag(withGold.mapValues(\.agreement), what: "agreement with the gold answers")
     }
