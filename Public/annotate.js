@@ -7,6 +7,7 @@ const root = document.getElementById("annotate");
 const projectId = root.dataset.project;
 const kind = root.dataset.kind;
 const multi = root.dataset.multi === "true";
+const overlapping = root.dataset.overlapping === "true";
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 
@@ -119,7 +120,7 @@ function render() {
     if (editorItem !== state.item.id) {
       const text = Object.assign(document.createElement("div"), { className: "text spans-text" });
       container.replaceChildren(text);
-      editor = new SpanEditor(text, { onChange: spansChanged, onMessage: say, colours: typeColours });
+      editor = new SpanEditor(text, { onChange: spansChanged, onMessage: say, colours: typeColours, overlapping });
       const suggested = (state.item.suggestions && state.item.suggestions.spans) || [];
       editor.load(state.item.input.text, state.spans, suggested);
       editorItem = state.item.id;

@@ -2,11 +2,14 @@
 // suggestions — mirrored in `segments` ([start, end) in code points); marking, relabelling or deleting a span
 // splits or merges the one segment it touches, so a 20,000-character text with hundreds of spans stays quick.
 // The token cursor and a selection in progress are drawn with the CSS Custom Highlight API: no DOM changes.
+// Projects that let spans overlap or nest are drawn differently: the text is cut at every span boundary and each
+// piece carries one underline per span over it (redrawn whole on each change, since pieces cross marks).
 import { OffsetMap, tokens } from "./offsets.js";
 
 export class SpanEditor {
-  constructor(container, { onChange, onMessage, colours = {} }) {
+  constructor(container, { onChange, onMessage, colours = {}, overlapping = false }) {
     this.container = container;
+    this.overlapping = overlapping;
     this.colours = colours;
     this.onChange = onChange;
     this.onMessage = onMessage;
@@ -25,6 +28,7 @@ export class SpanEditor {
     this.anchor = null;
     this.pending = null;
     this.selected = null;
+    if (this.overlapping) return this.drawPieces();
     const pieces = [...this.spans, ...this.suggestions].sort((a, b) => a.start - b.start);
     this.container.replaceChildren();
     this.segments = [];
@@ -76,19 +80,46 @@ export class SpanEditor {
     return low;
   }
 
-  // Marks [start, end) with `label`; refused (and said why) when it overlaps a span. Suggestions under it go.
+  // Overlap mode: the text cut at every boundary; each piece under spans is a <mark> with one underline per span
+  // (the shortest innermost), labelled where a span ends. `segments[i].span` is the shortest span over the piece.
+  drawPieces() {
+    const pieces = [...this.spans, ...this.suggestions];
+    const cuts = [...new Set([0, this.map.length, ...pieces.flatMap((p) => [p.start, p.end])])].sort((a, b) => a - b);
+    this.container.replaceChildren();
+    this.segments = [];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const [start, end] = [cuts[i], cuts[i + 1]];
+      const over = pieces.filter((p) => p.start < end && start < p.end).sort((a, b) => (a.end - a.start) - (b.end - b.start));
+      if (!over.length) { this.appendPlain(start, end); continue; }
+      const mark = document.createElement("mark");
+      const accepted = over.filter((p) => !p.suggestion);
+      mark.className = accepted.length ? "span piece" : "suggestion piece";
+      mark.style.setProperty("box-shadow", accepted.map((p, k) => `inset 0 -${3 * (k + 1)}px 0 0 ${this.colours[p.label] || "#2b59c3"}`).join(", ") || "none");
+      const ending = over.filter((p) => p.end === end).map((p) => p.label + (p.suggestion ? "?" : ""));
+      if (ending.length) mark.dataset.label = ending.join(" ");
+      mark.textContent = this.map.slice(start, end);
+      this.container.append(mark);
+      this.segments.push({ node: mark, start, end, span: over[0] });
+    }
+    if (!this.segments.length) this.appendPlain(0, 0);
+    this.paint();
+  }
+
+  // Marks [start, end) with `label`; refused (and said why) when it overlaps a span unless the project allows
+  // overlaps. Suggestions under it go.
   // `quiet` leaves telling the page to the caller (one change for a batch, one undo step).
   add(start, end, label, quiet = false) {
     if (end <= start) return false;
-    const clash = this.spans.find((s) => s.start < end && start < s.end);
+    if (this.spans.some((s) => s.start === start && s.end === end && s.label === label)) return false;
+    const clash = !this.overlapping && this.spans.find((s) => s.start < end && start < s.end);
     if (clash) {
       this.onMessage(`Overlaps "${clash.text}" (${clash.label}): spans may not overlap`);
       return false;
     }
     for (const suggestion of this.suggestions.filter((s) => s.start < end && start < s.end)) this.unwrap(suggestion);
     const span = { start, end, label, text: this.map.slice(start, end) };
-    this.wrap(span);
     this.spans.push(span);
+    if (this.overlapping) this.drawPieces(); else this.wrap(span);
     this.spans.sort((a, b) => a.start - b.start);
     this.lastType = label;
     this.selected = span;
@@ -120,6 +151,11 @@ export class SpanEditor {
 
   // Turns a mark back into plain text, merged with the plain text beside it.
   unwrap(span) {
+    if (this.overlapping) {
+      this.spans = this.spans.filter((s) => s !== span);
+      this.suggestions = this.suggestions.filter((s) => s !== span);
+      return this.drawPieces();
+    }
     let i = this.segments.findIndex((s) => s.span === span);
     if (i < 0) return;
     if (span.suggestion) this.suggestions = this.suggestions.filter((s) => s !== span);
@@ -150,6 +186,11 @@ export class SpanEditor {
 
   relabel(span, label) {
     span.label = label;
+    if (this.overlapping) {
+      this.lastType = label;
+      this.drawPieces();
+      return this.changed();
+    }
     const segment = this.segments.find((s) => s.span === span);
     segment.node.dataset.label = label;
     this.colour(segment.node, label);
@@ -284,7 +325,11 @@ export class SpanEditor {
 
   paint() {
     this.container.querySelectorAll("mark.selected").forEach((m) => m.classList.remove("selected"));
-    if (this.selected) this.segments.find((s) => s.span === this.selected)?.node.classList.add("selected");
+    if (this.selected) {
+      for (const segment of this.segments) {
+        if (segment.span && segment.start >= this.selected.start && segment.end <= this.selected.end) segment.node.classList.add("selected");
+      }
+    }
     if (typeof CSS === "undefined" || !CSS.highlights) return;
     const range = (start, end) => {
       const r = new Range();

@@ -11,6 +11,7 @@ extension AppDatabase {
                        systemPrompt: export["system_prompt"]?.stringValue ?? "",
                        autoGold: export["auto_gold"]?.stringValue.flatMap(ConsensusRule.init),
                        spanPatterns: export["span_patterns"]?.stringValue ?? "",
+                       allowsOverlappingSpans: export["overlapping_spans"] == .bool(true),
                        createdAt: row["created_at"])
     }
 
@@ -109,9 +110,11 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// Changes a project's settings. A label still used by annotations or suggestions cannot be removed.
-    /// `systemPrompt`, `autoGold` and `spanPatterns` nil keep what the project has; `autoGold` "off" turns it off.
+    /// `systemPrompt`, `autoGold`, `spanPatterns` and `allowsOverlappingSpans` nil keep what the project has;
+    /// `autoGold` "off" turns it off.
     public func updateProject(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String,
-                              systemPrompt: String? = nil, autoGold: String? = nil, spanPatterns: String? = nil) throws -> Project {
+                              systemPrompt: String? = nil, autoGold: String? = nil, spanPatterns: String? = nil,
+                              allowsOverlappingSpans: Bool? = nil) throws -> Project {
         if let spanPatterns {
             do { _ = try SpanPatterns(spanPatterns, labels: labels) } catch { throw StoreError(.invalid, error.message) }
         }
@@ -149,6 +152,11 @@ extension AppDatabase {
                 try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.span_patterns', ?) WHERE id = ?",
                                arguments: [spanPatterns, project.id])
                 updated.spanPatterns = spanPatterns
+            }
+            if let allowsOverlappingSpans {
+                try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.overlapping_spans', json(?)) WHERE id = ?",
+                               arguments: [allowsOverlappingSpans ? "true" : "false", project.id])
+                updated.allowsOverlappingSpans = allowsOverlappingSpans
             }
             updated.labels = labels
             updated.multiLabel = multiLabel

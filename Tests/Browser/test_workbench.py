@@ -83,6 +83,12 @@ class Workbench(unittest.TestCase):
             f.write(json.dumps({"text": LONG_TEXT, "label": LONG_SPANS}, ensure_ascii=False) + "\n")
         quorum("import", "Entities", entities, "--format", "doccano", db=db)
         quorum("project", "add-member", "Entities", "ann1", db=db)
+        quorum("project", "create", "--name", "Nested", "--kind", "spans", "--labels", "LOC,ORG", db=db)
+        nested = os.path.join(cls.tmp.name, "nested.txt")
+        with open(nested, "w") as f:
+            f.write("She studied at New York University 🗽 last year\n")
+        quorum("import", "Nested", nested, db=db)
+        quorum("project", "add-member", "Nested", "ann2", db=db)
         for project in ("Replies", "Tickets"):
             for name in ("ann1", "ann2"):
                 quorum("project", "add-member", project, name, db=db)
@@ -307,6 +313,13 @@ class Workbench(unittest.TestCase):
         return browser.execute_script(
             "const h = CSS.highlights.get('token-cursor'); return h ? [...h][0].toString() : null;")
 
+    def extend(self, browser, steps):
+        """Shift+→ `steps` times, Shift held down throughout."""
+        chain = webdriver.ActionChains(browser).key_down(Keys.SHIFT)
+        for _ in range(steps):
+            chain = chain.send_keys(Keys.ARROW_RIGHT)
+        chain.key_up(Keys.SHIFT).perform()
+
     def cursor_to(self, browser, word, key):
         """Presses `key` (an arrow) until the token cursor is on `word`."""
         for _ in range(20):
@@ -360,9 +373,10 @@ class Workbench(unittest.TestCase):
         self.keys(browser, "2")
         # Shift+→ extends from "with" over "Renée"; key 3 makes it ORG.
         self.cursor_to(browser, "with", Keys.ARROW_RIGHT)
-        self.keys(browser, Keys.SHIFT, Keys.ARROW_RIGHT, Keys.SHIFT)
+        self.extend(browser, 1)
         self.keys(browser, "3")
         WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 3)
+        self.assertEqual(browser.find_elements(By.CSS_SELECTOR, "mark.span")[2].text, "with Rene\u0301e")
         # Relabel "Marie" by clicking it and pressing 2; delete the ORG span with Delete.
         browser.find_elements(By.CSS_SELECTOR, "mark.span")[0].click()
         self.keys(browser, "2")
@@ -371,7 +385,7 @@ class Workbench(unittest.TestCase):
         WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 2)
         # An overlapping span is refused, and says so: "in" extended over "Paris", which is marked already.
         self.cursor_to(browser, "in", Keys.ARROW_LEFT)
-        self.keys(browser, Keys.SHIFT, Keys.ARROW_RIGHT, Keys.SHIFT)
+        self.extend(browser, 1)
         self.keys(browser, "3")
         WebDriverWait(browser, 10).until(lambda b: "overlap" in b.find_element(By.ID, "status").text)
         self.assertEqual(len(browser.find_elements(By.CSS_SELECTOR, "mark.span")), 2)
@@ -417,6 +431,33 @@ class Workbench(unittest.TestCase):
         """Item ids before the Entities project's three items."""
         status, projects = self.api("lead", "/api/projects")
         return sum(p["items"] for p in projects if p["name"] != "Entities" and p["id"] < next(q["id"] for q in projects if q["name"] == "Entities"))
+
+    def test_10_nested_spans_when_the_project_allows_them(self):
+        lead = self.browser()
+        self.login(lead, "lead")
+        lead.find_element(By.CSS_SELECTOR, 'tr[data-project="6"] a.settings-link').click()
+        box = WebDriverWait(lead, 10).until(lambda b: b.find_element(By.NAME, "overlapping_spans"))
+        box.click()
+        lead.find_element(By.CSS_SELECTOR, ".settings-form button[type=submit]").click()
+        WebDriverWait(lead, 10).until(lambda b: "Saved" in b.find_element(By.TAG_NAME, "main").text)
+        browser = self.browser()
+        self.login(browser, "ann2")
+        self.open_project(browser, "Nested")
+        WebDriverWait(browser, 10).until(lambda b: "University" in b.find_element(By.ID, "item").text)
+        self.cursor_to(browser, "New", Keys.ARROW_RIGHT)
+        self.extend(browser, 1)
+        self.keys(browser, "1")  # "New York": LOC
+        self.keys(browser, Keys.ARROW_LEFT)  # off the new span, to "at"
+        self.cursor_to(browser, "New", Keys.ARROW_RIGHT)
+        self.extend(browser, 2)
+        self.keys(browser, "2")  # "New York University": ORG, around it
+        self.keys(browser, Keys.ENTER)
+        WebDriverWait(browser, 10).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
+        status, projects = self.api("lead", "/api/projects")
+        item = sum(p["items"] for p in projects if p["id"] < 6) + 1
+        text = "She studied at New York University 🗽 last year"
+        spans = sorted(self.answers_of(item)[0]["spans"], key=lambda s: (s["start"], -s["end"]))
+        self.assertEqual(spans, [span_of(text, "New York University", "ORG"), span_of(text, "New York", "LOC")])
 
 
 if __name__ == "__main__":

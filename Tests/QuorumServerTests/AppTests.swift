@@ -415,3 +415,24 @@ struct Client {
         }
     }
 }
+
+@Suite struct OverlappingSpanTests {
+    @Test func overlapsAreRefusedUnlessTheProjectAllowsThem() async throws {
+        let fixture = try ServerFixture()
+        var project = try fixture.database.createProject(name: "Nest", kind: .spans, labels: ["LOC", "ORG"])
+        try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: "ann1")))
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            _ = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "New York University\n")
+            let ann = try await Client.login(client, "ann1")
+            let (_, next) = try await ann.call(client, .get, "/api/projects/\(project.id)/next")
+            let id = try #require(next["item"]?["id"]?.intValue)
+            let body = #"{"status": "submitted", "version": 0, "spans": [{"start": 0, "end": 8, "label": "LOC", "text": "New York"}, {"start": 0, "end": 19, "label": "ORG", "text": "New York University"}]}"#
+            let (refused, error) = try await ann.call(client, .put, "/api/items/\(id)/annotation", body)
+            #expect(refused == .unprocessableContent && error["error"]?["message"]?.stringValue?.contains("overlap") == true)
+            project = try fixture.database.updateProject(project, labels: ["LOC", "ORG"], multiLabel: false, annotatorsPerItem: 1,
+                                                         guidelines: "", allowsOverlappingSpans: true)
+            #expect(try await ann.call(client, .put, "/api/items/\(id)/annotation", body).0 == .ok)
+        }
+    }
+}

@@ -104,7 +104,7 @@ public struct AnnotationInput: Sendable {
                     problems.append(FieldError("spans[\(i)]", failure.message))
                 }
             }
-            for (a, b) in zip(sorted, sorted.dropFirst()) where a.overlaps(b) {
+            for (a, b) in zip(sorted, sorted.dropFirst()) where a.overlaps(b) && !project.allowsOverlappingSpans {
                 problems.append(FieldError("spans", "spans [\(a.start), \(a.end)) and [\(b.start), \(b.end)) overlap"))
             }
         }

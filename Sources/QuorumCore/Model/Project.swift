@@ -14,10 +14,12 @@ public struct Project: Equatable, Sendable {
     public var autoGold: ConsensusRule?
     /// Spans projects: terms and regular expressions per type whose matches are suggested (`SpanPatterns`).
     public var spanPatterns: String
+    /// Spans projects: whether spans may overlap or nest (refused by default).
+    public var allowsOverlappingSpans: Bool
     public var createdAt: String
 
     public init(id: Int64, slug: String, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool,
-                annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", autoGold: ConsensusRule? = nil, spanPatterns: String = "", createdAt: String) {
+                annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", autoGold: ConsensusRule? = nil, spanPatterns: String = "", allowsOverlappingSpans: Bool = false, createdAt: String) {
         self.id = id
         self.slug = slug
         self.name = name
@@ -29,6 +31,7 @@ public struct Project: Equatable, Sendable {
         self.systemPrompt = systemPrompt
         self.autoGold = autoGold
         self.spanPatterns = spanPatterns
+        self.allowsOverlappingSpans = allowsOverlappingSpans
         self.createdAt = createdAt
     }
 

@@ -116,7 +116,7 @@ struct AnnotateController {
         let labels = LabelStyle.context(project.labels)
         return try pages.render("annotate", [
             "title": "Annotate · \(project.name)", "project": project.name, "projectID": project.id, "kind": project.kind.rawValue,
-            "multiLabel": project.multiLabel, "labels": labels, "isSpans": project.kind == .spans, "csrf": session.csrf, "user": session.user.displayName,
+            "multiLabel": project.multiLabel, "labels": labels, "isSpans": project.kind == .spans, "overlapping": project.allowsOverlappingSpans, "csrf": session.csrf, "user": session.user.displayName,
             "guidelines": Markdown.html(project.guidelines), "signedIn": true,
         ])
     }

@@ -42,7 +42,7 @@ struct SettingsController {
             "guidelinesHTML": Markdown.html(project.guidelines),
             "isChat": project.kind == .chat, "systemPrompt": project.systemPrompt,
             "autoGold": project.autoGold?.description ?? "off",
-            "isSpans": project.kind == .spans, "spanPatterns": project.spanPatterns,
+            "isSpans": project.kind == .spans, "spanPatterns": project.spanPatterns, "overlapping": project.allowsOverlappingSpans,
             "members": users.filter { members.contains($0.id) }.map { ["username": $0.username, "name": $0.displayName, "role": $0.role.rawValue] },
             "others": users.filter { !members.contains($0.id) && !$0.disabled }.map { ["username": $0.username] },
             "formats": ImportFormat.allCases.map(\.rawValue),
@@ -62,7 +62,8 @@ struct SettingsController {
                                            guidelines: (form.fields["guidelines"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
                                            systemPrompt: form.fields["system_prompt"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
                                            autoGold: form.fields["auto_gold"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 },
-                                           spanPatterns: form.fields["span_patterns"].map { $0.replacingOccurrences(of: "\r\n", with: "\n") })
+                                           spanPatterns: form.fields["span_patterns"].map { $0.replacingOccurrences(of: "\r\n", with: "\n") },
+                                           allowsOverlappingSpans: project.kind == .spans ? form.fields["overlapping_spans"] == "on" : nil)
             return try page(request, context, message: "Saved.")
         } catch let error as StoreError {
             return try page(request, context, error: error.message, status: .unprocessableContent)
