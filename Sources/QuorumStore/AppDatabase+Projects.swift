@@ -137,32 +137,21 @@ extension AppDatabase {
                     complete_count = (SELECT COUNT(*) FROM items i WHERE i.project_id = ?5 AND i.submitted >= ?3)
                 WHERE id = ?5
                 """).execute(arguments: [Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, project.id])
-            var updated = project
-            if let systemPrompt {
-                try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.system_prompt', ?) WHERE id = ?",
-                               arguments: [systemPrompt, project.id])
-                updated.systemPrompt = systemPrompt
+            // The settings kept in the project's settings object, each only when given.
+            var settings: [(key: String, value: JSONValue)] = []
+            if let systemPrompt { settings.append(("system_prompt", .string(systemPrompt))) }
+            if let autoGold { settings.append(("auto_gold", .string(autoGold))) }
+            if let spanPatterns { settings.append(("span_patterns", .string(spanPatterns))) }
+            if let allowsOverlappingSpans { settings.append(("overlapping_spans", .bool(allowsOverlappingSpans))) }
+            for (key, value) in settings {
+                try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, ?, json(?)) WHERE id = ?",
+                               arguments: ["$." + key, value.jsonText, project.id])
             }
-            if let autoGold {
-                try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.auto_gold', ?) WHERE id = ?",
-                               arguments: [autoGold, project.id])
-                updated.autoGold = ConsensusRule(autoGold)
+            // The project as it is now stored: the settings object parsed as every read parses it.
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [project.id]) else {
+                throw StoreError(.notFound, "the project was deleted meanwhile")
             }
-            if let spanPatterns {
-                try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.span_patterns', ?) WHERE id = ?",
-                               arguments: [spanPatterns, project.id])
-                updated.spanPatterns = spanPatterns
-            }
-            if let allowsOverlappingSpans {
-                try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.overlapping_spans', json(?)) WHERE id = ?",
-                               arguments: [allowsOverlappingSpans ? "true" : "false", project.id])
-                updated.allowsOverlappingSpans = allowsOverlappingSpans
-            }
-            updated.labels = labels
-            updated.multiLabel = multiLabel
-            updated.annotatorsPerItem = annotatorsPerItem
-            updated.guidelines = guidelines
-            return updated
+            return Self.project(row)
         }
     }
 }
