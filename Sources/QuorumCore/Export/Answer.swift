@@ -70,34 +70,3 @@ public enum Answer: Equatable, Sendable {
         return text.count > 200 ? String(text.prefix(199)) + "…" : text
     }
 }
-
-/// One annotator's submitted answer, as the export reads it.
-public struct SubmittedAnswer: Sendable {
-    public var annotator: String
-    public var decision: Decision?
-    public var labels: [String]
-    public var spans: [Span]
-    public var messages: JSONValue?
-
-    public init(annotator: String, decision: Decision?, labels: [String], spans: [Span], messages: JSONValue?) {
-        self.annotator = annotator
-        self.decision = decision
-        self.labels = labels
-        self.spans = spans
-        self.messages = messages
-    }
-}
-
-/// A lead's decision (or an answer promoted to gold): it wins over the annotators' answers.
-public struct GoldAnswer: Sendable {
-    public enum Source: String, Sendable { case unanimous, majority, lead }
-    public var answer: Answer
-    public var source: Source
-    public var decidedBy: String?
-
-    public init(answer: Answer, source: Source, decidedBy: String?) {
-        self.answer = answer
-        self.source = source
-        self.decidedBy = decidedBy
-    }
-}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Hands batches from one thread to another, holding at most `capacity` of them.
+final class Handoff<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [Value] = []
+    private let capacity: Int
+    private var done = false
+    private var failure: Error?
+    private var cancelled = false
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room; drops the value when the taker has gone.
+    func put(_ value: Value) {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= capacity && !cancelled { condition.wait() }
+        if !cancelled { queue.append(value) }
+        condition.broadcast()
+    }
+
+    func finish(_ error: Error?) {
+        condition.lock()
+        done = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The taker stops early: the putter's waits end.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next value, nil at the end, or the putter's error.
+    func take() throws -> Value? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !done { condition.wait() }
+        if !queue.isEmpty {
+            condition.broadcast()
+            return queue.removeFirst()
+        }
+        if let failure { throw failure }
+        return nil
+    }
+}
