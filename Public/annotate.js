@@ -45,6 +45,14 @@ async function api(method, url, body) {
 
 function say(text) { $("status").textContent = text; }
 
+// Loads an item to show; when keys come faster than the answers, only the last one asked for is shown.
+let navigation = 0;
+async function load(url) {
+  const ticket = ++navigation;
+  const data = await api("GET", url);
+  if (ticket === navigation) show(data);
+}
+
 function snapshot() {
   return JSON.stringify({ labels: state.labels, spans: state.spans, decision: state.decision, note: state.note, messages: state.messages });
 }
@@ -238,7 +246,7 @@ async function save(status) {
   } catch (error) {
     if (error.status === 409) {
       say("Saved elsewhere since: reloaded");
-      show(await api("GET", `/api/items/${state.item.id}`));
+      await load(`/api/items/${state.item.id}`);
     }
     throw error;
   }
@@ -251,10 +259,10 @@ async function advance(status) {
     if (!history.includes(state.item.id)) history.push(state.item.id);
     if (position !== null && position < history.length - 1) {
       position += 1;
-      show(await api("GET", `/api/items/${history[position]}`));
+      await load(`/api/items/${history[position]}`);
     } else {
       position = null;
-      show(await api("GET", `/api/projects/${projectId}/next`));
+      await load(`/api/projects/${projectId}/next`);
     }
   } catch (error) {
     say(error.message);
@@ -264,7 +272,7 @@ async function advance(status) {
 async function back() {
   if (!history.length) return say("No earlier items");
   position = position === null ? history.length - 1 : Math.max(0, position - 1);
-  show(await api("GET", `/api/items/${history[position]}`));
+  await load(`/api/items/${history[position]}`);
   say(`Item ${position + 1} of ${history.length} you answered`);
 }
 
@@ -272,10 +280,10 @@ async function forward() {
   if (position === null) return;
   if (position < history.length - 1) {
     position += 1;
-    show(await api("GET", `/api/items/${history[position]}`));
+    await load(`/api/items/${history[position]}`);
   } else {
     position = null;
-    show(await api("GET", `/api/projects/${projectId}/next`));
+    await load(`/api/projects/${projectId}/next`);
   }
 }
 
@@ -357,7 +365,7 @@ $("note").addEventListener("input", () => { if (state) { state.note = $("note").
 async function start() {
   try {
     history = (await api("GET", `/api/projects/${projectId}/answered`)).items;
-    show(await api("GET", `/api/projects/${projectId}/next`));
+    await load(`/api/projects/${projectId}/next`);
   } catch (error) {
     say(error.message);
   }
