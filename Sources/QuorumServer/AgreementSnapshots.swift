@@ -28,7 +28,7 @@ final class AgreementSnapshots: Sendable {
         Task.detached(priority: .background) {
             do {
                 guard try database.snapshotDue(for: project) else { return }
-                try database.recordSnapshot(of: project, ProjectAgreement(project: project, items: try database.answeredItems(in: project)))
+                try database.recordSnapshot(of: project, try database.agreement(of: project))
             } catch {
                 logger.error("agreement snapshot of project \(project.id) failed: \(error)")
             }

@@ -73,3 +73,24 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// A project's agreement: the answers are read on one thread and parsed on the others as they arrive.
+    public func agreement(of project: Project) throws -> ProjectAgreement {
+        let batches = Handoff<[StoredItem]>(capacity: 2)
+        let reader = Thread { [self] in
+            do {
+                try forEachStoredItem(in: project, answeredOnly: true, withInputs: project.kind != .classify) { batches.put($0) }
+                batches.finish(nil)
+            } catch {
+                batches.finish(error)
+            }
+        }
+        reader.start()
+        defer { batches.cancel() }
+        var answered: [ProjectAgreement.AnsweredItem] = []
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        while let batch = try batches.take() { answered += ProjectAgreement.read(batch, project: project, workers: workers) }
+        return ProjectAgreement(project: project, answered: answered)
+    }
+}

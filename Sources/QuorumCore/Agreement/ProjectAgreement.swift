@@ -28,12 +28,20 @@ public struct ProjectAgreement {
     private let perLabelJSON: [JSONValue]
     private let tokensJSON: JSONValue?
 
-    public init(project: Project, items: [StoredItem]) {
-        self.project = project
-        var names = Set<String>()
-        var parsed: [(id: Int64, input: JSONValue, answers: [(String, Answer)], gold: Answer?)] = []
-        var answerCount = 0
-        for item in items where !item.answers.isEmpty || item.gold != nil {
+    /// An item with its answers read, as agreement needs it.
+    public struct AnsweredItem: Sendable {
+        let id: Int64
+        let input: JSONValue
+        let answers: [(String, Answer)]
+        let gold: Answer?
+    }
+
+    /// Reads stored items (parsing their answers, on `workers` threads): the part of the work that can go on while
+    /// the database is still being read.
+    public static func read(_ items: [StoredItem], project: Project, workers: Int) -> [AnsweredItem] {
+        var states: [Void] = []
+        let answered = items.filter { !$0.answers.isEmpty || $0.gold != nil }
+        return ParallelBatch.map(answered, workers: workers, states: &states, initial: ()) { item, _ in
             let input = project.kind == .chat || project.kind == .spans ? ((try? JSONParser.parse(item.input)) ?? .object([])) : .object([])
             let given = item.answers.map { ($0.annotator, Answer.of($0.submitted, project: project, input: input)) }
             let gold = item.gold.flatMap { stored -> Answer? in
@@ -42,9 +50,21 @@ public struct ProjectAgreement {
                                                      spans: json["spans"]?.jsonText, messages: json["messages"]?.jsonText)
                 return Answer.of(answer.submitted, project: project, input: input)
             }
-            given.forEach { names.insert($0.0) }
-            answerCount += given.count
-            parsed.append((item.itemID, input, given, gold))
+            return AnsweredItem(id: item.itemID, input: input, answers: given, gold: gold)
+        }
+    }
+
+    public init(project: Project, items: [StoredItem]) {
+        self.init(project: project, answered: Self.read(items, project: project, workers: ProcessInfo.processInfo.activeProcessorCount))
+    }
+
+    public init(project: Project, answered parsed: [AnsweredItem]) {
+        self.project = project
+        var names = Set<String>()
+        var answerCount = 0
+        for item in parsed {
+            item.answers.forEach { names.insert($0.0) }
+            answerCount += item.answers.count
         }
         let annotators = names.sorted()
         self.annotators = annotators

@@ -17,7 +17,7 @@ struct ReviewController {
         router.get("/api/projects/{id}/agreement") { request, context in
             _ = try context.lead()
             let project = try project(request, context)
-            let agreement = ProjectAgreement(project: project, items: try database.answeredItems(in: project))
+            let agreement = try database.agreement(of: project)
             if try database.snapshotDue(for: project) { try database.recordSnapshot(of: project, agreement) }
             return API.json(agreement.json)
         }
@@ -72,7 +72,7 @@ struct ReviewController {
     func dashboard(_ request: Request, _ context: AppRequestContext) throws -> Response {
         guard context.session?.user.role ?? .annotator != .annotator else { return Response(status: .seeOther, headers: [.location: "/login"]) }
         let project = try project(request, context)
-        let agreement = ProjectAgreement(project: project, items: try database.answeredItems(in: project))
+        let agreement = try database.agreement(of: project)
         if try database.snapshotDue(for: project) { try database.recordSnapshot(of: project, agreement) }
         let view = DashboardView(project: project, agreement: agreement, activity: try database.activity(in: project),
                                  snapshots: try database.snapshots(of: project),

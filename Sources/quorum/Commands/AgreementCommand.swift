@@ -28,7 +28,7 @@ struct AgreementCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let db = try database.open()
                 let project = try db.requireProject(project)
-                let agreement = ProjectAgreement(project: project, items: try db.answeredItems(in: project))
+                let agreement = try db.agreement(of: project)
                 if try db.snapshotDue(for: project) { try db.recordSnapshot(of: project, agreement) }
                 if json {
                     print(agreement.json.jsonText)
