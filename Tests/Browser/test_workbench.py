@@ -13,11 +13,14 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 QUORUM = os.environ.get("QUORUM_BIN", os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "quorum"))
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "artifacts")
 PASSWORD = "password1"
+# A wait may look while a page is being replaced (a form posted, a link followed): try again.
+PAGE_CHANGES = (StaleElementReferenceException, NoSuchElementException)
 # Emoji with joiners, a flag, CJK outside the BMP and a decomposed accent: where other tools' offsets drift.
 SPAN_TEXT = "👩‍👩‍👧‍👦 Marie met 𠮷田 in Paris 🇫🇷 with Rene\u0301e"
 LONG_WORDS = [f"alpha{i} beta{i} 🎉" for i in range(1100)]
@@ -127,11 +130,11 @@ class Workbench(unittest.TestCase):
         browser.get(self.base + "/login")
         browser.find_element(By.ID, "username").send_keys(name)
         browser.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)
-        WebDriverWait(browser, 10).until(lambda b: b.current_url.rstrip("/") == self.base)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.current_url.rstrip("/") == self.base)
 
     def open_project(self, browser, name):
         browser.find_element(By.LINK_TEXT, name).click()
-        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#item .turn, #item .text"))
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#item .turn, #item .text"))
 
     def keys(self, browser, *keys):
         webdriver.ActionChains(browser).send_keys(*keys).perform()
@@ -150,7 +153,7 @@ class Workbench(unittest.TestCase):
             return error.code, None
 
     def status_is(self, browser, text):
-        WebDriverWait(browser, 10).until(lambda b: text in b.find_element(By.ID, "status").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: text in b.find_element(By.ID, "status").text)
 
     def test_1_two_annotators_then_the_lead_sees_both(self):
         one = self.browser()
@@ -158,10 +161,10 @@ class Workbench(unittest.TestCase):
         self.open_project(one, "Replies")
         self.assertIn("Reset PIN", one.find_element(By.ID, "item").text)
         self.keys(one, "e")
-        area = WebDriverWait(one, 5).until(lambda b: b.find_element(By.CSS_SELECTOR, "#item textarea"))
+        area = WebDriverWait(one, 5, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_element(By.CSS_SELECTOR, "#item textarea"))
         area.send_keys(Keys.END, " Then choose a new one.")
         area.send_keys(Keys.ESCAPE)
-        WebDriverWait(one, 5).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#item ins"))
+        WebDriverWait(one, 5, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#item ins"))
         self.keys(one, "1")
         self.assertEqual(one.find_element(By.CSS_SELECTOR, '[data-label="helpful"]').get_attribute("aria-pressed"), "true")
         os.makedirs(ARTIFACTS, exist_ok=True)
@@ -191,7 +194,7 @@ class Workbench(unittest.TestCase):
         browser = self.browser()
         self.login(browser, "lead")
         self.open_project(browser, "Markup")
-        WebDriverWait(browser, 10).until(lambda b: "window.pwned" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "window.pwned" in b.find_element(By.ID, "item").text)
         self.assertIn("<script>window.pwned=1</script>", browser.find_element(By.ID, "item").text)
         self.assertIsNone(browser.execute_script("return window.pwned"))
         self.assertEqual(browser.find_elements(By.CSS_SELECTOR, "#item img, #item script"), [])
@@ -214,23 +217,23 @@ class Workbench(unittest.TestCase):
         self.open_project(browser, "Tickets")
         seen = set()
         for i in range(5):
-            WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "item").text not in seen)
+            WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_element(By.ID, "item").text not in seen)
             text = browser.find_element(By.ID, "item").text
             self.assertIn("ticket number", text)
             seen.add(text)
             self.keys(browser, "2")
             self.keys(browser, Keys.ENTER)
-        WebDriverWait(browser, 10).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
         self.assertEqual(browser.find_element(By.ID, "mine").text, "5")
         self.keys(browser, Keys.ARROW_LEFT)
-        WebDriverWait(browser, 10).until(lambda b: "ticket number 4" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "ticket number 4" in b.find_element(By.ID, "item").text)
         self.assertEqual(browser.find_element(By.CSS_SELECTOR, '[data-label="card"]').get_attribute("aria-pressed"), "true")
 
     def test_5_lead_imports_in_the_browser_and_sees_errors_by_line(self):
         browser = self.browser()
         self.login(browser, "lead")
         browser.find_element(By.CSS_SELECTOR, 'tr[data-project="2"] a.settings-link').click()
-        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "import-file"))
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_elements(By.ID, "import-file"))
         bad = os.path.join(self.tmp.name, "bad.jsonl")
         with open(bad, "w") as f:
             f.write(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}) + "\n")
@@ -238,7 +241,7 @@ class Workbench(unittest.TestCase):
         browser.find_element(By.ID, "import-file").send_keys(bad)
         browser.find_element(By.ID, "import-format").send_keys("chat")
         browser.find_element(By.CSS_SELECTOR, "#import button").click()
-        WebDriverWait(browser, 10).until(lambda b: "line 2" in b.find_element(By.ID, "import-result").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "line 2" in b.find_element(By.ID, "import-result").text)
         text = browser.find_element(By.ID, "import-result").text
         self.assertIn("Nothing imported", text)
         self.assertIn("line 2, messages[0].role", text)
@@ -248,15 +251,15 @@ class Workbench(unittest.TestCase):
         browser = self.browser()
         self.login(browser, "lead")
         browser.find_element(By.CSS_SELECTOR, 'tr[data-project="3"] a.export-link').click()
-        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "export-format"))
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_elements(By.ID, "export-format"))
         # Five examples are too few for the fine-tuning API: the page says so and why.
         webdriver.ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
-        WebDriverWait(browser, 20).until(lambda b: "fewer than 10" in b.find_element(By.ID, "export-result").text)
+        WebDriverWait(browser, 20, ignored_exceptions=PAGE_CHANGES).until(lambda b: "fewer than 10" in b.find_element(By.ID, "export-result").text)
         browser.find_element(By.ID, "export-format").send_keys("csv")
         browser.find_element(By.ID, "export-validation").clear()
         browser.find_element(By.ID, "export-validation").send_keys("0")
         webdriver.ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
-        WebDriverWait(browser, 20).until(lambda b: "written" in b.find_element(By.ID, "export-status").text)
+        WebDriverWait(browser, 20, ignored_exceptions=PAGE_CHANGES).until(lambda b: "written" in b.find_element(By.ID, "export-status").text)
         report = browser.find_element(By.ID, "export-result").text
         self.assertIn("train.csv", report)
         self.assertIn("Who wrote the answers", report)
@@ -271,7 +274,7 @@ class Workbench(unittest.TestCase):
         browser = self.browser()
         self.login(browser, "lead")
         browser.find_element(By.CSS_SELECTOR, 'tr[data-project="4"] a.review-link').click()
-        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#answers .answer")) == 2)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#answers .answer")) == 2)
         self.assertEqual(browser.find_element(By.ID, "queue-count").text, "(3)")
         cards = [card.text for card in browser.find_elements(By.CSS_SELECTOR, "#answers .answer")]
         self.assertIn("kim", cards[0])
@@ -280,23 +283,23 @@ class Workbench(unittest.TestCase):
         heading = lambda: browser.find_element(By.CSS_SELECTOR, "#current h2").text
         items = [int(heading().split()[1])]
         self.keys(browser, "2")  # lou's answer becomes gold
-        WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "queue-count").text == "(2)")
-        WebDriverWait(browser, 10).until(lambda b: int(heading().split()[1]) not in items)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_element(By.ID, "queue-count").text == "(2)")
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: int(heading().split()[1]) not in items)
         items.append(int(heading().split()[1]))
         self.keys(browser, "c")
         self.keys(browser, "ambiguous claim" + Keys.ENTER)
-        WebDriverWait(browser, 10).until(lambda b: "ambiguous claim" in b.find_element(By.ID, "comments").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "ambiguous claim" in b.find_element(By.ID, "comments").text)
         self.keys(browser, Keys.ESCAPE)
         self.keys(browser, "e")  # the lead writes the gold answer by hand
-        area = WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "gold-edit"))
+        area = WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_element(By.ID, "gold-edit"))
         area.clear()
         area.send_keys("yes")
         webdriver.ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
-        WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "queue-count").text == "(1)")
-        WebDriverWait(browser, 10).until(lambda b: int(heading().split()[1]) not in items)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_element(By.ID, "queue-count").text == "(1)")
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: int(heading().split()[1]) not in items)
         items.append(int(heading().split()[1]))
         self.keys(browser, "x")  # the last one is rejected as gold
-        WebDriverWait(browser, 10).until(lambda b: "No disagreements left" in b.find_element(By.ID, "current").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "No disagreements left" in b.find_element(By.ID, "current").text)
         golds = [self.api("lead", f"/api/items/{item}/gold")[1] for item in items]
         self.assertEqual([g["answer"] for g in golds], [{"labels": ["no"]}, {"labels": ["yes"]}, {"decision": "reject"}])
         self.assertEqual({g["source"] for g in golds}, {"lead"})
@@ -353,7 +356,7 @@ class Workbench(unittest.TestCase):
         browser = self.browser()
         self.login(browser, "ann1")
         self.open_project(browser, "Entities")
-        WebDriverWait(browser, 10).until(lambda b: "Marie" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "Marie" in b.find_element(By.ID, "item").text)
         # The mouse selects part of the word after the emoji; the selection snaps to "Marie"; key 1 makes it PER.
         browser.execute_script("""
             const text = document.querySelector('.spans-text');
@@ -366,7 +369,7 @@ class Workbench(unittest.TestCase):
             getSelection().addRange(range);
             text.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));""")
         self.keys(browser, "1")
-        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "mark.span"))
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_elements(By.CSS_SELECTOR, "mark.span"))
         self.assertEqual(browser.find_element(By.CSS_SELECTOR, "mark.span").text, "Marie")
         # Keyboard only: the cursor walks to "Paris"; key 2 makes it LOC.
         self.cursor_to(browser, "Paris", Keys.ARROW_RIGHT)
@@ -375,44 +378,44 @@ class Workbench(unittest.TestCase):
         self.cursor_to(browser, "with", Keys.ARROW_RIGHT)
         self.extend(browser, 1)
         self.keys(browser, "3")
-        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 3)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 3)
         self.assertEqual(browser.find_elements(By.CSS_SELECTOR, "mark.span")[2].text, "with Rene\u0301e")
         # Relabel "Marie" by clicking it and pressing 2; delete the ORG span with Delete.
         browser.find_elements(By.CSS_SELECTOR, "mark.span")[0].click()
         self.keys(browser, "2")
         browser.find_elements(By.CSS_SELECTOR, "mark.span")[2].click()
         self.keys(browser, Keys.DELETE)
-        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 2)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 2)
         # An overlapping span is refused, and says so: "in" extended over "Paris", which is marked already.
         self.cursor_to(browser, "in", Keys.ARROW_LEFT)
         self.extend(browser, 1)
         self.keys(browser, "3")
-        WebDriverWait(browser, 10).until(lambda b: "overlap" in b.find_element(By.ID, "status").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "overlap" in b.find_element(By.ID, "status").text)
         self.assertEqual(len(browser.find_elements(By.CSS_SELECTOR, "mark.span")), 2)
         self.keys(browser, Keys.ENTER)
 
-        WebDriverWait(browser, 10).until(lambda b: "Ahmed" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "Ahmed" in b.find_element(By.ID, "item").text)
         first = self.answers_of(1 + self.entity_item_offset())
         self.assertEqual(first[0]["spans"], [span_of(SPAN_TEXT, "Marie", "LOC"), span_of(SPAN_TEXT, "Paris", "LOC")])
 
         # Suggestions: y accepts the one under the cursor (Ahmed), Y the rest (Cairo).
         self.assertEqual(len(browser.find_elements(By.CSS_SELECTOR, "mark.suggestion")), 2)
         self.keys(browser, "y")
-        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 1)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 1)
         self.keys(browser, "Y")
-        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 2)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 2)
         self.keys(browser, Keys.ENTER)
 
         # 20,000+ characters and 300 suggested spans: all accepted, and one more marked by keyboard.
-        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.suggestion")) == 300)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.suggestion")) == 300)
         self.keys(browser, "Y")
-        WebDriverWait(browser, 20).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 300)
+        WebDriverWait(browser, 20, ignored_exceptions=PAGE_CHANGES).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 300)
         self.keys(browser, Keys.ARROW_RIGHT)  # from alpha0 to beta0
         self.assertEqual(self.cursor_text(browser), "beta0")
         self.keys(browser, "1")
-        WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 301)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "mark.span")) == 301)
         self.keys(browser, Keys.ENTER)
-        WebDriverWait(browser, 10).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
         long_spans = self.answers_of(3 + self.entity_item_offset())[0]["spans"]
         self.assertEqual(len(long_spans), 301)
         self.assertIn(span_of(LONG_TEXT, "beta0", "PER"), long_spans)
@@ -420,11 +423,11 @@ class Workbench(unittest.TestCase):
 
         # After a reload, the first item's spans come back where they were.
         browser.refresh()
-        WebDriverWait(browser, 10).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
         for text in ("alpha0", "Ahmed", "Marie"):
             self.keys(browser, Keys.PAGE_UP)
-            WebDriverWait(browser, 10).until(lambda b: text in b.find_element(By.ID, "item").text)
-        WebDriverWait(browser, 10).until(lambda b: [m.text for m in b.find_elements(By.CSS_SELECTOR, "mark.span")] == ["Marie", "Paris"])
+            WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: text in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: [m.text for m in b.find_elements(By.CSS_SELECTOR, "mark.span")] == ["Marie", "Paris"])
         self.assertEqual(self.answers_of(1 + self.entity_item_offset())[0]["spans"][1], span_of(SPAN_TEXT, "Paris", "LOC"))
 
     def entity_item_offset(self):
@@ -436,14 +439,14 @@ class Workbench(unittest.TestCase):
         lead = self.browser()
         self.login(lead, "lead")
         lead.find_element(By.CSS_SELECTOR, 'tr[data-project="6"] a.settings-link').click()
-        box = WebDriverWait(lead, 10).until(lambda b: b.find_element(By.NAME, "overlapping_spans"))
+        box = WebDriverWait(lead, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_element(By.NAME, "overlapping_spans"))
         box.click()
         lead.find_element(By.CSS_SELECTOR, ".settings-form button[type=submit]").click()
-        WebDriverWait(lead, 10).until(lambda b: "Saved" in b.find_element(By.TAG_NAME, "main").text)
+        WebDriverWait(lead, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "Saved" in b.find_element(By.TAG_NAME, "main").text)
         browser = self.browser()
         self.login(browser, "ann2")
         self.open_project(browser, "Nested")
-        WebDriverWait(browser, 10).until(lambda b: "University" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "University" in b.find_element(By.ID, "item").text)
         self.cursor_to(browser, "New", Keys.ARROW_RIGHT)
         self.extend(browser, 1)
         self.keys(browser, "1")  # "New York": LOC
@@ -452,7 +455,7 @@ class Workbench(unittest.TestCase):
         self.extend(browser, 2)
         self.keys(browser, "2")  # "New York University": ORG, around it
         self.keys(browser, Keys.ENTER)
-        WebDriverWait(browser, 10).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "Nothing left" in b.find_element(By.ID, "item").text)
         status, projects = self.api("lead", "/api/projects")
         item = sum(p["items"] for p in projects if p["id"] < 6) + 1
         text = "She studied at New York University 🗽 last year"
