@@ -11,17 +11,24 @@ extension AppDatabase {
         try writer.read { db in
             // Both queries walk the items in rowid order (`+project_id` keeps SQLite from sorting through another
             // index) and the answers through their (item, annotator) index: no temporary sort of every row.
+            // User names from one small table read, rather than a join on every answer.
+            var names: [Int64: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, username FROM users") { names[row[0]] = row[1] }
             let items = try Row.fetchCursor(db, sql: """
-                SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, u.username
-                FROM items i LEFT JOIN gold g ON g.item_id = i.id LEFT JOIN users u ON u.id = g.decided_by
+                SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, g.decided_by
+                FROM items i LEFT JOIN gold g ON g.item_id = i.id
                 WHERE +i.project_id = ?\(answeredOnly ? " AND (i.submitted > 0 OR g.item_id IS NOT NULL)" : "") ORDER BY i.id
                 """, arguments: [project.id])
             let answers = try Row.fetchCursor(db, sql: """
-                SELECT a.item_id, a.id, u.username, a.decision, a.labels, a.spans, a.messages
-                FROM items i CROSS JOIN annotations a ON a.item_id = i.id JOIN users u ON u.id = a.annotator_id
+                SELECT a.item_id, a.id, a.annotator_id, a.decision, a.labels, a.spans, a.messages
+                FROM items i CROSS JOIN annotations a ON a.item_id = i.id
                 WHERE +i.project_id = ?\(answeredOnly ? " AND i.submitted > 0" : "") AND a.status = 'submitted' ORDER BY i.id
                 """, arguments: [project.id])
-            var pending = try answers.next().map(Self.storedAnswer)
+            func storedAnswer(_ row: Row) -> (Int64, Int64, StoredItem.StoredAnswer) {
+                (row[0], row[1], StoredItem.StoredAnswer(annotator: names[row[2]] ?? "user \(row[2] as Int64)", decision: row[3],
+                                                         labels: row[4], spans: row[5], messages: row[6]))
+            }
+            var pending = try answers.next().map(storedAnswer)
             var batch: [StoredItem] = []
             batch.reserveCapacity(batchSize)
             while let row = try items.next() {
@@ -29,11 +36,13 @@ extension AppDatabase {
                 var given: [(Int64, StoredItem.StoredAnswer)] = []
                 while let (itemID, answerID, answer) = pending, itemID <= id {
                     if itemID == id { given.append((answerID, answer)) }
-                    pending = try answers.next().map(Self.storedAnswer)
+                    pending = try answers.next().map(storedAnswer)
                 }
                 // Oldest answer first: ties in a consensus go to the earliest.
                 if given.count > 1 { given.sort { $0.0 < $1.0 } }
-                let gold = (row[4] as String?).map { StoredItem.StoredGold(resolution: $0, source: row[5], decidedBy: row[6]) }
+                let gold = (row[4] as String?).map {
+                    StoredItem.StoredGold(resolution: $0, source: row[5], decidedBy: (row[6] as Int64?).flatMap { names[$0] })
+                }
                 batch.append(StoredItem(itemID: id, externalID: row[1], input: row[2], heldOut: (row[3] as String?) == "holdout",
                                         answers: given.map(\.1), gold: gold))
                 if batch.count == batchSize {
@@ -45,9 +54,6 @@ extension AppDatabase {
         }
     }
 
-    private static func storedAnswer(_ row: Row) -> (Int64, Int64, StoredItem.StoredAnswer) {
-        (row[0], row[1], StoredItem.StoredAnswer(annotator: row[2], decision: row[3], labels: row[4], spans: row[5], messages: row[6]))
-    }
 
     /// The items with answers or gold, all at once (for agreement and review). Classify answers need no input.
     public func answeredItems(in project: Project) throws -> [StoredItem] {

@@ -35,13 +35,11 @@ public struct ExportPlan {
     public private(set) var exported = 0
     /// The token counts of the train file's examples (empty when not counted).
     public private(set) var trainTokens: [Int32] = []
-    public let storedHoldout: Int
 
     init(pipeline: ExportPipeline, storedHoldout: Int, balances: [[String]], authors authorLists: [[(String, Double)]]) {
         settings = pipeline.settings
         items = pipeline.items
         excluded = pipeline.excluded
-        self.storedHoldout = storedHoldout
         let candidates = pipeline.candidates
         var removed = [Bool](repeating: false, count: candidates.count)
         let seed = settings.seed
