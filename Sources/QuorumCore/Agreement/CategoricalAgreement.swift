@@ -66,7 +66,7 @@ public struct CategoricalAgreement: Sendable {
         }
         self.categories = kept
         let width = indexed.map(\.count).max() ?? 0
-        let ratings = indexed.map { row in row.map { $0.map { remap[$0] } } }
+        let ratings = kept.count == categories.count ? indexed : indexed.map { row in row.map { $0.map { remap[$0] } } }
         self.ratings = ratings
         (columnValues, columnStarts) = Self.columns(ratings, width: width)
         values = kept.indices.map(Double.init)
