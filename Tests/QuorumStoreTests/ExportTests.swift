@@ -181,7 +181,7 @@ import QuorumTestSupport
     }
 
     @Test func spanOffsetsRoundTripInCodePoints() throws {
-        let project = try fixture.database.createProject(name: "Ents", kind: .spans, labels: ["PER", "LOC"])
+        let project = try fixture.database.createProject(name: "Ents", kind: .spans, labels: ["PER", "LOC"], annotatorsPerItem: 2)
         let texts: [(String, [(String, String)])] = [
             ("👩‍👩‍👧‍👦 Marie lives in Paris 🇫🇷", [("Marie", "PER"), ("Paris", "LOC")]),
             ("𠮷野家 is near Tōkyō, said 𠮷田", [("Tōkyō", "LOC"), ("𠮷田", "PER")]),
@@ -203,10 +203,12 @@ import QuorumTestSupport
             file += (["text": .string(text), "label": .array(spans.map { [.int($0.start), .int($0.end), .string($0.label)] })] as JSONValue).jsonText + "\n"
         }
         _ = try fixture.importText(file, into: project, name: "e.jsonl", format: .doccano)
-        let user = try annotators(["eve"])[0]
+        // Two annotators mark the same spans (in another order, one of them): consensus, then export.
+        let (eve, max) = try { let u = try annotators(["eve", "max"]); return (u[0], u[1]) }()
         for item in try items(project) {
             let suggested = item.suggestions["spans"]?.arrayValue?.compactMap(Span.init(json:)) ?? []
-            try submit(item, by: user, AnnotationInput(status: .submitted, spans: suggested))
+            try submit(item, by: eve, AnnotationInput(status: .submitted, spans: suggested))
+            try submit(item, by: max, AnnotationInput(status: .submitted, spans: suggested.reversed()))
         }
         for format in [ExportFormat.doccano, .spacy] {
             _ = try export(project, ExportSettings(format: format), into: format.rawValue)
