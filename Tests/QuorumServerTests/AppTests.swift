@@ -436,3 +436,29 @@ struct Client {
         }
     }
 }
+
+@Suite struct SnapshotTriggerTests {
+    @Test func aSubmittedAnswerLeadsToASnapshotOffTheRequestPath() async throws {
+        let fixture = try ServerFixture()
+        let project = try fixture.database.createProject(name: "Snap", kind: .classify, labels: ["a", "b"])
+        try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: "ann1")))
+        try await fixture.app().test(.router) { client in
+            let lead = try await Client.login(client, "lead")
+            _ = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "one\n")
+            #expect(try await lead.call(client, .get, "/api/projects/\(project.id)/exports/progress").1["running"] == false)
+            let ann = try await Client.login(client, "ann1")
+            let (_, next) = try await ann.call(client, .get, "/api/projects/\(project.id)/next")
+            let id = try #require(next["item"]?["id"]?.intValue)
+            #expect(try fixture.database.snapshots(of: project).isEmpty)
+            #expect(try await ann.call(client, .put, "/api/items/\(id)/annotation", #"{"status": "submitted", "labels": ["a"], "version": 0}"#).0 == .ok)
+            var snapshots: [JSONValue] = []
+            for _ in 0..<50 where snapshots.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                snapshots = try fixture.database.snapshots(of: project)
+            }
+            #expect(snapshots.count == 1)
+            #expect(snapshots.first?["annotations"] == 1)
+            #expect(snapshots.first?["coefficient"] == "Krippendorff's alpha (nominal)")
+        }
+    }
+}
