@@ -21,6 +21,11 @@ struct ServerFixture {
         }
     }
 
+    /// Makes the named users members of `project`.
+    func addMembers(_ names: [String], to project: Project) throws {
+        for name in names { try database.addMember(project: project, user: try #require(try database.user(named: name))) }
+    }
+
     func app() async throws -> some ApplicationProtocol {
         try await buildApplication(database: database, settings: ServerSettings(port: 0, resources: Resources.locate(), exportsDirectory: folder.path("exports")))
     }
@@ -46,6 +51,12 @@ struct Client {
         var fields: HTTPFields = [.cookie: cookie, .contentType: "application/json"]
         if withToken { fields[.csrfToken] = csrf }
         return fields
+    }
+
+    /// The id of the next item `GET /api/projects/{id}/next` gives this user.
+    func nextItemID(_ client: some TestClientProtocol, in project: Project) async throws -> Int {
+        let (_, next) = try await call(client, .get, "/api/projects/\(project.id)/next")
+        return try #require(next["item"]?["id"]?.intValue)
     }
 
     func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
@@ -280,7 +291,7 @@ struct Client {
     @Test func leadsExportWhatTwoAnnotatorsAgreedOn() async throws {
         let fixture = try ServerFixture()
         let project = try fixture.database.createProject(name: "Replies", kind: .chat, annotatorsPerItem: 2)
-        for name in ["ann1", "ann2"] { try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: name))) }
+        try fixture.addMembers(["ann1", "ann2"], to: project)
         try await fixture.app().test(.router) { client in
             let lead = try await Client.login(client, "lead")
             let file = (0..<12).map { #"{"messages": [{"role": "user", "content": "question \#($0)"}, {"role": "assistant", "content": "answer \#($0)"}]}"# }
@@ -344,7 +355,7 @@ struct Client {
         var project = try fixture.database.createProject(name: "Tickets", kind: .classify, labels: ["refund", "card"], annotatorsPerItem: 2)
         project = try fixture.database.updateProject(project, labels: ["refund", "card"], multiLabel: false, annotatorsPerItem: 2,
                                                      guidelines: "", autoGold: "all")
-        for name in ["ann1", "ann2"] { try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: name))) }
+        try fixture.addMembers(["ann1", "ann2"], to: project)
         try await fixture.app().test(.router) { client in
             let lead = try await Client.login(client, "lead")
             _ = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "one\ntwo\nthree\n")
@@ -352,8 +363,7 @@ struct Client {
             for (name, labels) in [("ann1", ["refund", "refund", "refund"]), ("ann2", ["refund", "card", "card"])] {
                 let annotator = try await Client.login(client, name)
                 for label in labels {
-                    let (_, next) = try await annotator.call(client, .get, "/api/projects/\(project.id)/next")
-                    let id = try #require(next["item"]?["id"]?.intValue)
+                    let id = try await annotator.nextItemID(client, in: project)
                     #expect(try await annotator.call(client, .put, "/api/items/\(id)/annotation", #"{"status": "submitted", "labels": ["\#(label)"], "version": 0}"#).0 == .ok)
                 }
                 #expect(try await annotator.call(client, .get, "/api/projects/\(project.id)/review").0 == .forbidden)
@@ -402,7 +412,7 @@ struct Client {
         }
         project = try fixture.database.updateProject(project, labels: ["PER", "LOC"], multiLabel: false, annotatorsPerItem: 1,
                                                      guidelines: "", spanPatterns: "LOC: Paris\nPER: /R[a-z]+e\\u{301}e/")
-        try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: "ann1")))
+        try fixture.addMembers(["ann1"], to: project)
         try await fixture.app().test(.router) { client in
             let lead = try await Client.login(client, "lead")
             let line = #"{"text": "🇫🇷 Marie and Rene\u0301e in Paris", "label": [[3, 8, "PER"]]}"#
@@ -420,13 +430,12 @@ struct Client {
     @Test func overlapsAreRefusedUnlessTheProjectAllowsThem() async throws {
         let fixture = try ServerFixture()
         var project = try fixture.database.createProject(name: "Nest", kind: .spans, labels: ["LOC", "ORG"])
-        try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: "ann1")))
+        try fixture.addMembers(["ann1"], to: project)
         try await fixture.app().test(.router) { client in
             let lead = try await Client.login(client, "lead")
             _ = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "New York University\n")
             let ann = try await Client.login(client, "ann1")
-            let (_, next) = try await ann.call(client, .get, "/api/projects/\(project.id)/next")
-            let id = try #require(next["item"]?["id"]?.intValue)
+            let id = try await ann.nextItemID(client, in: project)
             let body = #"{"status": "submitted", "version": 0, "spans": [{"start": 0, "end": 8, "label": "LOC", "text": "New York"}, {"start": 0, "end": 19, "label": "ORG", "text": "New York University"}]}"#
             let (refused, error) = try await ann.call(client, .put, "/api/items/\(id)/annotation", body)
             #expect(refused == .unprocessableContent && error["error"]?["message"]?.stringValue?.contains("overlap") == true)
@@ -441,14 +450,13 @@ struct Client {
     @Test func aSubmittedAnswerLeadsToASnapshotOffTheRequestPath() async throws {
         let fixture = try ServerFixture()
         let project = try fixture.database.createProject(name: "Snap", kind: .classify, labels: ["a", "b"])
-        try fixture.database.addMember(project: project, user: try #require(try fixture.database.user(named: "ann1")))
+        try fixture.addMembers(["ann1"], to: project)
         try await fixture.app().test(.router) { client in
             let lead = try await Client.login(client, "lead")
             _ = try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "one\n")
             #expect(try await lead.call(client, .get, "/api/projects/\(project.id)/exports/progress").1["running"] == false)
             let ann = try await Client.login(client, "ann1")
-            let (_, next) = try await ann.call(client, .get, "/api/projects/\(project.id)/next")
-            let id = try #require(next["item"]?["id"]?.intValue)
+            let id = try await ann.nextItemID(client, in: project)
             #expect(try fixture.database.snapshots(of: project).isEmpty)
             #expect(try await ann.call(client, .put, "/api/items/\(id)/annotation", #"{"status": "submitted", "labels": ["a"], "version": 0}"#).0 == .ok)
             var snapshots: [JSONValue] = []

@@ -248,6 +248,12 @@ import QuorumTestSupport
         #expect(messages[0]["content"]?.stringValue?.contains("ORG, PER") == true)
         #expect(messages[2]["content"] == #"{"entities":[{"text":"Person3","type":"PER"},{"text":"Acme3","type":"ORG"}]}"#)
         #expect(report.plan.balance.map(\.label) == ["ORG", "PER"])
+
+        // The project's own system prompt replaces the default one.
+        let prompted = try fixture.database.updateProject(project, labels: ["ORG", "PER"], multiLabel: false, annotatorsPerItem: 1,
+                                                          guidelines: "", systemPrompt: "List the people and companies.")
+        _ = try export(prompted, ExportSettings(), into: "prompted")
+        #expect(try lines("prompted/train.jsonl").allSatisfy { $0["messages"]?.arrayValue?[0]["content"] == "List the people and companies." })
     }
 
     @Test func goldWinsAndNothingIsWrittenWhenTheResultIsEmpty() throws {

@@ -85,7 +85,6 @@ struct ExportController {
         }
         if let model = body["model"]?.stringValue { settings.model = model }
         settings.keepContradictions = body["keep_contradictions"] == .bool(true)
-        if let problem = settings.problem(for: project) { return API.error(.unprocessableContent, problem) }
 
         let total = try database.summary(of: project).items
         guard progress.start(project.id, total: total) else { return API.error(.conflict, "an export of this project is running already") }

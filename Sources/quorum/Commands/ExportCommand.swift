@@ -42,7 +42,6 @@ struct ExportCommand: AsyncParsableCommand {
             let project = try db.requireProject(project)
             let settings = ExportSettings(format: format, consensus: consensus, validationFraction: validation, holdout: holdout,
                                           seed: seed, model: model, pricePerMillion: pricePerMillion, keepContradictions: keepContradictions)
-            if let problem = settings.problem(for: project) { throw CLIError(problem) }
             var counter: (any TokenCounter)? = nil
             if format.isFineTuningJSONL {
                 let (found, note) = try TokenizerFile.counter(explicit: tokenizer)
