@@ -8,6 +8,8 @@ PORT ?= 8080
 
 RUN_PACKAGES := libsqlite3-dev libcmark-dev zlib1g-dev pkg-config
 TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver python3-selenium
+# wrk drives the annotating load (bench/annotate_load.py).
+BENCH_PACKAGES := $(RUN_PACKAGES) wrk
 
 TOKENIZER := .cache/o200k_base.tiktoken
 TOKENIZER_SHA256 := 446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d
@@ -63,7 +65,8 @@ test-browser:
 		QUORUM_BIN=$(CURDIR)/.build/debug/quorum QUORUM_BCRYPT_COST=4 $(PYTHON) -m unittest discover -s Tests/Browser -p 'test_*.py' -v; \
 	fi
 
-bench: deps tokenizer
+bench: tokenizer
+	$(call apt_install,$(BENCH_PACKAGES))
 	$(SWIFT) build -c release --product quorum
 	$(PYTHON) bench/import_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/validate_bench.py --quorum .build/release/quorum

@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Load on the annotation API: N simulated annotators (64 by default) on loopback, each signed in with its own
-session, doing next → submit for D seconds against `quorum serve`. Prints submits/s, request latency
-percentiles, errors, and checks that the submitted annotations in the database equal the 200 responses."""
+session, doing next → submit for D seconds against `quorum serve`. The load comes from wrk (bench/annotate_load.lua,
+one connection and thread per annotator), so the client spends little of the two cores. Prints submits/s, request
+latency percentiles, errors, and checks that the submitted annotations in the database equal the 200 responses."""
 import argparse
 import http.client
 import json
+import math
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 
@@ -18,40 +19,14 @@ def quorum(binary, *args, db, env=None):
     return subprocess.run([binary, *args, "--db", db], check=True, capture_output=True, text=True, env=env).stdout
 
 
-def annotator(port, name, until, results, lock):
+def sign_in(port, name):
+    """A session for one annotator: its cookie and CSRF token."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("POST", "/api/login", json.dumps({"username": name, "password": "password1"}), {"Content-Type": "application/json"})
     response = conn.getresponse()
     body = json.loads(response.read())
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    headers = {"Cookie": cookie, "X-CSRF-Token": body["csrf"], "Content-Type": "application/json"}
-    latencies, ok, errors = [], 0, 0
-    while time.time() < until:
-        start = time.perf_counter()
-        conn.request("GET", "/api/projects/1/next", headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        latencies.append(time.perf_counter() - start)
-        if response.status == 204:
-            break
-        if response.status != 200:
-            errors += 1
-            continue
-        item = json.loads(data)["item"]["id"]
-        start = time.perf_counter()
-        conn.request("PUT", f"/api/items/{item}/annotation",
-                     json.dumps({"status": "submitted", "labels": ["a"], "version": 0}), headers)
-        response = conn.getresponse()
-        response.read()
-        latencies.append(time.perf_counter() - start)
-        if response.status == 200:
-            ok += 1
-        else:
-            errors += 1
-    with lock:
-        results["latencies"].extend(latencies)
-        results["ok"] += ok
-        results["errors"] += errors
+    conn.close()
+    return response.getheader("Set-Cookie").split(";")[0], body["csrf"]
 
 
 def main():
@@ -81,27 +56,33 @@ def main():
             while port is None:
                 match = re.search(r"http://127\.0\.0\.1:(\d+)", server.stdout.readline())
                 port = int(match.group(1)) if match else None
-            results, lock = {"latencies": [], "ok": 0, "errors": 0}, threading.Lock()
-            until = time.time() + args.seconds
-            threads = [threading.Thread(target=annotator, args=(port, n, until, results, lock)) for n in names]
+            sessions = os.path.join(tmp, "sessions.txt")
+            with open(sessions, "w") as f:
+                f.writelines(" ".join(sign_in(port, n)) + "\n" for n in names)
             started = time.time()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            elapsed = time.time() - started
+            deadline = math.ceil(started + args.seconds)
+            run = subprocess.run(["wrk", "--threads", str(args.annotators), "--connections", str(args.annotators),
+                                  "--duration", f"{deadline - started + 3:.0f}s", "--timeout", "10s",
+                                  "--script", os.path.join(os.path.dirname(os.path.abspath(__file__)), "annotate_load.lua"),
+                                  f"http://127.0.0.1:{port}"], capture_output=True, text=True,
+                                 env=dict(os.environ, QUORUM_LOAD_SESSIONS=sessions, QUORUM_LOAD_PROJECT="1",
+                                          QUORUM_LOAD_DEADLINE=str(deadline)))
+            elapsed = deadline - started
         finally:
             server.terminate()
             server.wait()
+        result = re.search(r"^RESULT (.*)$", run.stdout, re.M)
+        if not result:
+            sys.exit(f"wrk gave no result:\n{run.stdout}\n{run.stderr}")
+        figures = {k: int(v) for k, v in (pair.split("=") for pair in result.group(1).split())}
         stored = json.loads(quorum(binary, "project", "list", "--json", db=db))[0]["annotations"]
-        lat = sorted(results["latencies"])
-        pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else 0
-        print(f"{args.annotators} annotators, {elapsed:.1f} s: {results['ok']:,} submits = {results['ok'] / elapsed:,.0f} submits/s; "
-              f"{results['errors']} errors")
-        print(f"latency per request: p50 {pct(0.5):.1f} ms, p99 {pct(0.99):.1f} ms, max {pct(1.0):.1f} ms")
-        print(f"submitted annotations in the database: {stored:,} (200 responses: {results['ok']:,}) -> "
-              f"{'match' if stored == results['ok'] else 'MISMATCH'}")
-
+        ok, errors = figures["submits"], figures["failures"] + figures["socket_errors"]
+        print(f"{args.annotators} annotators, {elapsed:.1f} s: {ok:,} submits = {ok / elapsed:,.0f} submits/s; "
+              f"{figures['requests']:,} requests; {errors} errors" + (" (items ran out)" if figures["exhausted"] else ""))
+        print(f"latency per request: p50 {figures['p50_us'] / 1000:.1f} ms, p90 {figures['p90_us'] / 1000:.1f} ms, "
+              f"p99 {figures['p99_us'] / 1000:.1f} ms, max {figures['max_us'] / 1000:.1f} ms")
+        print(f"submitted annotations in the database: {stored:,} (200 responses: {ok:,}) -> "
+              f"{'match' if stored == ok else 'MISMATCH'}")
 
 if __name__ == "__main__":
     sys.exit(main())

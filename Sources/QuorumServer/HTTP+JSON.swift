@@ -33,6 +33,7 @@ enum API {
     static func response(for error: StoreError) -> Response {
         switch error.kind {
         case .notFound: return self.error(.notFound, error.message)
+        case .forbidden: return self.error(.forbidden, error.message)
         case .conflict: return self.error(.conflict, error.message)
         case .invalid: return self.error(.unprocessableContent, error.message)
         }

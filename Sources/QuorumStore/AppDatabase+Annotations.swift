@@ -3,28 +3,34 @@ import GRDB
 import QuorumCore
 
 extension AppDatabase {
-    static func item(_ row: Row) -> Item {
-        let input = (try? JSONParser.parse(row["input"] as String)) ?? .null
-        let suggestions = (row["suggestions"] as String?).flatMap { try? JSONParser.parse($0) } ?? .object([])
-        return Item(id: row["id"], projectID: row["project_id"], externalID: row["external_id"], input: input, suggestions: suggestions)
+    /// The columns `item(_:)` reads, in its order.
+    static let itemColumns = "i.id, i.project_id, i.external_id, i.input, i.suggestions"
+
+    static func item(_ row: ColumnValues) -> Item {
+        let input = row.string(3).flatMap { try? JSONParser.parse($0) } ?? .null
+        let suggestions = row.string(4).flatMap { try? JSONParser.parse($0) } ?? .object([])
+        return Item(id: row.int64(0), projectID: row.int64(1), externalID: row.string(2), input: input, suggestions: suggestions)
     }
 
-    static func annotation(_ row: Row, annotator: User) -> Annotation {
-        let labels = (row["labels"] as String?).flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue) ?? []
-        let spans = (row["spans"] as String?).flatMap { try? JSONParser.parse($0) } ?? .array([])
-        let messages = (row["messages"] as String?).flatMap { try? JSONParser.parse($0) }
-        return Annotation(id: row["id"], itemID: row["item_id"], annotator: annotator,
-                          status: AnnotationStatus(rawValue: row["status"]) ?? .draft,
-                          decision: (row["decision"] as String?).flatMap(Decision.init(rawValue:)), labels: labels, spans: spans,
-                          messages: messages, note: row["note"], version: row["version"], secondsSpent: row["seconds_spent"],
-                          updatedAt: row["updated_at"])
+    /// The columns `annotation(_:annotator:)` reads, in its order.
+    static let annotationColumns = "a.id, a.item_id, a.status, a.decision, a.labels, a.spans, a.messages, a.note, a.version, a.seconds_spent, a.updated_at"
+
+    static func annotation(_ row: ColumnValues, annotator: User) -> Annotation {
+        let labels = row.string(4).flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue) ?? []
+        let spans = row.string(5).flatMap { try? JSONParser.parse($0) } ?? .array([])
+        let messages = row.string(6).flatMap { try? JSONParser.parse($0) }
+        return Annotation(id: row.int64(0), itemID: row.int64(1), annotator: annotator,
+                          status: row.string(2).flatMap(AnnotationStatus.init(rawValue:)) ?? .draft,
+                          decision: row.string(3).flatMap(Decision.init(rawValue:)), labels: labels, spans: spans,
+                          messages: messages, note: row.string(7) ?? "", version: row.int(8), secondsSpent: row.double(9),
+                          updatedAt: row.string(10) ?? "")
     }
 
     public func item(id: Int64) throws -> (Item, Project)? {
-        try writer.read { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM items WHERE id = ?"), arguments: [id]),
-                  let project = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [row["project_id"] as Int64]) else { return nil }
-            return (Self.item(row), Self.project(project))
+        try writer.read { [recent] db in
+            guard let item = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items i WHERE i.id = ?").firstRow(id, read: Self.item),
+                  let project = try recent.projects.value(for: item.projectID, orRead: { try Self.project(db, id: item.projectID) }) else { return nil }
+            return (item, project)
         }
     }
 
@@ -32,104 +38,146 @@ extension AppDatabase {
     /// first item that still has a free slot (fewer than `annotatorsPerItem` answers and leases by others)
     /// and that they have not answered or skipped. Taking it leases it for `lease` seconds, in the same
     /// transaction, so two annotators asking at once never take the same slot.
-    public func nextItem(in project: Project, for annotator: User, lease: TimeInterval = 600) throws -> (Item, Annotation?)? {
-        try writer.write { db in
-            let now = Self.timestamp()
-            try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at < ?").execute(arguments: [now])
-            if let draft = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT a.* FROM annotations a JOIN items i ON i.id = a.item_id
-                WHERE i.project_id = ? AND a.annotator_id = ? AND a.status = 'draft' ORDER BY a.updated_at LIMIT 1
-                """), arguments: [project.id, annotator.id]) {
-                let item = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM items WHERE id = ?"), arguments: [draft["item_id"] as Int64])!
-                return (Self.item(item), Self.annotation(draft, annotator: annotator))
-            }
-            let expires = Self.timestamp(Date().addingTimeInterval(lease))
-            if let held = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT i.* FROM leases l CROSS JOIN items i ON i.id = l.item_id
-                WHERE i.project_id = ? AND l.annotator_id = ?
-                  AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?)
-                ORDER BY i.id LIMIT 1
-                """), arguments: [project.id, annotator.id, annotator.id]) {
-                try db.cachedStatement(sql: "UPDATE leases SET expires_at = ? WHERE item_id = ? AND annotator_id = ?")
-                               .execute(arguments: [expires, held["id"] as Int64, annotator.id])
-                return (Self.item(held), nil)
-            }
-            // Items nearest to complete first (so answers for agreement arrive together), then in import order:
-            // the order of the `items_open` index, so this is a seek, not a scan.
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT i.* FROM items i INDEXED BY items_open
-                WHERE i.project_id = ?1 AND i.taken < ?3
-                  AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?2)
-                  AND i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id != ?2) < ?3
-                ORDER BY i.taken DESC, i.id LIMIT 1
-                """), arguments: [project.id, annotator.id, project.annotatorsPerItem]) else { return nil }
-            let item = Self.item(row)
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO leases (item_id, annotator_id, expires_at) VALUES (?, ?, ?)")
-                           .execute(arguments: [item.id, annotator.id, expires])
-            return (item, nil)
+    /// The annotator's progress comes in the same transaction.
+    /// Done with other requests' writes in one transaction (`WriteBatcher`).
+    public func nextItem(in project: Project, for annotator: User, lease: TimeInterval = 600) async throws -> (Item, Annotation?, AnnotatorProgress)? {
+        try await batcher.write { db in
+            guard let (item, draft) = try Self.takeNextItem(db, in: project, for: annotator, lease: lease) else { return nil }
+            return (item, draft, try Self.progress(db, in: project, of: annotator))
         }
+    }
+
+    private static func takeNextItem(_ db: Database, in project: Project, for annotator: User, lease: TimeInterval) throws -> (Item, Annotation?)? {
+        let now = Self.timestamp()
+        try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at < ?").run(now)
+        if let draft = try db.cachedStatement(sql: """
+            SELECT \(annotationColumns) FROM annotations a JOIN items i ON i.id = a.item_id
+            WHERE i.project_id = ? AND a.annotator_id = ? AND a.status = 'draft' ORDER BY a.updated_at LIMIT 1
+            """).firstRow(project.id, annotator.id) { Self.annotation($0, annotator: annotator) },
+           let item = try db.cachedStatement(sql: "SELECT \(itemColumns) FROM items i WHERE i.id = ?").firstRow(draft.itemID, read: Self.item) {
+            return (item, draft)
+        }
+        let expires = Self.timestamp(Date().addingTimeInterval(lease))
+        if let held = try db.cachedStatement(sql: """
+            SELECT \(itemColumns) FROM leases l CROSS JOIN items i ON i.id = l.item_id
+            WHERE i.project_id = ? AND l.annotator_id = ?
+              AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?)
+            ORDER BY i.id LIMIT 1
+            """).firstRow(project.id, annotator.id, annotator.id, read: Self.item) {
+            try db.cachedStatement(sql: "UPDATE leases SET expires_at = ? WHERE item_id = ? AND annotator_id = ?")
+                           .run(expires, held.id, annotator.id)
+            return (held, nil)
+        }
+        // Items nearest to complete first (so answers for agreement arrive together), then in import order:
+        // the order of the `items_open` index, so this is a seek, not a scan.
+        guard let item = try db.cachedStatement(sql: """
+            SELECT \(itemColumns) FROM items i INDEXED BY items_open
+            WHERE i.project_id = ?1 AND i.taken < ?3
+              AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?2)
+              AND i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id != ?2) < ?3
+            ORDER BY i.taken DESC, i.id LIMIT 1
+            """).firstRow(project.id, annotator.id, project.annotatorsPerItem, read: Self.item) else { return nil }
+        try db.cachedStatement(sql: """
+            INSERT INTO leases (item_id, annotator_id, expires_at) VALUES (?, ?, ?)
+            ON CONFLICT (item_id, annotator_id) DO UPDATE SET expires_at = excluded.expires_at
+            """).run(item.id, annotator.id, expires)
+        return (item, nil)
+    }
+
+    /// The project's counts (kept by triggers) and the annotator's own (schema v4): three row reads.
+    static func progress(_ db: Database, in project: Project, of annotator: User) throws -> AnnotatorProgress {
+        try db.cachedStatement(sql: """
+            SELECT p.item_count, p.complete_count,
+                   COALESCE((SELECT c.submitted FROM annotator_counts c WHERE c.project_id = p.id AND c.annotator_id = ?2), 0)
+            FROM projects p WHERE p.id = ?1
+            """).firstRow(project.id, annotator.id) { AnnotatorProgress(mine: $0.int(2), complete: $0.int(1), items: $0.int(0)) }
+            ?? AnnotatorProgress(mine: 0, complete: 0, items: 0)
+    }
+
+    /// How far the project and the annotator have got.
+    public func progress(in project: Project, of annotator: User) throws -> AnnotatorProgress {
+        try writer.read { db in try Self.progress(db, in: project, of: annotator) }
     }
 
     /// Stores an annotator's answer for an item, if `input.version` is the version they last saw
     /// (0 for a first answer); otherwise a conflict, and nothing changes. Every change is kept in
     /// `annotation_events` with what it was before.
-    public func saveAnnotation(_ input: AnnotationInput, item: Item, by annotator: User) throws -> Annotation {
-        try writer.write { db in
-            let now = Self.timestamp()
-            let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM annotations WHERE item_id = ? AND annotator_id = ?"),
-                                            arguments: [item.id, annotator.id])
-            let current = existing.map { Self.annotation($0, annotator: annotator) }
-            guard (current?.version ?? 0) == input.version else {
-                throw StoreError(.conflict, "this answer was saved elsewhere since (version \(current?.version ?? 0), you sent \(input.version)): reload it")
+    /// The item is read, the annotator's right to answer it and the answer itself checked, in the same
+    /// transaction, done with other requests' writes (`WriteBatcher`). Returns the stored answer and its project.
+    public func saveAnnotation(_ input: AnnotationInput, itemID: Int64, by annotator: User) async throws -> (annotation: Annotation, project: Project) {
+        try await batcher.write { [recent] db in
+            guard let item = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items i WHERE i.id = ?").firstRow(itemID, read: Self.item) else {
+                throw StoreError(.notFound, "no such item")
             }
-            let labels = JSONValue.array(input.labels.map { .string($0) }).jsonText
-            let spans = JSONValue.array(input.spans.map(\.json)).jsonText
-            let messages = input.messages?.jsonText
-            let id: Int64
-            if let current {
-                try db.cachedStatement(sql: """
-                    UPDATE annotations SET status = ?, decision = ?, labels = ?, spans = ?, messages = ?, note = ?,
-                        seconds_spent = seconds_spent + ?, version = version + 1, updated_at = ? WHERE id = ?
-                    """).execute(arguments: [input.status.rawValue, input.decision?.rawValue, labels, spans, messages, input.note,
-                                     input.secondsSpent, now, current.id])
-                id = current.id
-            } else {
-                try db.cachedStatement(sql: """
-                    INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, messages, note, seconds_spent,
-                        version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-                    """).execute(arguments: [item.id, annotator.id, input.status.rawValue, input.decision?.rawValue, labels, spans, messages,
-                                     input.note, input.secondsSpent, now, now])
-                id = db.lastInsertedRowID
+            guard let project = try recent.projects.value(for: item.projectID, orRead: { try Self.project(db, id: item.projectID) }) else {
+                throw StoreError(.notFound, "no such project")
             }
-            if input.status != .draft {
-                try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND annotator_id = ?").execute(arguments: [item.id, annotator.id])
+            guard try annotator.role != .annotator || Self.isMember(db, recent, user: annotator, of: project) else {
+                throw StoreError(.forbidden, "you are not a member of this project")
             }
-            let stored = Self.annotation(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM annotations WHERE id = ?"), arguments: [id])!, annotator: annotator)
-            try db.cachedStatement(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, ?, ?, ?, ?)")
-                           .execute(arguments: [id, annotator.id, current == nil ? "create" : "update", current?.json.jsonText, stored.json.jsonText, now])
-            return stored
+            if let problem = input.problems(project: project, input: item.input).first { throw problem }
+            return (try Self.save(db, input, item: item, by: annotator), project)
         }
+    }
+
+    private static func save(_ db: Database, _ input: AnnotationInput, item: Item, by annotator: User) throws -> Annotation {
+        let now = Self.timestamp()
+        let current = try db.cachedStatement(sql: "SELECT \(annotationColumns) FROM annotations a WHERE a.item_id = ? AND a.annotator_id = ?")
+            .firstRow(item.id, annotator.id) { Self.annotation($0, annotator: annotator) }
+        guard (current?.version ?? 0) == input.version else {
+            throw StoreError(.conflict, "this answer was saved elsewhere since (version \(current?.version ?? 0), you sent \(input.version)): reload it")
+        }
+        let labels = JSONValue.array(input.labels.map { .string($0) }).jsonText
+        let spans = JSONValue.array(input.spans.map(\.json)).jsonText
+        let messages = input.messages?.jsonText
+        let id: Int64
+        if let current {
+            try db.cachedStatement(sql: """
+                UPDATE annotations SET status = ?, decision = ?, labels = ?, spans = ?, messages = ?, note = ?,
+                    seconds_spent = seconds_spent + ?, version = version + 1, updated_at = ? WHERE id = ?
+                """).run(input.status.rawValue, input.decision?.rawValue, labels, spans, messages, input.note,
+                                 input.secondsSpent, now, current.id)
+            id = current.id
+        } else {
+            try db.cachedStatement(sql: """
+                INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, messages, note, seconds_spent,
+                    version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                """).run(item.id, annotator.id, input.status.rawValue, input.decision?.rawValue, labels, spans, messages,
+                                 input.note, input.secondsSpent, now, now)
+            id = db.lastInsertedRowID
+        }
+        if input.status != .draft {
+            try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND annotator_id = ?").run(item.id, annotator.id)
+        }
+        guard let stored = try db.cachedStatement(sql: "SELECT \(annotationColumns) FROM annotations a WHERE a.id = ?")
+            .firstRow(id, read: { Self.annotation($0, annotator: annotator) }) else { throw StoreError(.notFound, "the answer was not stored") }
+        try db.cachedStatement(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, ?, ?, ?, ?)")
+                       .run(id, annotator.id, current == nil ? "create" : "update", current?.json.jsonText, stored.json.jsonText, now)
+        return stored
     }
 
     /// Every annotator's answer for an item (for leads; annotators never see others' answers).
     public func annotations(itemID: Int64) throws -> [Annotation] {
         try writer.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT a.*, u.id AS uid, u.username, u.display_name, u.role, u.disabled, u.created_at AS ucreated
+            var all: [Annotation] = []
+            try db.cachedStatement(sql: """
+                SELECT \(Self.annotationColumns), u.id, u.username, u.display_name, u.role, u.disabled, u.created_at
                 FROM annotations a JOIN users u ON u.id = a.annotator_id WHERE a.item_id = ? ORDER BY a.id
-                """), arguments: [itemID]).map { row in
-                let user = User(id: row["uid"], username: row["username"], displayName: row["display_name"],
-                                role: UserRole(rawValue: row["role"]) ?? .annotator, disabled: row["disabled"], createdAt: row["ucreated"])
-                return Self.annotation(row, annotator: user)
+                """).forEachRow(itemID) { row in
+                let user = User(id: row.int64(11), username: row.string(12) ?? "", displayName: row.string(13) ?? "",
+                                role: row.string(14).flatMap(UserRole.init(rawValue:)) ?? .annotator, disabled: row.bool(15),
+                                createdAt: row.string(16) ?? "")
+                all.append(Self.annotation(row, annotator: user))
             }
+            return all
         }
     }
 
     /// The annotator's own answer for an item, if any.
     public func annotation(itemID: Int64, by annotator: User) throws -> Annotation? {
         try writer.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM annotations WHERE item_id = ? AND annotator_id = ?"), arguments: [itemID, annotator.id])
-                .map { Self.annotation($0, annotator: annotator) }
+            try db.cachedStatement(sql: "SELECT \(Self.annotationColumns) FROM annotations a WHERE a.item_id = ? AND a.annotator_id = ?")
+                .firstRow(itemID, annotator.id) { Self.annotation($0, annotator: annotator) }
         }
     }
 
@@ -140,16 +188,6 @@ extension AppDatabase {
                 SELECT a.item_id FROM annotations a JOIN items i ON i.id = a.item_id
                 WHERE i.project_id = ? AND a.annotator_id = ? AND a.status != 'draft' ORDER BY a.created_at, a.id
                 """), arguments: [project.id, annotator.id])
-        }
-    }
-
-    /// How many items the annotator has submitted in a project.
-    public func submittedCount(in project: Project, by annotator: User) throws -> Int {
-        try writer.read { db in
-            try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT COUNT(*) FROM annotations a JOIN items i ON i.id = a.item_id
-                WHERE i.project_id = ? AND a.annotator_id = ? AND a.status = 'submitted'
-                """), arguments: [project.id, annotator.id]) ?? 0
         }
     }
 

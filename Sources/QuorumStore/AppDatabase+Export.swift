@@ -13,26 +13,28 @@ extension AppDatabase {
             // index) and the answers through their (item, annotator) index: no temporary sort of every row.
             // User names from one small table read, rather than a join on every answer.
             var names: [Int64: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, username FROM users") { names[row[0]] = row[1] }
-            let items = try Row.fetchCursor(db, sql: """
+            try db.makeStatement(sql: "SELECT id, username FROM users").forEachRow { names[$0.int64(0)] = $0.string(1) }
+            // Read column by column straight from SQLite (`DirectRows`): hundreds of thousands of rows.
+            let items = try db.makeStatement(sql: """
                 SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, g.decided_by
                 FROM items i LEFT JOIN gold g ON g.item_id = i.id
                 WHERE +i.project_id = ?\(answeredOnly ? " AND (i.submitted > 0 OR g.item_id IS NOT NULL)" : "") ORDER BY i.id
-                """, arguments: [project.id])
-            let answers = try Row.fetchCursor(db, sql: """
+                """).rows(project.id)
+            let answers = try db.makeStatement(sql: """
                 SELECT a.item_id, a.id, a.annotator_id, a.decision, a.labels, a.spans, a.messages
                 FROM items i CROSS JOIN annotations a ON a.item_id = i.id
                 WHERE +i.project_id = ?\(answeredOnly ? " AND i.submitted > 0" : "") AND a.status = 'submitted' ORDER BY i.id
-                """, arguments: [project.id])
-            func storedAnswer(_ row: Row) -> (Int64, Int64, StoredItem.StoredAnswer) {
-                (row[0], row[1], StoredItem.StoredAnswer(annotator: names[row[2]] ?? "user \(row[2] as Int64)", decision: row[3],
-                                                         labels: row[4], spans: row[5], messages: row[6]))
+                """).rows(project.id)
+            func storedAnswer(_ row: ColumnValues) -> (Int64, Int64, StoredItem.StoredAnswer) {
+                let annotator = row.int64(2)
+                return (row.int64(0), row.int64(1), StoredItem.StoredAnswer(annotator: names[annotator] ?? "user \(annotator)", decision: row.string(3),
+                                                                           labels: row.string(4), spans: row.string(5), messages: row.string(6)))
             }
             var pending = try answers.next().map(storedAnswer)
             var batch: [StoredItem] = []
             batch.reserveCapacity(batchSize)
             while let row = try items.next() {
-                let id: Int64 = row[0]
+                let id = row.int64(0)
                 var given: [(Int64, StoredItem.StoredAnswer)] = []
                 while let (itemID, answerID, answer) = pending, itemID <= id {
                     if itemID == id { given.append((answerID, answer)) }
@@ -40,10 +42,10 @@ extension AppDatabase {
                 }
                 // Oldest answer first: ties in a consensus go to the earliest.
                 if given.count > 1 { given.sort { $0.0 < $1.0 } }
-                let gold = (row[4] as String?).map {
-                    StoredItem.StoredGold(resolution: $0, source: row[5], decidedBy: (row[6] as Int64?).flatMap { names[$0] })
+                let gold = row.string(4).map {
+                    StoredItem.StoredGold(resolution: $0, source: row.string(5) ?? "", decidedBy: row.isNull(6) ? nil : names[row.int64(6)])
                 }
-                batch.append(StoredItem(itemID: id, externalID: row[1], input: row[2], heldOut: (row[3] as String?) == "holdout",
+                batch.append(StoredItem(itemID: id, externalID: row.string(1), input: row.string(2) ?? "{}", heldOut: row.string(3) == "holdout",
                                         answers: given.map(\.1), gold: gold))
                 if batch.count == batchSize {
                     try body(batch)

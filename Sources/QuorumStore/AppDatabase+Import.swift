@@ -24,6 +24,7 @@ extension AppDatabase {
         var records = 0
         var bytesRead = 0
         var lastReport = 0
+        defer { recent.projects.remove(project.id) }  // an import may add labels
 
         try writer.writeWithoutTransaction { db in
             // A large import touches the duplicate index at random: a bigger page cache (64 MB) for its

@@ -64,6 +64,15 @@ extension AppDatabase {
         }
     }
 
+    /// A project by id, read through `recent` (the annotating routes ask on every request).
+    public func project(id: Int64) throws -> Project? {
+        try recent.projects.value(for: id) { try writer.read { db in try Self.project(db, id: id) } }
+    }
+
+    static func project(_ db: Database, id: Int64) throws -> Project? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [id]).map(Self.project)
+    }
+
     /// Like `project(_:)`, but says what exists when nothing matches.
     public func requireProject(_ reference: String) throws -> Project {
         if let project = try project(reference) { return project }
@@ -123,6 +132,7 @@ extension AppDatabase {
         }
         try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
         let seen = Set(labels)
+        defer { recent.projects.remove(project.id) }
         return try writer.write { db in
             for removed in project.labels where !seen.contains(removed) {
                 let pattern = "%" + JSONValue.string(removed).jsonText + "%"

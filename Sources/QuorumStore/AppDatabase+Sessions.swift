@@ -24,7 +24,14 @@ extension AppDatabase {
     }
 
     /// The live session behind a cookie token, or nil (unknown, expired, or its user disabled).
+    /// Read through `recent`: every request asks.
     public func session(token: String) throws -> Session? {
+        let session = try recent.sessions.value(for: token) { try storedSession(token: token) }
+        guard let session, session.expiresAt > Date() else { return nil }
+        return session
+    }
+
+    private func storedSession(token: String) throws -> Session? {
         try writer.read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT u.*, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
@@ -37,6 +44,7 @@ extension AppDatabase {
 
     public func deleteSession(token: String) throws {
         try writer.write { db in try db.cachedStatement(sql: "DELETE FROM sessions WHERE token_hash = ?").execute(arguments: [Self.tokenHash(token)]) }
+        recent.sessions.remove(token)
     }
 
     /// The user and bcrypt hash for a login attempt.
@@ -46,10 +54,21 @@ extension AppDatabase {
         }
     }
 
+    /// Read through `recent` (a membership is never taken back, so only members are kept).
     public func isMember(user: User, of project: Project) throws -> Bool {
-        try writer.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?"), arguments: [project.id, user.id]) != nil
-        }
+        try recent.memberships.value(for: .init(project: project.id, user: user.id)) {
+            try writer.read { db in try Self.membership(db, user: user, of: project) }
+        } ?? false
+    }
+
+    /// `isMember` within a transaction already open.
+    static func isMember(_ db: Database, _ recent: RecentReads, user: User, of project: Project) throws -> Bool {
+        try recent.memberships.value(for: .init(project: project.id, user: user.id)) { try membership(db, user: user, of: project) } ?? false
+    }
+
+    /// True when the user is a member, nil (nothing to keep) when not.
+    private static func membership(_ db: Database, user: User, of project: Project) throws -> Bool? {
+        try db.cachedStatement(sql: "SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?").firstRow(project.id, user.id) { _ in true }
     }
 
     static func randomToken() -> String {

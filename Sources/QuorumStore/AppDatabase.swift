@@ -6,6 +6,10 @@ import QuorumCore
 /// exposes methods named for what the application means to do. No other module writes SQL.
 public struct AppDatabase: Sendable {
     let writer: DatabasePool
+    /// Sessions, projects and memberships as the request path last read them (see `ReadCache`).
+    let recent = RecentReads()
+    /// The annotating routes' writes, committed together (see `WriteBatcher`).
+    let batcher: WriteBatcher
 
     /// Opens (and creates, on first use) the database at `path`.
     public init(path: String) throws {
@@ -16,6 +20,7 @@ public struct AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         writer = try DatabasePool(path: path, configuration: config)
+        batcher = WriteBatcher(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
@@ -24,18 +29,56 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v1", migrate: Schema.v1)
         migrator.registerMigration("v2", migrate: Schema.v2)
         migrator.registerMigration("v3", migrate: Schema.v3)
+        migrator.registerMigration("v4", migrate: Schema.v4)
         return migrator
     }
 
     /// Now, as stored: ISO 8601 in UTC with milliseconds, which sorts as text.
+    /// Written by hand (`gmtime_r` and digits): the annotating routes stamp several rows per request, and
+    /// Foundation's ISO 8601 style cost more than the rest of the stamping work.
     static func timestamp(_ date: Date = Date()) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let since1970 = date.timeIntervalSince1970
+        var seconds = time_t(since1970.rounded(.down))
+        let milliseconds = Int((since1970 - Double(seconds)) * 1000)  // truncated, as Foundation's style does
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var text = [UInt8]()
+        text.reserveCapacity(24)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        let fields: [(value: Int, width: Int, after: Character)] = [
+            (Int(parts.tm_year) + 1900, 4, "-"), (Int(parts.tm_mon) + 1, 2, "-"), (Int(parts.tm_mday), 2, "T"),
+            (Int(parts.tm_hour), 2, ":"), (Int(parts.tm_min), 2, ":"), (Int(parts.tm_sec), 2, "."), (milliseconds, 3, "Z"),
+        ]
+        for field in fields {
+            digits(field.value, field.width)
+            text.append(field.after.asciiValue!)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
+}
+
+/// The caches behind `AppDatabase`'s request-path reads: five seconds at most behind another process's change.
+final class RecentReads: Sendable {
+    struct Membership: Hashable, Sendable {
+        var project: Int64
+        var user: Int64
+    }
+
+    let sessions = ReadCache<String, Session>(lifetime: .seconds(5))
+    let projects = ReadCache<Int64, Project>(lifetime: .seconds(5))
+    let memberships = ReadCache<Membership, Bool>(lifetime: .seconds(5))
 }
 
 /// An error a person can act on.
 public struct StoreError: Error, CustomStringConvertible, Equatable, Sendable {
-    public enum Kind: Sendable { case notFound, conflict, invalid }
+    public enum Kind: Sendable { case notFound, forbidden, conflict, invalid }
     public let kind: Kind
     public let message: String
 

@@ -20,10 +20,11 @@ import QuorumTestSupport
             .map { try #require(try fixture.database.item(id: $0)?.0) }
     }
 
-    func submit(_ item: Item, by user: User, _ input: AnnotationInput) throws {
+    func submit(_ item: Item, by user: User, _ input: AnnotationInput) async throws {
         var input = input
         input.status = .submitted
-        _ = try fixture.database.saveAnnotation(input, item: item, by: user)
+        try fixture.database.addMember(project: try #require(try fixture.database.project(id: item.projectID)), user: user)
+        _ = try await fixture.database.saveAnnotation(input, itemID: item.id, by: user)
     }
 
     func export(_ project: Project, _ settings: ExportSettings, into name: String) throws -> ExportReport {
@@ -47,7 +48,7 @@ import QuorumTestSupport
         #"{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "\#(user)"}, {"role": "assistant", "content": "\#(answer)"\#(extra)}]}"#
     }
 
-    @Test func chatCorrectionsExportAsChatAndAsPreferencePairs() throws {
+    @Test func chatCorrectionsExportAsChatAndAsPreferencePairs() async throws {
         let project = try fixture.database.createProject(name: "Replies", kind: .chat, annotatorsPerItem: 2)
         var file = (0..<14).map { Self.chat("question \($0)", "answer \($0)") }
         file[0] = Self.chat("question 0", "answer 0", extra: #", "weight": 1"#).dropLast() + #", "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}"#
@@ -58,19 +59,19 @@ import QuorumTestSupport
             var messages = try #require(item.input["messages"]?.arrayValue)
             switch i {
             case 12:  // they disagree: left out
-                try submit(item, by: ana, AnnotationInput(status: .submitted, decision: .accept))
+                try await submit(item, by: ana, AnnotationInput(status: .submitted, decision: .accept))
                 messages[2] = ["role": "assistant", "content": "something else"]
-                try submit(item, by: ben, AnnotationInput(status: .submitted, decision: .accept, messages: .array(messages)))
+                try await submit(item, by: ben, AnnotationInput(status: .submitted, decision: .accept, messages: .array(messages)))
             case 13:  // both reject: left out
-                try submit(item, by: ana, AnnotationInput(status: .submitted, decision: .reject))
-                try submit(item, by: ben, AnnotationInput(status: .submitted, decision: .reject))
+                try await submit(item, by: ana, AnnotationInput(status: .submitted, decision: .reject))
+                try await submit(item, by: ben, AnnotationInput(status: .submitted, decision: .reject))
             default:  // both correct the answer the same way (keeping the message's other keys)
                 if case .object(var members) = messages[2] {
                     members[1].value = .string("Better answer \(i).")
                     messages[2] = .object(members)
                 }
-                try submit(item, by: ana, AnnotationInput(status: .submitted, decision: .accept, messages: .array(messages)))
-                try submit(item, by: ben, AnnotationInput(status: .submitted, decision: .accept, messages: .array(messages)))
+                try await submit(item, by: ana, AnnotationInput(status: .submitted, decision: .accept, messages: .array(messages)))
+                try await submit(item, by: ben, AnnotationInput(status: .submitted, decision: .accept, messages: .array(messages)))
             }
         }
         let report = try export(project, ExportSettings(), into: "chat")
@@ -93,19 +94,19 @@ import QuorumTestSupport
         #expect(pair["input"]?["messages"]?.arrayValue?.count == 2)
     }
 
-    func classifyProject(items count: Int, name: String = "Tickets") throws -> (Project, [Item], User) {
+    func classifyProject(items count: Int, name: String = "Tickets") async throws -> (Project, [Item], User) {
         let project = try fixture.database.createProject(name: name, kind: .classify, labels: ["billing", "account", "other"])
         _ = try fixture.importText((0..<count).map { "ticket number \($0)" }.joined(separator: "\n") + "\n", into: project, name: "t.txt")
         let user = try annotators(["cleo"])[0]
         let all = try items(project)
         for (i, item) in all.enumerated() {
-            try submit(item, by: user, AnnotationInput(status: .submitted, labels: [["billing", "account", "other"][i % 3]]))
+            try await submit(item, by: user, AnnotationInput(status: .submitted, labels: [["billing", "account", "other"][i % 3]]))
         }
         return (project, all, user)
     }
 
-    @Test func sameDataSameSettingsSameBytes() throws {
-        let (project, _, _) = try classifyProject(items: 40)
+    @Test func sameDataSameSettingsSameBytes() async throws {
+        let (project, _, _) = try await classifyProject(items: 40)
         let settings = ExportSettings(validationFraction: 0.25, holdout: 4, seed: 7)
         let a = try export(project, settings, into: "a")
         let b = try export(project, settings, into: "b")
@@ -122,15 +123,15 @@ import QuorumTestSupport
         #expect(c.files.first?.sha256 != a.files.first?.sha256)
     }
 
-    @Test func theHoldOutSetStaysApartAcrossExports() throws {
-        let (project, _, user) = try classifyProject(items: 30)
+    @Test func theHoldOutSetStaysApartAcrossExports() async throws {
+        let (project, _, user) = try await classifyProject(items: 30)
         _ = try export(project, ExportSettings(validationFraction: 0.1, holdout: 5, seed: 1), into: "first")
         let held = Set(try lines("first/holdout.jsonl").map { $0["messages"]?.arrayValue?[1]["content"]?.stringValue ?? "" })
         #expect(held.count == 5)
 
         // New items and answers arrive; another seed and a bigger validation share must not move the held-out items.
         _ = try fixture.importText((30..<50).map { "ticket number \($0)" }.joined(separator: "\n") + "\n", into: project, name: "more.txt")
-        for item in try items(project).dropFirst(30) { try submit(item, by: user, AnnotationInput(status: .submitted, labels: ["other"])) }
+        for item in try items(project).dropFirst(30) { try await submit(item, by: user, AnnotationInput(status: .submitted, labels: ["other"])) }
         let second = try export(project, ExportSettings(validationFraction: 0.3, seed: 99), into: "second")
         #expect(second.count.holdout == 5)
         let heldAgain = Set(try lines("second/holdout.jsonl").map { $0["messages"]?.arrayValue?[1]["content"]?.stringValue ?? "" })
@@ -144,7 +145,7 @@ import QuorumTestSupport
         #expect(held.isSubset(of: Set(try lines("third/holdout.jsonl").map { $0["messages"]?.arrayValue?[1]["content"]?.stringValue ?? "" })))
     }
 
-    @Test func contradictionsAndDuplicatesAreLeftOutAndListed() throws {
+    @Test func contradictionsAndDuplicatesAreLeftOutAndListed() async throws {
         let project = try fixture.database.createProject(name: "Faq", kind: .chat)
         var file = (0..<12).map { Self.chat("faq \($0)", "reply \($0)") }
         file.append(Self.chat("What are your hours?", "We open at 9."))
@@ -159,7 +160,7 @@ import QuorumTestSupport
             if item.input["messages"]?.arrayValue?[2]["content"] == "In Paris." {
                 input.messages = try JSONParser.parse(#"[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Where are you?"}, {"role": "assistant", "content": "In Lyon."}]"#)
             }
-            try submit(item, by: user, input)
+            try await submit(item, by: user, input)
         }
         let report = try export(project, ExportSettings(), into: "out")
         #expect(report.count.train == 13)
@@ -180,7 +181,7 @@ import QuorumTestSupport
         #expect(kept.warnings.contains { $0.contains("contradictions kept") })
     }
 
-    @Test func spanOffsetsRoundTripInCodePoints() throws {
+    @Test func spanOffsetsRoundTripInCodePoints() async throws {
         let project = try fixture.database.createProject(name: "Ents", kind: .spans, labels: ["PER", "LOC"], annotatorsPerItem: 2)
         let texts: [(String, [(String, String)])] = [
             ("👩‍👩‍👧‍👦 Marie lives in Paris 🇫🇷", [("Marie", "PER"), ("Paris", "LOC")]),
@@ -207,8 +208,8 @@ import QuorumTestSupport
         let (eve, max) = try { let u = try annotators(["eve", "max"]); return (u[0], u[1]) }()
         for item in try items(project) {
             let suggested = item.suggestions["spans"]?.arrayValue?.compactMap(Span.init(json:)) ?? []
-            try submit(item, by: eve, AnnotationInput(status: .submitted, spans: suggested))
-            try submit(item, by: max, AnnotationInput(status: .submitted, spans: suggested.reversed()))
+            try await submit(item, by: eve, AnnotationInput(status: .submitted, spans: suggested))
+            try await submit(item, by: max, AnnotationInput(status: .submitted, spans: suggested.reversed()))
         }
         for format in [ExportFormat.doccano, .spacy] {
             _ = try export(project, ExportSettings(format: format), into: format.rawValue)
@@ -228,14 +229,14 @@ import QuorumTestSupport
         #expect(conll.contains("Marie\tB-PER\nlives\tO\nin\tO\nParis\tB-LOC\n🇫🇷\tO\n"))
     }
 
-    @Test func spansBecomeAnEntityListInChatFormat() throws {
+    @Test func spansBecomeAnEntityListInChatFormat() async throws {
         let project = try fixture.database.createProject(name: "NER", kind: .spans, labels: ["ORG", "PER"])
         _ = try fixture.importText((0..<10).map { "Person\($0) works at Acme\($0)" }.joined(separator: "\n") + "\n", into: project, name: "t.txt")
         let user = try annotators(["finn"])[0]
         for (i, item) in try items(project).enumerated() {
             let text = "Person\(i) works at Acme\(i)"
             let org = text.unicodeScalars.count - 5
-            try submit(item, by: user, AnnotationInput(status: .submitted, spans: [
+            try await submit(item, by: user, AnnotationInput(status: .submitted, spans: [
                 Span(start: org, end: text.unicodeScalars.count, label: "ORG", text: "Acme\(i)"),
                 Span(start: 0, end: 7, label: "PER", text: "Person\(i)"),
             ]))
@@ -256,8 +257,8 @@ import QuorumTestSupport
         #expect(try lines("prompted/train.jsonl").allSatisfy { $0["messages"]?.arrayValue?[0]["content"] == "List the people and companies." })
     }
 
-    @Test func goldWinsAndNothingIsWrittenWhenTheResultIsEmpty() throws {
-        let (project, all, _) = try classifyProject(items: 12)
+    @Test func goldWinsAndNothingIsWrittenWhenTheResultIsEmpty() async throws {
+        let (project, all, _) = try await classifyProject(items: 12)
         let lead = try fixture.database.createUser(username: "lee", role: .lead, passwordHash: nil)
         try fixture.database.setGold(.labels(["other"]), for: all[0], source: .lead, by: lead)
         try fixture.database.setGold(.rejected, for: all[1], source: .lead, by: lead)

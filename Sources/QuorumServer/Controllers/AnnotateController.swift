@@ -9,7 +9,7 @@ struct AnnotateController {
     let snapshots: AgreementSnapshots
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/api/projects/{id}/next") { request, context in try next(request, context) }
+        router.get("/api/projects/{id}/next") { request, context in try await next(request, context) }
         router.get("/api/projects/{id}/answered") { request, context in try answered(request, context) }
         router.get("/api/projects/{id}/progress") { request, context in
             let user = try context.user()
@@ -23,7 +23,7 @@ struct AnnotateController {
 
     /// The project, if the user may annotate it (a member, or a lead or admin).
     func project(_ id: Int64, for user: User) throws -> Project {
-        guard let project = try database.project(String(id)) else { throw HTTPError(.notFound, message: "no such project") }
+        guard let project = try database.project(id: id) else { throw HTTPError(.notFound, message: "no such project") }
         let allowed = try user.role != .annotator || database.isMember(user: user, of: project)
         guard allowed else {
             throw HTTPError(.forbidden, message: "you are not a member of this project")
@@ -53,16 +53,18 @@ struct AnnotateController {
     }
 
     func progress(_ project: Project, _ user: User) throws -> JSONValue {
-        let summary = try database.summary(of: project)
-        return ["mine": .int(try database.submittedCount(in: project, by: user)), "complete": .int(summary.completeItems),
-                "items": .int(summary.items)]
+        Self.json(try database.progress(in: project, of: user))
     }
 
-    func next(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    static func json(_ progress: AnnotatorProgress) -> JSONValue {
+        ["mine": .int(progress.mine), "complete": .int(progress.complete), "items": .int(progress.items)]
+    }
+
+    func next(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.user()
         let project = try project(try request.id(context), for: user)
-        guard let (item, draft) = try database.nextItem(in: project, for: user) else { return Response(status: .noContent) }
-        return API.json(["item": itemJSON(item, project: project), "annotation": draft?.json ?? .null, "progress": try progress(project, user)])
+        guard let (item, draft, progress) = try await database.nextItem(in: project, for: user) else { return Response(status: .noContent) }
+        return API.json(["item": itemJSON(item, project: project), "annotation": draft?.json ?? .null, "progress": Self.json(progress)])
     }
 
     func answered(_ request: Request, _ context: AppRequestContext) throws -> Response {
@@ -85,22 +87,23 @@ struct AnnotateController {
                          "progress": try progress(project, user)])
     }
 
+    /// The store reads the item and checks the user's membership and the answer in the saving transaction.
     func save(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (item, project, user) = try loadItem(request, context)
+        let user = try context.user()
+        let itemID = try request.id(context)
         let input: AnnotationInput
         switch AnnotationInput.decode(try await API.body(request, context: context)) {
         case .success(let decoded): input = decoded
         case .failure(let error): return API.error(.unprocessableContent, error.message, field: error.field)
         }
-        if let problem = input.problems(project: project, input: item.input).first {
-            return API.error(.unprocessableContent, problem.message, field: problem.field)
-        }
         do {
-            let stored = try database.saveAnnotation(input, item: item, by: user)
+            let (stored, project) = try await database.saveAnnotation(input, itemID: itemID, by: user)
             if input.status == .submitted { snapshots.answerSubmitted(in: project) }
             return API.json(stored.json)
         } catch let error as StoreError {
             return API.response(for: error)
+        } catch let problem as FieldError {
+            return API.error(.unprocessableContent, problem.message, field: problem.field)
         }
     }
 

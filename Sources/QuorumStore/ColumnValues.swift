@@ -1,0 +1,20 @@
+import GRDB
+import GRDBSQLite
+
+/// The current row of a statement, read by column position straight from SQLite. The annotating routes run
+/// their few queries thousands of times a second, and a GRDB `Row` lowercases and indexes every column name
+/// each time it is made: that cost more than the queries.
+struct ColumnValues {
+    let statement: SQLiteStatement
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement, column)) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+    func bool(_ column: Int32) -> Bool { sqlite3_column_int64(statement, column) != 0 }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+
+    func string(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(statement, column) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, column))), as: UTF8.self)
+    }
+}
