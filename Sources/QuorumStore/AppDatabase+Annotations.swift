@@ -6,11 +6,7 @@ extension AppDatabase {
     /// The columns `item(_:)` reads, in its order.
     static let itemColumns = "i.id, i.project_id, i.external_id, i.input, i.suggestions"
 
-    static func item(_ row: ColumnValues) -> Item {
-        let input = row.string(3).flatMap { try? JSONParser.parse($0) } ?? .null
-        let suggestions = row.string(4).flatMap { try? JSONParser.parse($0) } ?? .object([])
-        return Item(id: row.int64(0), projectID: row.int64(1), externalID: row.string(2), input: input, suggestions: suggestions)
-    }
+    static func item(_ row: ColumnValues) -> Item { ItemRow(row).item }
 
     /// The columns `annotation(_:annotator:)` reads, in its order.
     static let annotationColumns = "a.id, a.item_id, a.status, a.decision, a.labels, a.spans, a.messages, a.note, a.version, a.seconds_spent, a.updated_at"
@@ -41,20 +37,21 @@ extension AppDatabase {
     /// The annotator's progress comes in the same transaction.
     /// Done with other requests' writes in one transaction (`WriteBatcher`).
     public func nextItem(in project: Project, for annotator: User, lease: TimeInterval = 600) async throws -> (Item, Annotation?, AnnotatorProgress)? {
-        try await batcher.write { db in
+        let taken = try await batcher.write { db -> (ItemRow, Annotation?, AnnotatorProgress)? in
             guard let (item, draft) = try Self.takeNextItem(db, in: project, for: annotator, lease: lease) else { return nil }
             return (item, draft, try Self.progress(db, in: project, of: annotator))
         }
+        return taken.map { ($0.item, $1, $2) }
     }
 
-    private static func takeNextItem(_ db: Database, in project: Project, for annotator: User, lease: TimeInterval) throws -> (Item, Annotation?)? {
+    private static func takeNextItem(_ db: Database, in project: Project, for annotator: User, lease: TimeInterval) throws -> (ItemRow, Annotation?)? {
         let now = Self.timestamp()
         try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at < ?").run(now)
         if let draft = try db.cachedStatement(sql: """
             SELECT \(annotationColumns) FROM annotations a JOIN items i ON i.id = a.item_id
             WHERE i.project_id = ? AND a.annotator_id = ? AND a.status = 'draft' ORDER BY a.updated_at LIMIT 1
             """).firstRow(project.id, annotator.id) { Self.annotation($0, annotator: annotator) },
-           let item = try db.cachedStatement(sql: "SELECT \(itemColumns) FROM items i WHERE i.id = ?").firstRow(draft.itemID, read: Self.item) {
+           let item = try db.cachedStatement(sql: "SELECT \(itemColumns) FROM items i WHERE i.id = ?").firstRow(draft.itemID, read: ItemRow.init) {
             return (item, draft)
         }
         let expires = Self.timestamp(Date().addingTimeInterval(lease))
@@ -63,7 +60,7 @@ extension AppDatabase {
             WHERE i.project_id = ? AND l.annotator_id = ?
               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?)
             ORDER BY i.id LIMIT 1
-            """).firstRow(project.id, annotator.id, annotator.id, read: Self.item) {
+            """).firstRow(project.id, annotator.id, annotator.id, read: ItemRow.init) {
             try db.cachedStatement(sql: "UPDATE leases SET expires_at = ? WHERE item_id = ? AND annotator_id = ?")
                            .run(expires, held.id, annotator.id)
             return (held, nil)
@@ -76,7 +73,7 @@ extension AppDatabase {
               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?2)
               AND i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id != ?2) < ?3
             ORDER BY i.taken DESC, i.id LIMIT 1
-            """).firstRow(project.id, annotator.id, project.annotatorsPerItem, read: Self.item) else { return nil }
+            """).firstRow(project.id, annotator.id, project.annotatorsPerItem, read: ItemRow.init) else { return nil }
         try db.cachedStatement(sql: """
             INSERT INTO leases (item_id, annotator_id, expires_at) VALUES (?, ?, ?)
             ON CONFLICT (item_id, annotator_id) DO UPDATE SET expires_at = excluded.expires_at
@@ -106,7 +103,7 @@ extension AppDatabase {
     /// transaction, done with other requests' writes (`WriteBatcher`). Returns the stored answer and its project.
     public func saveAnnotation(_ input: AnnotationInput, itemID: Int64, by annotator: User) async throws -> (annotation: Annotation, project: Project) {
         try await batcher.write { [recent] db in
-            guard let item = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items i WHERE i.id = ?").firstRow(itemID, read: Self.item) else {
+            guard let item = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items i WHERE i.id = ?").firstRow(itemID, read: ItemRow.init) else {
                 throw StoreError(.notFound, "no such item")
             }
             guard let project = try recent.projects.value(for: item.projectID, orRead: { try Self.project(db, id: item.projectID) }) else {
@@ -115,12 +112,13 @@ extension AppDatabase {
             guard try annotator.role != .annotator || Self.isMember(db, recent, user: annotator, of: project) else {
                 throw StoreError(.forbidden, "you are not a member of this project")
             }
-            if let problem = input.problems(project: project, input: item.input).first { throw problem }
+            // Only spans are checked against the item's text: other answers need it not parsed.
+            if let problem = input.problems(project: project, input: input.spans.isEmpty ? .null : item.parsedInput).first { throw problem }
             return (try Self.save(db, input, item: item, by: annotator), project)
         }
     }
 
-    private static func save(_ db: Database, _ input: AnnotationInput, item: Item, by annotator: User) throws -> Annotation {
+    private static func save(_ db: Database, _ input: AnnotationInput, item: ItemRow, by annotator: User) throws -> Annotation {
         let now = Self.timestamp()
         let current = try db.cachedStatement(sql: "SELECT \(annotationColumns) FROM annotations a WHERE a.item_id = ? AND a.annotator_id = ?")
             .firstRow(item.id, annotator.id) { Self.annotation($0, annotator: annotator) }
@@ -149,8 +147,10 @@ extension AppDatabase {
         if input.status != .draft {
             try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND annotator_id = ?").run(item.id, annotator.id)
         }
-        guard let stored = try db.cachedStatement(sql: "SELECT \(annotationColumns) FROM annotations a WHERE a.id = ?")
-            .firstRow(id, read: { Self.annotation($0, annotator: annotator) }) else { throw StoreError(.notFound, "the answer was not stored") }
+        // The answer as just written (what a read back would give).
+        let stored = Annotation(id: id, itemID: item.id, annotator: annotator, status: input.status, decision: input.decision,
+                                labels: input.labels, spans: .array(input.spans.map(\.json)), messages: input.messages, note: input.note,
+                                version: (current?.version ?? 0) + 1, secondsSpent: (current?.secondsSpent ?? 0) + input.secondsSpent, updatedAt: now)
         try db.cachedStatement(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, ?, ?, ?, ?)")
                        .run(id, annotator.id, current == nil ? "create" : "update", current?.json.jsonText, stored.json.jsonText, now)
         return stored

@@ -12,8 +12,15 @@ extension AppDatabase {
             // Both queries walk the items in rowid order (`+project_id` keeps SQLite from sorting through another
             // index) and the answers through their (item, annotator) index: no temporary sort of every row.
             // User names from one small table read, rather than a join on every answer.
-            var names: [Int64: String] = [:]
-            try db.makeStatement(sql: "SELECT id, username FROM users").forEachRow { names[$0.int64(0)] = $0.string(1) }
+            // Indexed by user id (ids are small and dense): a dictionary would hash an id for every answer.
+            var names: [String?] = []
+            try db.makeStatement(sql: "SELECT id, username FROM users").forEachRow { row in
+                let id = Int(row.int64(0))
+                guard id >= 0, id < 1 << 24 else { return }
+                if id >= names.count { names += [String?](repeating: nil, count: id + 1 - names.count) }
+                names[id] = row.string(1)
+            }
+            func name(_ id: Int64) -> String? { id >= 0 && id < names.count ? names[Int(id)] : nil }
             // Read column by column straight from SQLite (`DirectRows`): hundreds of thousands of rows.
             let items = try db.makeStatement(sql: """
                 SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, g.decided_by
@@ -27,7 +34,7 @@ extension AppDatabase {
                 """).rows(project.id)
             func storedAnswer(_ row: ColumnValues) -> (Int64, Int64, StoredItem.StoredAnswer) {
                 let annotator = row.int64(2)
-                return (row.int64(0), row.int64(1), StoredItem.StoredAnswer(annotator: names[annotator] ?? "user \(annotator)", decision: row.string(3),
+                return (row.int64(0), row.int64(1), StoredItem.StoredAnswer(annotator: name(annotator) ?? "user \(annotator)", decision: row.string(3),
                                                                            labels: row.string(4), spans: row.string(5), messages: row.string(6)))
             }
             var pending = try answers.next().map(storedAnswer)
@@ -35,18 +42,24 @@ extension AppDatabase {
             batch.reserveCapacity(batchSize)
             while let row = try items.next() {
                 let id = row.int64(0)
-                var given: [(Int64, StoredItem.StoredAnswer)] = []
+                var given: [StoredItem.StoredAnswer] = []
+                var answerIDs: [Int64] = []
                 while let (itemID, answerID, answer) = pending, itemID <= id {
-                    if itemID == id { given.append((answerID, answer)) }
+                    if itemID == id {
+                        given.append(answer)
+                        answerIDs.append(answerID)
+                    }
                     pending = try answers.next().map(storedAnswer)
                 }
                 // Oldest answer first: ties in a consensus go to the earliest.
-                if given.count > 1 { given.sort { $0.0 < $1.0 } }
+                if zip(answerIDs, answerIDs.dropFirst()).contains(where: { $0 > $1 }) {
+                    given = answerIDs.indices.sorted { answerIDs[$0] < answerIDs[$1] }.map { given[$0] }
+                }
                 let gold = row.string(4).map {
-                    StoredItem.StoredGold(resolution: $0, source: row.string(5) ?? "", decidedBy: row.isNull(6) ? nil : names[row.int64(6)])
+                    StoredItem.StoredGold(resolution: $0, source: row.string(5) ?? "", decidedBy: row.isNull(6) ? nil : name(row.int64(6)))
                 }
                 batch.append(StoredItem(itemID: id, externalID: row.string(1), input: row.string(2) ?? "{}", heldOut: row.string(3) == "holdout",
-                                        answers: given.map(\.1), gold: gold))
+                                        answers: given, gold: gold))
                 if batch.count == batchSize {
                     try body(batch)
                     batch.removeAll(keepingCapacity: true)

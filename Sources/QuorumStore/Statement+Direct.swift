@@ -3,7 +3,7 @@ import GRDBSQLite
 
 /// Statements run straight through SQLite, for the few the annotating routes run thousands of times a second:
 /// GRDB's per-call work (argument boxing, row name tables, execution hooks) cost more than SQLite's own.
-/// Only for plain reads and writes inside a transaction GRDB opened; no transaction or savepoint statements.
+/// Only inside a transaction GRDB opened, and no transaction statements (a savepoint only if released at once).
 extension Statement {
     /// Runs a write.
     func run(_ values: any DirectValue...) throws {

@@ -32,15 +32,16 @@ final class WriteBatcher: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let outcome = Outcome<T>()
             enqueue(Job(run: { db in
-                // Savepoints by cached statements: GRDB's `inSavepoint` prepares its SQL anew each time.
+                // Savepoints by cached statements run straight through SQLite: GRDB's `inSavepoint` prepares its
+                // SQL anew each time. Each is released before the job returns, so GRDB never sees one open.
                 do {
-                    try db.cachedStatement(sql: "SAVEPOINT job").execute()
+                    try db.cachedStatement(sql: "SAVEPOINT job").run()
                     do {
                         outcome.result = .success(try work(db))
-                        try db.cachedStatement(sql: "RELEASE job").execute()
+                        try db.cachedStatement(sql: "RELEASE job").run()
                     } catch {
-                        try db.cachedStatement(sql: "ROLLBACK TO job").execute()
-                        try db.cachedStatement(sql: "RELEASE job").execute()
+                        try db.cachedStatement(sql: "ROLLBACK TO job").run()
+                        try db.cachedStatement(sql: "RELEASE job").run()
                         outcome.result = .failure(error)
                     }
                 } catch {

@@ -40,8 +40,8 @@ public struct ProjectAgreement {
     /// the database is still being read.
     public static func read(_ items: [StoredItem], project: Project, workers: Int) -> [AnsweredItem] {
         var states: [Void] = []
-        let answered = items.filter { !$0.answers.isEmpty || $0.gold != nil }
-        return ParallelBatch.map(answered, workers: workers, states: &states, initial: ()) { item, _ in
+        return ParallelBatch.map(items, workers: workers, states: &states, initial: ()) { item, _ -> AnsweredItem? in
+            guard !item.answers.isEmpty || item.gold != nil else { return nil }
             let input = project.kind == .chat || project.kind == .spans ? ((try? JSONParser.parse(item.input)) ?? .object([])) : .object([])
             let given = item.answers.map { ($0.annotator, Answer.of($0.submitted, project: project, input: input)) }
             let gold = item.gold.flatMap { stored -> Answer? in
@@ -51,7 +51,7 @@ public struct ProjectAgreement {
                 return Answer.of(answer.submitted, project: project, input: input)
             }
             return AnsweredItem(id: item.itemID, input: input, answers: given, gold: gold)
-        }
+        }.compactMap { $0 }
     }
 
     public init(project: Project, items: [StoredItem]) {
