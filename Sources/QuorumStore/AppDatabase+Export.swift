@@ -44,6 +44,8 @@ extension AppDatabase {
                 let id = row.int64(0)
                 var given: [StoredItem.StoredAnswer] = []
                 var answerIDs: [Int64] = []
+                given.reserveCapacity(4)
+                answerIDs.reserveCapacity(4)
                 while let (itemID, answerID, answer) = pending, itemID <= id {
                     if itemID == id {
                         given.append(answer)

@@ -89,7 +89,8 @@ extension AppDatabase {
         reader.start()
         defer { batches.cancel() }
         var answered: [ProjectAgreement.AnsweredItem] = []
-        let workers = ProcessInfo.processInfo.activeProcessorCount
+        // One core stays the reader's: it is the longer part, and a third busy thread would slow it.
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         while let batch = try batches.take() { answered += ProjectAgreement.read(batch, project: project, workers: workers) }
         return ProjectAgreement(project: project, answered: answered)
     }

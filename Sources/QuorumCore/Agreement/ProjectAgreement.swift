@@ -39,11 +39,20 @@ public struct ProjectAgreement {
     /// Reads stored items (parsing their answers, on `workers` threads): the part of the work that can go on while
     /// the database is still being read.
     public static func read(_ items: [StoredItem], project: Project, workers: Int) -> [AnsweredItem] {
-        var states: [Void] = []
-        return ParallelBatch.map(items, workers: workers, states: &states, initial: ()) { item, _ -> AnsweredItem? in
+        // Classify answers repeat a handful of label sets: each worker parses each set once.
+        var caches: [[String: Answer]] = []
+        return ParallelBatch.map(items, workers: workers, states: &caches, initial: [:]) { item, cache -> AnsweredItem? in
             guard !item.answers.isEmpty || item.gold != nil else { return nil }
             let input = project.kind == .chat || project.kind == .spans ? ((try? JSONParser.parse(item.input)) ?? .object([])) : .object([])
-            let given = item.answers.map { ($0.annotator, Answer.of($0.submitted, project: project, input: input)) }
+            let given = item.answers.map { stored -> (String, Answer) in
+                guard project.kind == .classify, stored.decision == nil, let labels = stored.labels else {
+                    return (stored.annotator, Answer.of(stored.submitted, project: project, input: input))
+                }
+                if let known = cache[labels] { return (stored.annotator, known) }
+                let answer = Answer.of(stored.submitted, project: project, input: input)
+                if cache.count < 4_096 { cache[labels] = answer }
+                return (stored.annotator, answer)
+            }
             let gold = item.gold.flatMap { stored -> Answer? in
                 guard let json = try? JSONParser.parse(stored.resolution) else { return nil }
                 let answer = StoredItem.StoredAnswer(annotator: "", decision: json["decision"]?.stringValue, labels: json["labels"]?.jsonText,
@@ -92,26 +101,38 @@ public struct ProjectAgreement {
             // Labels as indices (no text hashed per answer): one column per shared item, one row per annotator.
             let categories = project.labels + [Self.rejected]
             let index = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
-            let empty = [[Int?]](repeating: [Int?](repeating: nil, count: shared.count), count: annotators.count)
-            var single = empty
-            var yesNo = [[[Int?]]](repeating: empty, count: project.labels.count)
+            // Flat matrices (rater-major, then label-major for yes/no), cut into rows at the end: a hundred
+            // thousand writes into nested arrays each paid a uniqueness check per level.
+            let width = shared.count, raterCount = annotators.count, labelCount = project.labels.count
+            var single = [Int?](repeating: nil, count: raterCount * width)
+            var yesNo = [Int?](repeating: nil, count: labelCount * raterCount * width)
+            var given = [Bool](repeating: false, count: labelCount)
+            // A few annotators are found faster by comparing their (short) names than by hashing.
+            func raterIndex(_ name: String) -> Int { raterCount <= 8 ? annotators.firstIndex(of: name)! : rater[name]! }
             for (column, item) in shared.enumerated() {
                 for (name, answer) in item.answers {
-                    let r = rater[name]!
+                    let cell = raterIndex(name) * width + column
                     switch answer {
                     case .labels(let labels):
-                        single[r][column] = labels.first.flatMap { index[$0] }
-                        for (l, label) in project.labels.enumerated() { yesNo[l][r][column] = labels.contains(label) ? 1 : 0 }
+                        single[cell] = labels.first.flatMap { index[$0] }
+                        for l in given.indices { given[l] = false }
+                        for label in labels { if let l = index[label], l < labelCount { given[l] = true } }
+                        for l in given.indices { yesNo[l * raterCount * width + cell] = given[l] ? 1 : 0 }
                     case .rejected:
-                        single[r][column] = index[Self.rejected]
+                        single[cell] = index[Self.rejected]
                     default:
                         break
                     }
                 }
             }
+            func rows(_ flat: [Int?], from start: Int) -> [[Int?]] {
+                (0..<raterCount).map { Array(flat[(start + $0 * width)..<(start + ($0 + 1) * width)]) }
+            }
             // Several labels per item have no single nominal coefficient: per label only.
-            if !project.multiLabel { categorical = CategoricalAgreement(nominal: categories, indexed: single) }
-            perLabel = project.labels.enumerated().map { ($1, CategoricalAgreement(nominal: ["no", "yes"], indexed: yesNo[$0])) }
+            if !project.multiLabel { categorical = CategoricalAgreement(nominal: categories, indexed: rows(single, from: 0)) }
+            perLabel = project.labels.enumerated().map {
+                ($1, CategoricalAgreement(nominal: ["no", "yes"], indexed: rows(yesNo, from: $0 * raterCount * width)))
+            }
         case .spans:
             let documents = shared.map { item in
                 SpanAgreement.Document(annotations: Dictionary(item.answers.map { name, answer -> (String, [Span]) in
