@@ -35,6 +35,7 @@ struct Serve: AsyncParsableCommand {
                 let added = try Demo.seed(database: db, resources: resources)
                 if !added.isEmpty { print("Added demo projects: \(added.joined(separator: ", ")).") }
             }
+            LoggingSystem.bootstrap { LineLogHandler(label: $0) }
             var logger = Logger(label: "quorum")
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let host = self.host
