@@ -41,6 +41,10 @@ def main():
             connection.executemany("""
                 INSERT INTO annotations (item_id, annotator_id, status, labels, spans, note, seconds_spent, version, created_at, updated_at)
                 VALUES (?, ?, 'submitted', ?, '[]', '', 4, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')""", rows)
+            # Quorum counts answers as it saves them; answers written straight in are counted here.
+            connection.execute("""
+                UPDATE items SET taken = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status != 'skipped'),
+                    submitted = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status = 'submitted')""")
         print(f"prepared {args.items:,} items × 3 answers", flush=True)
         best = None
         for _ in range(3):

@@ -34,6 +34,10 @@ def main():
                 INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, note, seconds_spent, version, created_at, updated_at)
                 SELECT i.id, u.id, 'submitted', 'accept', '[]', '[]', '', 1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'
                 FROM items i, users u WHERE u.username = 'ann'""")
+            # Quorum counts answers as it saves them; answers written straight in are counted here.
+            connection.execute("""
+                UPDATE items SET taken = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status != 'skipped'),
+                    submitted = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status = 'submitted')""")
             items = connection.execute("SELECT COUNT(*) FROM items").fetchone()[0]
         print(f"prepared {items:,} accepted chat items", flush=True)
         started = time.perf_counter()

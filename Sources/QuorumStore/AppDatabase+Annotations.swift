@@ -144,6 +144,7 @@ extension AppDatabase {
                                  input.note, input.secondsSpent, now, now)
             id = db.lastInsertedRowID
         }
+        try countAnswer(db, itemID: item.id, projectID: item.projectID, annotatorID: annotator.id, from: current?.status, to: input.status)
         if input.status != .draft {
             try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND annotator_id = ?").run(item.id, annotator.id)
         }
@@ -154,6 +155,23 @@ extension AppDatabase {
         try db.cachedStatement(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, ?, ?, ?, ?)")
                        .run(id, annotator.id, current == nil ? "create" : "update", current?.json.jsonText, stored.json.jsonText, now)
         return stored
+    }
+
+    /// Keeps the counts in step with an answer whose status changed from `old` (nil: a new answer) to `new`: the
+    /// item's taken slots (any answer but a skip) and submitted answers (and, by trigger, the project's counts),
+    /// and the annotator's submitted count.
+    static func countAnswer(_ db: Database, itemID: Int64, projectID: Int64, annotatorID: Int64,
+                            from old: AnnotationStatus?, to new: AnnotationStatus) throws {
+        func takes(_ status: AnnotationStatus?) -> Int { status == nil || status == .skipped ? 0 : 1 }
+        func submits(_ status: AnnotationStatus?) -> Int { status == .submitted ? 1 : 0 }
+        let taken = takes(new) - takes(old), submitted = submits(new) - submits(old)
+        guard taken != 0 || submitted != 0 else { return }
+        try db.cachedStatement(sql: "UPDATE items SET taken = taken + ?, submitted = submitted + ? WHERE id = ?").run(taken, submitted, itemID)
+        guard submitted != 0 else { return }
+        try db.cachedStatement(sql: """
+            INSERT INTO annotator_counts (project_id, annotator_id, submitted) VALUES (?, ?, ?)
+            ON CONFLICT (project_id, annotator_id) DO UPDATE SET submitted = submitted + excluded.submitted
+            """).run(projectID, annotatorID, submitted)
     }
 
     /// Every annotator's answer for an item (for leads; annotators never see others' answers).

@@ -134,6 +134,8 @@ private final class ItemWriter {
                 """, arguments: [itemID, userID, status, labels, spans, created, now])
             guard db.changesCount > 0 else { continue }
             let annotationID = db.lastInsertedRowID
+            try AppDatabase.countAnswer(db, itemID: itemID, projectID: projectID, annotatorID: userID, from: nil,
+                                        to: annotation.skipped ? .skipped : .submitted)
             let after: JSONValue = ["status": .string(status), "labels": annotation.labels.isEmpty ? .null : .array(annotation.labels.map { .string($0) }),
                                     "spans": .array(annotation.spans.map(\.json)), "source": "import"]
             try db.execute(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, 'import', NULL, ?, ?)",
