@@ -81,7 +81,7 @@ extension AppDatabase {
         return (item, nil)
     }
 
-    /// The project's counts (kept by triggers) and the annotator's own (schema v4): three row reads.
+    /// The project's counts and the annotator's own (schema v4), kept up as answers are saved: three row reads.
     static func progress(_ db: Database, in project: Project, of annotator: User) throws -> AnnotatorProgress {
         try db.cachedStatement(sql: """
             SELECT p.item_count, p.complete_count,

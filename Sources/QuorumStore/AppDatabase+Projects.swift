@@ -89,7 +89,7 @@ extension AppDatabase {
         }
     }
 
-    /// Counts kept by triggers (schema v2), so reading them costs nothing however large the project.
+    /// Counts kept up as answers are saved (schema v2 and v4), so reading them costs nothing however large the project.
     static func summary(_ row: Row) -> ProjectSummary {
         ProjectSummary(project: project(row), items: row["item_count"], annotations: row["annotation_count"],
                        completeItems: row["complete_count"])
