@@ -3,10 +3,18 @@ import GRDB
 import QuorumCore
 
 extension AppDatabase {
-    /// The columns `item(_:)` reads, in its order.
+    /// The columns `ItemRow` reads, in its order.
     static let itemColumns = "i.id, i.project_id, i.external_id, i.input, i.suggestions"
 
-    static func item(_ row: ColumnValues) -> Item { ItemRow(row).item }
+    /// An item as stored, in a transaction already open.
+    static func itemRow(_ db: Database, id: Int64) throws -> ItemRow? {
+        try db.cachedStatement(sql: "SELECT \(itemColumns) FROM items i WHERE i.id = ?").firstRow(id, read: ItemRow.init)
+    }
+
+    /// A project through `recent`, in a transaction already open.
+    static func project(_ db: Database, _ recent: RecentReads, id: Int64) throws -> Project? {
+        try recent.projects.value(for: id) { try Self.project(db, id: id) }
+    }
 
     /// The columns `annotation(_:annotator:)` reads, in its order.
     static let annotationColumns = "a.id, a.item_id, a.status, a.decision, a.labels, a.spans, a.messages, a.note, a.version, a.seconds_spent, a.updated_at"
@@ -24,9 +32,8 @@ extension AppDatabase {
 
     public func item(id: Int64) throws -> (Item, Project)? {
         try writer.read { [recent] db in
-            guard let item = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items i WHERE i.id = ?").firstRow(id, read: Self.item),
-                  let project = try recent.projects.value(for: item.projectID, orRead: { try Self.project(db, id: item.projectID) }) else { return nil }
-            return (item, project)
+            guard let item = try Self.itemRow(db, id: id), let project = try Self.project(db, recent, id: item.projectID) else { return nil }
+            return (item.item, project)
         }
     }
 
@@ -51,7 +58,7 @@ extension AppDatabase {
             SELECT \(annotationColumns) FROM annotations a JOIN items i ON i.id = a.item_id
             WHERE i.project_id = ? AND a.annotator_id = ? AND a.status = 'draft' ORDER BY a.updated_at LIMIT 1
             """).firstRow(project.id, annotator.id) { Self.annotation($0, annotator: annotator) },
-           let item = try db.cachedStatement(sql: "SELECT \(itemColumns) FROM items i WHERE i.id = ?").firstRow(draft.itemID, read: ItemRow.init) {
+           let item = try itemRow(db, id: draft.itemID) {
             return (item, draft)
         }
         let expires = Self.timestamp(Date().addingTimeInterval(lease))
@@ -103,12 +110,8 @@ extension AppDatabase {
     /// transaction, done with other requests' writes (`WriteBatcher`). Returns the stored answer and its project.
     public func saveAnnotation(_ input: AnnotationInput, itemID: Int64, by annotator: User) async throws -> (annotation: Annotation, project: Project) {
         try await batcher.write { [recent] db in
-            guard let item = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items i WHERE i.id = ?").firstRow(itemID, read: ItemRow.init) else {
-                throw StoreError(.notFound, "no such item")
-            }
-            guard let project = try recent.projects.value(for: item.projectID, orRead: { try Self.project(db, id: item.projectID) }) else {
-                throw StoreError(.notFound, "no such project")
-            }
+            guard let item = try Self.itemRow(db, id: itemID) else { throw StoreError(.notFound, "no such item") }
+            guard let project = try Self.project(db, recent, id: item.projectID) else { throw StoreError(.notFound, "no such project") }
             guard try annotator.role != .annotator || Self.isMember(db, recent, user: annotator, of: project) else {
                 throw StoreError(.forbidden, "you are not a member of this project")
             }
