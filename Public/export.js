@@ -14,7 +14,8 @@ async function watch() {
   while (!progress.hidden) {
     try {
       const state = await (await fetch(`/api/projects/${project}/exports/progress`, { credentials: "same-origin" })).json();
-      if (state.running && state.total > 0) {
+      // A poll answered after the export's own response must not write over "written" (or its error).
+      if (!progress.hidden && state.running && state.total > 0) {
         progress.max = state.total;
         progress.value = state.done;
         status.textContent = `${state.done} of ${state.total} items read`;
