@@ -16,15 +16,13 @@ extension AppDatabase {
     public func importItems(into project: Project, from source: ByteSource, options: ImportOptions, userID: Int64? = nil,
                             progress: ((ImportProgress) -> Void)? = nil,
                             rejected: ((ImportRecord, [ImportIssue]) throws -> Void)? = nil) throws -> ImportSummary {
-        let pipeline = ImportPipeline(options: options, policy: ImportPolicy(
-            projectName: project.name, kind: project.kind, labels: project.labels, multiLabel: project.multiLabel))
+        var policy = ImportPolicy(projectName: project.name, kind: project.kind, labels: project.labels, multiLabel: project.multiLabel)
         var summary = ImportSummary(format: options.format)
-        var hash = ContentHash()
         let total = source.totalBytes
         var records = 0
-        var bytesRead = 0
-        var lastReport = 0
         defer { recent.projects.remove(project.id) }  // an import may add labels
+        let reading = ImportReading(source: source, options: options)
+        defer { reading.cancel() }
 
         try writer.writeWithoutTransaction { db in
             // A large import touches the duplicate index at random: a bigger page cache (64 MB) for its
@@ -44,7 +42,12 @@ extension AppDatabase {
 
                 func handle(_ record: ImportRecord) throws {
                     records += 1
-                    switch record.result {
+                    var outcome = record.result
+                    if case .success(let item) = outcome {
+                        let issues = policy.check(item, line: record.line)
+                        if !issues.isEmpty { outcome = .failure(ImportIssues(issues)) }
+                    }
+                    switch outcome {
                     case .failure(let issues):
                         summary.record(issues.issues)
                         failed = true
@@ -57,19 +60,14 @@ extension AppDatabase {
                         summary.annotations += annotations
                     }
                 }
-                try source.forEachChunk(hash: &hash, rawProgress: { bytesRead = $0 }) { chunk in
-                    try pipeline.feed(chunk, emit: handle)
-                    if let progress, records - lastReport >= 2_000 {
-                        lastReport = records
-                        progress(ImportProgress(bytesRead: bytesRead, totalBytes: total, records: records))
-                    }
+                while let batch = try reading.next() {
+                    for record in batch.records { try handle(record) }
+                    progress?(ImportProgress(bytesRead: batch.bytesRead, totalBytes: total, records: records))
                 }
-                try pipeline.finish(emit: handle)
-                progress?(ImportProgress(bytesRead: bytesRead, totalBytes: total, records: records))
-
-                summary.format = pipeline.format ?? options.format
-                summary.labelColumn = pipeline.labelColumnUsed
-                summary.sha256 = hash.hexDigest()
+                let outcome = reading.outcome
+                summary.format = outcome.format ?? options.format
+                summary.labelColumn = outcome.labelColumnUsed
+                summary.sha256 = outcome.sha256
                 if failed && !options.skipInvalid {
                     summary.committed = false
                     summary.imported = 0
@@ -77,10 +75,10 @@ extension AppDatabase {
                     summary.annotations = 0
                     return .rollback
                 }
-                summary.addedLabels = pipeline.policy.addedLabels
+                summary.addedLabels = policy.addedLabels
                 if !summary.addedLabels.isEmpty {
                     try db.execute(sql: "UPDATE projects SET labels = ? WHERE id = ?",
-                                   arguments: [Self.labelsJSON(pipeline.policy.labels), project.id])
+                                   arguments: [Self.labelsJSON(policy.labels), project.id])
                 }
                 try db.execute(sql: "UPDATE projects SET item_count = item_count + ? WHERE id = ?", arguments: [summary.imported, project.id])
                 try db.execute(sql: "UPDATE imports SET format = ?, sha256 = ?, imported = ?, duplicates = ?, rejected = ? WHERE id = ?",
@@ -116,11 +114,10 @@ private final class ItemWriter {
 
     /// Returns whether the item was new, and how many annotations were added.
     func insert(_ item: ImportedItem) throws -> (Bool, Int) {
-        let hash = ContentHash.dedupHash(item.dedupKey)
-        try insertItem.execute(arguments: [projectID, item.externalID, item.input, Data(hash), item.suggestions, importID, now])
+        try insertItem.run(projectID, item.externalID, item.input, item.dedupHash, item.suggestions, importID, now)
         let inserted = db.changesCount > 0
         guard !item.annotations.isEmpty else { return (inserted, 0) }
-        let itemID = inserted ? db.lastInsertedRowID : try Int64.fetchOne(findItem, arguments: [projectID, Data(hash)])!
+        let itemID = inserted ? db.lastInsertedRowID : try Int64.fetchOne(findItem, arguments: [projectID, Data(item.dedupHash)])!
         var added = 0
         for annotation in item.annotations {
             let userID = try user(annotation)

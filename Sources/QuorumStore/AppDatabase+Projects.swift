@@ -144,7 +144,8 @@ extension AppDatabase {
             }
             try db.cachedStatement(sql: """
                 UPDATE projects SET labels = ?1, multi_label = ?2, annotators_per_item = ?3, guidelines_md = ?4,
-                    complete_count = (SELECT COUNT(*) FROM items i WHERE i.project_id = ?5 AND i.submitted >= ?3)
+                    complete_count = CASE annotators_per_item WHEN ?3 THEN complete_count
+                        ELSE (SELECT COUNT(*) FROM items i WHERE i.project_id = ?5 AND i.submitted >= ?3) END
                 WHERE id = ?5
                 """).execute(arguments: [Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, project.id])
             // The settings kept in the project's settings object, each only when given.

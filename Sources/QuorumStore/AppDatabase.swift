@@ -30,6 +30,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v2", migrate: Schema.v2)
         migrator.registerMigration("v3", migrate: Schema.v3)
         migrator.registerMigration("v4", migrate: Schema.v4)
+        migrator.registerMigration("v5", migrate: Schema.v5)
         return migrator
     }
 

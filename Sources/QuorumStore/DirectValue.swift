@@ -33,6 +33,12 @@ extension String: DirectValue {
     }
 }
 
+extension Array: DirectValue where Element == UInt8 {
+    func bind(to statement: SQLiteStatement, at index: Int32) -> Int32 {
+        withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), transient) }
+    }
+}
+
 extension Optional: DirectValue where Wrapped: DirectValue {
     func bind(to statement: SQLiteStatement, at index: Int32) -> Int32 {
         switch self {

@@ -11,13 +11,15 @@ final class Handoff<Value>: @unchecked Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
-    /// Waits for room; drops the value when the taker has gone.
-    func put(_ value: Value) {
+    /// Waits for room; drops the value when the taker has gone, and then says false (the putter may stop).
+    @discardableResult
+    func put(_ value: Value) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while queue.count >= capacity && !cancelled { condition.wait() }
         if !cancelled { queue.append(value) }
         condition.broadcast()
+        return !cancelled
     }
 
     func finish(_ error: Error?) {

@@ -35,7 +35,7 @@ extension ImportRecord {
     @Test func duplicateKeyIgnoresSpacingAndComposition() throws {
         let a = read(ChatReader(), #"{"messages": [{"role": "user", "content": "  caf\u00e9   au lait "}]}"#)
         let b = read(ChatReader(), #"{"messages":[{"role":"user","content":"cafe\u0301 au lait"}]}"#)
-        #expect(try #require(a[0].item).dedupKey == (try #require(b[0].item)).dedupKey)
+        #expect(try #require(a[0].item).dedupHash == (try #require(b[0].item)).dedupHash)
     }
 
     @Test func promptCompletionBecomesUserAndAssistant() throws {

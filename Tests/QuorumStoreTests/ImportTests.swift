@@ -68,6 +68,28 @@ struct StoreFixture {
         #expect(try fixture.itemCount(project) == 2)
     }
 
+    /// Enough lines for many batches read side by side: items keep the file's order, errors their line numbers,
+    /// and a duplicate late in the file is still found.
+    @Test func aFileOfManyBatchesKeepsItsOrderAndLineNumbers() throws {
+        let fixture = try StoreFixture()
+        let project = try fixture.project(.chat)
+        var lines = (1...30_000).map { #"{"messages": [{"role": "user", "content": "question \#($0)"}, {"role": "assistant", "content": "answer"}]}"# }
+        lines[20_000] = #"{"messages": [{"role": "robot", "content": "x"}]}"#
+        lines[25_000] = lines[3]
+        lines.insert("", at: 10_000)  // a blank line: skipped, but it counts for the line numbers after it
+        let text = lines.joined(separator: "\n") + "\n"
+        let refused = try fixture.importText(text, into: project, name: "many.jsonl")
+        #expect(!refused.committed)
+        #expect(refused.errors.map(\.line) == [20_002])
+        #expect(try fixture.itemCount(project) == 0)
+
+        let summary = try fixture.importText(text, into: project, name: "many.jsonl", skipInvalid: true)
+        #expect(summary.imported == 29_998 && summary.duplicates == 1 && summary.rejected == 1)
+        let contents = try fixture.rows("SELECT input FROM items ORDER BY id").map { try JSONParser.parse($0["input"]!!)["messages"]?.arrayValue?[0]["content"]?.stringValue }
+        let expected = (1...30_000).filter { $0 != 20_001 && $0 != 25_001 }.map { "question \($0)" }
+        #expect(contents == expected)
+    }
+
     @Test func reimportAddsNothing() throws {
         let fixture = try StoreFixture()
         let project = try fixture.project(.chat)

@@ -41,17 +41,18 @@ public struct ImportedItem: Sendable {
     public var externalID: String?
     /// The item's input as JSON text: the line itself for chat files (kept byte for byte), else `{"text": ...}`.
     public var input: String
-    /// What the duplicate hash is computed from (already normalized).
-    public var dedupKey: [UInt8]
+    /// The duplicate hash (`ContentHash.dedupHash`) of the normalized input, made where the item is read.
+    public var dedupHash: [UInt8]
     public var suggestedLabels: [String] = []
     public var suggestedSpans: [Span] = []
     public var annotations: [ImportedAnnotation] = []
 
+    /// `dedupKey` is what the duplicate hash is computed from (already normalized).
     public init(kind: ProjectKind?, externalID: String?, input: String, dedupKey: [UInt8]) {
         self.kind = kind
         self.externalID = externalID
         self.input = input
-        self.dedupKey = dedupKey
+        self.dedupHash = ContentHash.dedupHash(dedupKey)
     }
 
     /// A text item (classify or spans).

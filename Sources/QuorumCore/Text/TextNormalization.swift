@@ -23,38 +23,41 @@ public enum TextNormalization {
         }
     }
 
-    /// Collapses whitespace into `out`; says whether NFC could change what was written.
+    /// Collapses whitespace into `out`; says whether NFC could change what was written. Runs between
+    /// whitespace are copied whole: appending byte by byte cost the import more than reading the JSON.
     private static func collapse(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
         var needsComposition = false
-        var pendingSpace = false
         var wroteAny = false
+        var runStart = 0
         var i = 0
+        func endRun(at end: Int) {
+            guard end > runStart else { return }
+            if wroteAny { out.append(0x20) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<end]))
+            wroteAny = true
+        }
         while i < bytes.count {
             let byte = bytes[i]
             if byte < 0x80 {
                 if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
-                    pendingSpace = wroteAny
-                } else {
-                    if pendingSpace { out.append(0x20); pendingSpace = false }
-                    out.append(byte)
-                    wroteAny = true
+                    endRun(at: i)
+                    runStart = i + 1
                 }
                 i += 1
                 continue
             }
             // A multi-byte scalar: its length comes from the lead byte (the string is valid UTF-8).
-            let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
-            let scalar = UnsafeBufferPointer(rebasing: bytes[i..<min(i + length, bytes.count)])
+            let length = min(byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2, bytes.count - i)
+            let scalar = UnsafeBufferPointer(rebasing: bytes[i..<i + length])
             if isNonASCIIWhitespace(scalar) {
-                pendingSpace = wroteAny
-            } else {
-                if pendingSpace { out.append(0x20); pendingSpace = false }
-                if byte >= 0xCC, !needsComposition, !isCompositionInert(scalar) { needsComposition = true }
-                out.append(contentsOf: scalar)
-                wroteAny = true
+                endRun(at: i)
+                runStart = i + length
+            } else if byte >= 0xCC, !needsComposition, !isCompositionInert(scalar) {
+                needsComposition = true
             }
             i += length
         }
+        endRun(at: bytes.count)
         return needsComposition
     }
 

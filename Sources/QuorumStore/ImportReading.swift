@@ -1,0 +1,80 @@
+import Foundation
+import QuorumCore
+
+/// The reading side of an import, on threads of its own: one reads the source and cuts it into batches
+/// (`ImportPipeline`), the batches are read into records on every core, and the records wait, a few batches
+/// ahead, for the thread that stores them. Parsing and SQLite's inserts overlap instead of taking turns.
+final class ImportReading: @unchecked Sendable {
+    struct Batch {
+        var records: [ImportRecord]
+        /// Bytes of the source read when the batch was handed on, for progress.
+        var bytesRead: Int
+    }
+
+    /// What the whole source said, once it is read.
+    struct Outcome {
+        var format: ImportFormat?
+        var labelColumnUsed: String?
+        var sha256: String
+    }
+
+    private let batches = Handoff<Batch>(capacity: 2)
+    /// Written by the reading thread before the handoff finishes; read only after `next()` said nil.
+    private var finished: Outcome?
+
+    private struct Stopped: Error {}
+
+    init(source: ByteSource, options: ImportOptions) {
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let thread = Thread { [self] in
+            let pipeline = ImportPipeline(options: options)
+            var hash = ContentHash()
+            var bytesRead = 0
+            var group: [ImportBatch] = []
+            func send() throws {
+                guard !group.isEmpty else { return }
+                let read = Self.records(of: group)
+                group.removeAll(keepingCapacity: true)
+                guard batches.put(Batch(records: read, bytesRead: bytesRead)) else { throw Stopped() }
+            }
+            do {
+                try source.forEachChunk(hash: &hash, rawProgress: { bytesRead = $0 }) { chunk in
+                    try pipeline.feed(chunk) { batch in
+                        group.append(batch)
+                        // A few batches per worker, so a worker slowed by the storing thread is made up for.
+                        if group.count >= 4 * workers { try send() }
+                    }
+                }
+                try pipeline.finish { group.append($0) }
+                try send()
+                finished = Outcome(format: pipeline.format, labelColumnUsed: pipeline.labelColumnUsed, sha256: hash.hexDigest())
+                batches.finish(nil)
+            } catch is Stopped {
+                batches.finish(nil)
+            } catch {
+                batches.finish(error)
+            }
+        }
+        thread.start()
+    }
+
+    /// The batches read, side by side, in order.
+    private static func records(of group: [ImportBatch]) -> [ImportRecord] {
+        var read = [[ImportRecord]](repeating: [], count: group.count)
+        read.withUnsafeMutableBufferPointer { slots in
+            let slots = slots
+            // Each iteration writes only its own slot.
+            DispatchQueue.concurrentPerform(iterations: group.count) { slots[$0] = group[$0].records() }
+        }
+        return Array(read.joined())
+    }
+
+    /// The next batch of records, nil at the end, or the error that stopped the reading.
+    func next() throws -> Batch? { try batches.take() }
+
+    /// What the source said; only after `next()` returned nil.
+    var outcome: Outcome { finished! }
+
+    /// The storing side has stopped: the reading thread ends at its next batch.
+    func cancel() { batches.cancel() }
+}
