@@ -49,6 +49,9 @@ def main():
         generate(data, args.lines)
         size = os.path.getsize(data)
         print(f"generated {args.lines:,} lines, {size / 1e6:.1f} MB in {time.time() - started:.1f} s", flush=True)
+        # The generated file is still being written out by the kernel: let that finish, so the import does not
+        # share the disk with it.
+        os.sync()
         subprocess.run([quorum, "project", "create", "--name", "bench", "--kind", "chat", "--db", db], check=True,
                        stdout=subprocess.DEVNULL)
         started = time.perf_counter()

@@ -25,7 +25,9 @@ final class ImportReading: @unchecked Sendable {
     private struct Stopped: Error {}
 
     init(source: ByteSource, options: ImportOptions) {
-        let workers = ProcessInfo.processInfo.activeProcessorCount
+        // One core is the storing thread's: it is the longer part, and a third busy thread on two cores took
+        // a third of its time (the scheduler shares the cores evenly).
+        let readers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         let thread = Thread { [self] in
             let pipeline = ImportPipeline(options: options)
             var hash = ContentHash()
@@ -33,7 +35,7 @@ final class ImportReading: @unchecked Sendable {
             var group: [ImportBatch] = []
             func send() throws {
                 guard !group.isEmpty else { return }
-                let read = Self.records(of: group)
+                let read = Self.records(of: group, readers: readers)
                 group.removeAll(keepingCapacity: true)
                 guard batches.put(Batch(records: read, bytesRead: bytesRead)) else { throw Stopped() }
             }
@@ -41,8 +43,8 @@ final class ImportReading: @unchecked Sendable {
                 try source.forEachChunk(hash: &hash, rawProgress: { bytesRead = $0 }) { chunk in
                     try pipeline.feed(chunk) { batch in
                         group.append(batch)
-                        // A few batches per worker, so a worker slowed by the storing thread is made up for.
-                        if group.count >= 4 * workers { try send() }
+                        // A few batches per reader, so a reader slowed by the storing thread is made up for.
+                        if group.count >= 4 * readers { try send() }
                     }
                 }
                 try pipeline.finish { group.append($0) }
@@ -58,13 +60,17 @@ final class ImportReading: @unchecked Sendable {
         thread.start()
     }
 
-    /// The batches read, side by side, in order.
-    private static func records(of group: [ImportBatch]) -> [ImportRecord] {
+    /// The batches read, side by side when there are several readers, in order.
+    private static func records(of group: [ImportBatch], readers: Int) -> [ImportRecord] {
         var read = [[ImportRecord]](repeating: [], count: group.count)
         read.withUnsafeMutableBufferPointer { slots in
             let slots = slots
             // Each iteration writes only its own slot.
-            DispatchQueue.concurrentPerform(iterations: group.count) { slots[$0] = group[$0].records() }
+            if readers == 1 {
+                for i in group.indices { slots[i] = group[i].records() }
+            } else {
+                DispatchQueue.concurrentPerform(iterations: group.count) { slots[$0] = group[$0].records() }
+            }
         }
         return Array(read.joined())
     }

@@ -6,7 +6,10 @@ import GRDBSQLite
 /// Only inside a transaction GRDB opened, and no transaction statements (a savepoint only if released at once).
 extension Statement {
     /// Runs a write.
-    func run(_ values: any DirectValue...) throws {
+    func run(_ values: any DirectValue...) throws { try run(values: values) }
+
+    /// Runs a write with values gathered at run time (rows of a multi-row insert).
+    func run(values: [any DirectValue]) throws {
         try bind(values)
         defer { sqlite3_reset(sqliteStatement) }
         while try step() {}
