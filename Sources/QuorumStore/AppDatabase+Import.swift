@@ -109,6 +109,7 @@ private final class ItemWriter {
     let findItem: Statement
     var users: [String: Int64] = [:]
     private var waiting: [ImportedItem] = []
+    private var buffer: [UInt8] = []
     private var inserts: [Int: Statement] = [:]
     private(set) var imported = 0
     private(set) var duplicates = 0
@@ -134,14 +135,33 @@ private final class ItemWriter {
     }
 
     /// Inserts the items waiting; a duplicate of an item already stored (or earlier in the row) is left out.
+    /// Inputs and hashes are bound from one buffer, in place.
     func flush() throws {
         guard !waiting.isEmpty else { return }
-        var values: [any DirectValue] = []
-        values.reserveCapacity(waiting.count * 7)
+        buffer.removeAll(keepingCapacity: true)
+        var places: [(input: Range<Int>, hash: Range<Int>)] = []
+        places.reserveCapacity(waiting.count)
         for item in waiting {
-            values += [projectID, item.externalID, item.input, item.dedupHash, item.suggestions, importID, now] as [any DirectValue]
+            let input = buffer.count
+            buffer.append(contentsOf: item.input.utf8)
+            let hash = buffer.count
+            item.dedupHash.withBytes { buffer.append(contentsOf: $0) }
+            places.append((input..<hash, hash..<buffer.count))
         }
-        try statement(rows: waiting.count).run(values: values)
+        try buffer.withUnsafeBytes { bytes in
+            var values: [any DirectValue] = []
+            values.reserveCapacity(waiting.count * 7)
+            for (item, place) in zip(waiting, places) {
+                values.append(projectID)
+                values.append(item.externalID)
+                values.append(BorrowedBytes(bytes, place.input, isText: true))
+                values.append(BorrowedBytes(bytes, place.hash, isText: false))
+                values.append(item.suggestions)
+                values.append(importID)
+                values.append(now)
+            }
+            try statement(rows: waiting.count).run(values: values)
+        }
         imported += db.changesCount
         duplicates += waiting.count - db.changesCount
         waiting.removeAll(keepingCapacity: true)
@@ -162,7 +182,7 @@ private final class ItemWriter {
         try statement(rows: 1).run(projectID, item.externalID, item.input, item.dedupHash, item.suggestions, importID, now)
         let inserted = db.changesCount > 0
         if inserted { imported += 1 } else { duplicates += 1 }
-        let itemID = inserted ? db.lastInsertedRowID : try Int64.fetchOne(findItem, arguments: [projectID, Data(item.dedupHash)])!
+        let itemID = inserted ? db.lastInsertedRowID : try Int64.fetchOne(findItem, arguments: [projectID, Data(item.dedupHash.bytes)])!
         for annotation in item.annotations {
             let userID = try user(annotation)
             let labels = annotation.labels.isEmpty ? nil : JSONValue.array(annotation.labels.map { .string($0) }).jsonText

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import QuorumCore
 
 /// A value bound straight into a SQLite statement (`Statement.run`, `firstRow`, `forEachRow`): GRDB's
 /// `StatementArguments` box and convert every value, which the annotating routes felt on every request.
@@ -33,9 +34,28 @@ extension String: DirectValue {
     }
 }
 
-extension Array: DirectValue where Element == UInt8 {
+extension DedupHash: DirectValue {
     func bind(to statement: SQLiteStatement, at index: Int32) -> Int32 {
-        withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), transient) }
+        withBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), transient) }
+    }
+}
+
+/// Text or a blob bound without a copy: the caller keeps the bytes alive and unchanged until the statement has
+/// run. For the import's multi-row inserts, where SQLite's own copy of each value cost a malloc and a free.
+struct BorrowedBytes: DirectValue {
+    let bytes: UnsafeRawBufferPointer
+    let isText: Bool
+
+    /// `range` of `buffer`, which must have an address (a non-empty buffer).
+    init(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, isText: Bool) {
+        bytes = UnsafeRawBufferPointer(rebasing: buffer[range])
+        self.isText = isText
+    }
+
+    func bind(to statement: SQLiteStatement, at index: Int32) -> Int32 {
+        // A nil destructor is SQLITE_STATIC: SQLite reads the bytes where they are.
+        isText ? sqlite3_bind_text(statement, index, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+               : sqlite3_bind_blob(statement, index, bytes.baseAddress!, Int32(bytes.count), nil)
     }
 }
 

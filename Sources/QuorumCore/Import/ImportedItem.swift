@@ -42,7 +42,7 @@ public struct ImportedItem: Sendable {
     /// The item's input as JSON text: the line itself for chat files (kept byte for byte), else `{"text": ...}`.
     public var input: String
     /// The duplicate hash (`ContentHash.dedupHash`) of the normalized input, made where the item is read.
-    public var dedupHash: [UInt8]
+    public var dedupHash: DedupHash
     public var suggestedLabels: [String] = []
     public var suggestedSpans: [Span] = []
     public var annotations: [ImportedAnnotation] = []

@@ -33,9 +33,7 @@ public struct ValidationSetupError: Error, CustomStringConvertible {
 struct Key64: Hashable {
     let value: UInt64
     init(_ bytes: [UInt8]) {
-        var v: UInt64 = 0
-        for b in ContentHash.dedupHash(bytes).prefix(8) { v = v << 8 | UInt64(b) }
-        value = v
+        value = ContentHash.dedupHash(bytes).high
     }
 }
 
