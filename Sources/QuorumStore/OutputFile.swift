@@ -16,13 +16,15 @@ struct OutputFile {
 
     mutating func write(_ text: String) throws {
         var text = text
-        try text.withUTF8 { buffer in
-            hash.update(UnsafeRawBufferPointer(buffer))
-            guard fwrite(buffer.baseAddress, 1, buffer.count, handle) == buffer.count else {
-                throw ExportError("cannot write the export: \(String(cString: strerror(errno)))")
-            }
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func write(_ buffer: UnsafeRawBufferPointer) throws {
+        hash.update(buffer)
+        guard fwrite(buffer.baseAddress, 1, buffer.count, handle) == buffer.count else {
+            throw ExportError("cannot write the export: \(String(cString: strerror(errno)))")
         }
-        bytes += text.utf8.count
+        bytes += buffer.count
     }
 
     /// Closes the file and gives its SHA-256.

@@ -47,8 +47,23 @@ public struct ProjectExport {
         }
         reader.start()
         defer { batches.cancel() }
-        while let batch = try batches.take() {
-            try pipeline.add(batch: batch, workers: workers) { try spool.append($0) }
+        // Batches are worked out on every core by a thread of their own while this one adds the batch before
+        // in order (the spool, the plan's records): the in-order part no longer leaves a core idle.
+        let worked = Handoff<ExportPipeline.WorkedBatch>(capacity: 2)
+        let worker = Thread {
+            do {
+                while let batch = try batches.take() {
+                    guard worked.put(pipeline.work(batch, workers: workers)) else { break }
+                }
+                worked.finish(nil)
+            } catch {
+                worked.finish(error)
+            }
+        }
+        worker.start()
+        defer { worked.cancel() }
+        while let batch = try worked.take() {
+            try pipeline.add(batch) { try spool.append($0) }
             progress(pipeline.items, total)
         }
         try spool.flush()
@@ -82,7 +97,12 @@ public struct ProjectExport {
             var out = try OutputFile(path: path + ".partial")
             written.append((path + ".partial", path))
             if settings.format == .csv { try out.write("text,label\n") }
-            for place in places { try out.write(try spool.read(place) + "\n") }
+            var line: [UInt8] = []
+            for place in places {
+                try spool.read(place, into: &line)
+                line.append(0x0A)
+                try line.withUnsafeBytes { try out.write($0) }
+            }
             files.append(ExportReport.File(split: split, name: names[split]!, lines: places.count, bytes: out.bytes, sha256: try out.close()))
         }
         let quotes = try plan.contradictions.map { group in

@@ -37,10 +37,21 @@ final class Spool {
     }
 
     func read(_ place: ExportPlan.Place) throws -> String {
-        var bytes = [UInt8](repeating: 0, count: Int(place.length))
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Int(place.length), off_t(place.offset)) }
-        guard n == Int(place.length) else { throw ExportError("cannot read back the export's spool file") }
+        var bytes: [UInt8] = []
+        try read(place, into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The record's bytes into `bytes` (replacing what was there): the files are written from these, with no
+    /// string made per line.
+    func read(_ place: ExportPlan.Place, into bytes: inout [UInt8]) throws {
+        let length = Int(place.length)
+        if bytes.count != length {
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: repeatElement(0, count: length))
+        }
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, off_t(place.offset)) }
+        guard n == length else { throw ExportError("cannot read back the export's spool file") }
     }
 
     func remove() {

@@ -54,7 +54,26 @@ public final class ExportPipeline {
 
     enum Outcome {
         case excluded(ExclusionReason, String)
-        case record(ExportRenderer.Record, authors: [AuthorShare], tokens: Int32, issues: [ValidationIssue])
+        case record(text: String, keys: Keys, stratum: String, balance: [String], authors: [AuthorShare], tokens: Int32, issues: [ValidationIssue])
+    }
+
+    /// A record's keys, hashed where it was worked out.
+    struct Keys {
+        var whole: Key64
+        var prompt: Key64?
+        var answer: Key64?
+
+        init(_ keys: ConversationKeys) {
+            whole = Key64(keys.whole)
+            prompt = keys.answer == nil ? nil : Key64(keys.prompt)
+            answer = keys.answer.map(Key64.init)
+        }
+    }
+
+    /// A batch worked out (`work`), waiting to be added in order (`add`).
+    public struct WorkedBatch {
+        let items: [StoredItem]
+        let outcomes: [Outcome]
     }
 
     private func outcome(_ source: StoredItem, counter: inout (any TokenCounter)?) -> Outcome {
@@ -93,7 +112,8 @@ public final class ExportPipeline {
                 } else if case .spans(let spans) = answer {
                     issues = Self.spanProblems(spans, text: input["text"]?.stringValue ?? "")
                 }
-                return .record(record, authors: authors.map { AuthorShare(name: $0.name, share: $0.share) }, tokens: tokens, issues: issues)
+                return .record(text: record.text, keys: Keys(record.keys), stratum: record.stratum, balance: record.balance,
+                               authors: authors.map { AuthorShare(name: $0.name, share: $0.share) }, tokens: tokens, issues: issues)
             }
         }
     }
@@ -108,25 +128,31 @@ public final class ExportPipeline {
         }
     }
 
-    /// Works a batch out on `workers` threads, then, in item order, passes each record's text to `keep`, which
-    /// stores it and says where (offset and length) so the second pass can read it back.
-    public func add(batch: [StoredItem], workers: Int, keep: (String) throws -> (offset: Int64, length: Int32)) rethrows {
-        let outcomes = ParallelBatch.map(batch, workers: workers, states: &counters, initial: counter) { outcome($0, counter: &$1) }
-        for (source, outcome) in zip(batch, outcomes) {
+    /// Works a batch out on `workers` threads: resolves, renders, checks and counts each item. It touches only the
+    /// workers' own state, so it may run on one thread while `add` runs on another.
+    public func work(_ batch: [StoredItem], workers: Int) -> WorkedBatch {
+        WorkedBatch(items: batch, outcomes: ParallelBatch.map(batch, workers: workers, states: &counters, initial: counter) {
+            outcome($0, counter: &$1)
+        })
+    }
+
+    /// Takes a worked batch in item order, passing each record's text to `keep`, which stores it and says where
+    /// (offset and length) so the second pass can read it back.
+    public func add(_ worked: WorkedBatch, keep: (String) throws -> (offset: Int64, length: Int32)) rethrows {
+        for (source, outcome) in zip(worked.items, worked.outcomes) {
             items += 1
             switch outcome {
             case .excluded(let reason, let detail):
                 excluded.append(.init(itemID: source.itemID, externalID: source.externalID, reason: reason, detail: detail))
-            case .record(let record, let authors, let tokens, let issues):
+            case .record(let text, let keys, let stratum, let balance, let authors, let tokens, let issues):
                 for issue in issues {
                     errorCount += 1
                     if errors.count < 50 { errors.append((source.itemID, issue)) }
                 }
-                let place = try keep(record.text)
+                let place = try keep(text)
                 candidates.append(Candidate(
-                    itemID: source.itemID, externalID: source.externalID, whole: Key64(record.keys.whole),
-                    prompt: record.keys.answer == nil ? nil : Key64(record.keys.prompt), answer: record.keys.answer.map(Key64.init),
-                    stratum: strata.index(record.stratum), balance: balances.index(record.balance),
+                    itemID: source.itemID, externalID: source.externalID, whole: keys.whole, prompt: keys.prompt, answer: keys.answer,
+                    stratum: strata.index(stratum), balance: balances.index(balance),
                     authors: authorLists.index(authors), tokens: tokens, heldOut: source.heldOut,
                     offset: place.offset, length: place.length))
             }

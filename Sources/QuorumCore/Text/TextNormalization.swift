@@ -101,30 +101,37 @@ public enum TextNormalization {
     }
 
     /// Appends the normalized, lower-cased UTF-8 of `text` to `out`. ASCII and two-byte scalars (Latin,
-    /// Greek, Cyrillic, …) are folded through a table, caseless scripts (CJK, kana, Hangul, emoji) are
-    /// copied; only text with other scalars pays for `lowercased()`.
+    /// Greek, Cyrillic, …) are folded through a table, in place where the lower case is as long; caseless scripts
+    /// (CJK, kana, Hangul, emoji) are left; only text with other scalars pays for `lowercased()`.
     public static func appendFolded(_ text: String, to out: inout [UInt8]) {
-        var normalized: [UInt8] = []
-        appendNormalized(text, to: &normalized)
         let base = out.count
-        var i = 0
-        while i < normalized.count {
-            let b = normalized[i]
+        appendNormalized(text, to: &out)
+        var i = base
+        while i < out.count {
+            let b = out[i]
             if b < 0x80 {
-                out.append(b >= 0x41 && b <= 0x5A ? b + 0x20 : b)
+                if b >= 0x41 && b <= 0x5A { out[i] = b + 0x20 }
                 i += 1
                 continue
             }
             let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
             var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-            for k in 1..<length where i + k < normalized.count { value = value << 6 | UInt32(normalized[i + k] & 0x3F) }
+            for k in 1..<length where i + k < out.count { value = value << 6 | UInt32(out[i + k] & 0x3F) }
             if length == 2 {
-                out.append(contentsOf: twoByteLowercase[Int(value) - 0x80])
-            } else if caselessRanges.contains(where: { $0.contains(value) }) {
-                out.append(contentsOf: normalized[i..<min(i + length, normalized.count)])
-            } else {
-                out.removeSubrange(base...)
-                out.append(contentsOf: String(decoding: normalized, as: UTF8.self).lowercased().utf8)
+                let lower = twoByteLowercase[Int(value) - 0x80]
+                if lower.count == 2 {
+                    out[i] = lower[0]
+                    out[i + 1] = lower[1]
+                } else {
+                    out.replaceSubrange(i..<i + 2, with: lower)
+                    i += lower.count
+                    continue
+                }
+            } else if !caselessRanges.contains(where: { $0.contains(value) }) {
+                // Lower-case the rest as Swift does (already folded bytes are unchanged by it).
+                let rest = String(decoding: out[i...], as: UTF8.self).lowercased()
+                out.removeSubrange(i...)
+                out.append(contentsOf: rest.utf8)
                 return
             }
             i += length

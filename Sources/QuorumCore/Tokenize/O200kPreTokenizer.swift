@@ -65,13 +65,11 @@ public struct O200kPreTokenizer {
         let n = s.count
         // A prefix character for the two letter alternatives: not \r, \n, a letter or a number.
         let canPrefix = c[i].isDisjoint(with: [.newline, .letter, .number])
-        // 1 and 2: letters, with and then without the optional prefix.
-        for start in canPrefix ? [i + 1, i] : [i] {
-            if let end = letters1(from: start, s, c) { return end }
-        }
-        for start in canPrefix ? [i + 1, i] : [i] {
-            if let end = letters2(from: start, s, c) { return end }
-        }
+        // 1 and 2: letters, with and then without the optional prefix (no array of starts: this runs per piece).
+        if canPrefix, let end = letters1(from: i + 1, s, c) { return end }
+        if let end = letters1(from: i, s, c) { return end }
+        if canPrefix, let end = letters2(from: i + 1, s, c) { return end }
+        if let end = letters2(from: i, s, c) { return end }
         // 3: one to three numbers.
         if c[i].contains(.number) {
             var j = i + 1
@@ -79,7 +77,7 @@ public struct O200kPreTokenizer {
             return j
         }
         // 4: an optional space, then punctuation and symbols, then any \r \n /.
-        let isPunct: (Int) -> Bool = { $0 < n && c[$0].isDisjoint(with: [.space, .letter, .number]) }
+        func isPunct(_ j: Int) -> Bool { j < n && c[j].isDisjoint(with: [.space, .letter, .number]) }
         var p = -1
         if s[i] == " ", isPunct(i + 1) { p = i + 1 } else if isPunct(i) { p = i }
         if p >= 0 {

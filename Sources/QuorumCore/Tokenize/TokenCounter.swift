@@ -25,20 +25,50 @@ extension TokenCounter {
 /// o200k_base (gpt-4o, gpt-4o-mini, gpt-4.1): byte-pair encoding over the pieces `O200kPreTokenizer` cuts.
 public struct O200kTokenCounter: TokenCounter {
     public let ranks: BPERanks
-    /// Counts of pieces seen before: up to 7 bytes packed into the key, longer ones by their bytes.
-    private var shortCache: [UInt64: Int32] = [:]
+    /// Counts of pieces seen before: up to 15 bytes packed into the key (most words, with their space), longer
+    /// ones by their bytes.
+    private var shortCache: [PieceKey: Int32] = [:]
     private var longCache: [[UInt8]: Int32] = [:]
     // Buffers kept between calls so that counting allocates nothing in the common case.
     private var scalars: [Unicode.Scalar] = []
     private var classes: [O200kPreTokenizer.Class] = []
     private var offsets: [Int] = []
+    /// Classes of the scalars below U+10000, looked up once each (Unicode's property tables are slow to ask);
+    /// `unknown` until then. ASCII's are filled in from the start.
+    private var planeZeroClasses: [UInt8]
+    private static let unknown: UInt8 = 0xFF
     public var isExact: Bool { true }
 
-    public init(ranks: BPERanks) { self.ranks = ranks }
+    public init(ranks: BPERanks) {
+        self.ranks = ranks
+        planeZeroClasses = (0..<0x10000).map { $0 < 0x80 ? O200kPreTokenizer.classify(Unicode.Scalar(UInt8($0))).rawValue : Self.unknown }
+    }
+
+    /// Up to 15 bytes and their count, in two words.
+    private struct PieceKey: Hashable {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+
+        init(_ piece: UnsafeBufferPointer<UInt8>) {
+            for (k, b) in piece.enumerated() {
+                if k < 8 { low |= UInt64(b) << (8 * UInt64(k)) } else { high |= UInt64(b) << (8 * UInt64(k - 8)) }
+            }
+            high |= UInt64(piece.count) << 56
+        }
+    }
 
     public mutating func count(_ text: String) -> Int {
         var text = text
         return text.withUTF8 { count(utf8: $0) }
+    }
+
+    private mutating func classOf(_ scalar: Unicode.Scalar) -> O200kPreTokenizer.Class {
+        guard scalar.value < 0x10000 else { return O200kPreTokenizer.classify(scalar) }
+        let known = planeZeroClasses[Int(scalar.value)]
+        if known != Self.unknown { return O200kPreTokenizer.Class(rawValue: known) }
+        let found = O200kPreTokenizer.classify(scalar)
+        planeZeroClasses[Int(scalar.value)] = found.rawValue
+        return found
     }
 
     private mutating func count(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int {
@@ -50,9 +80,8 @@ public struct O200kTokenCounter: TokenCounter {
             let b = bytes[i]
             offsets.append(i)
             if b < 0x80 {
-                let scalar = Unicode.Scalar(b)
-                scalars.append(scalar)
-                classes.append(O200kPreTokenizer.classOf(scalar))
+                scalars.append(Unicode.Scalar(b))
+                classes.append(O200kPreTokenizer.Class(rawValue: planeZeroClasses[Int(b)]))
                 i += 1
                 continue
             }
@@ -61,7 +90,7 @@ public struct O200kTokenCounter: TokenCounter {
             for k in 1..<length where i + k < bytes.count { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
             let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
             scalars.append(scalar)
-            classes.append(O200kPreTokenizer.classify(scalar))
+            classes.append(classOf(scalar))
             i += length
         }
         offsets.append(bytes.count)
@@ -69,9 +98,8 @@ public struct O200kTokenCounter: TokenCounter {
         O200kPreTokenizer.split(scalars, classes: classes) { range in
             let start = offsets[range.lowerBound], end = offsets[range.upperBound]
             let piece = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            if piece.count <= 7 {
-                var key = UInt64(piece.count) << 56
-                for (k, b) in piece.enumerated() { key |= UInt64(b) << (8 * UInt64(k)) }
+            if piece.count <= 15 {
+                let key = PieceKey(piece)
                 if let cached = shortCache[key] { total += Int(cached); return }
                 let n = Self.mergeCount(Array(piece), ranks)
                 if shortCache.count > 500_000 { shortCache.removeAll(keepingCapacity: true) }
