@@ -94,16 +94,21 @@ public struct ProjectExport {
         for split in ExportPlan.Split.allCases {
             guard let places = plan.files[split], !places.isEmpty else { continue }
             let path = (directory as NSString).appendingPathComponent(names[split]!)
-            var out = try OutputFile(path: path + ".partial")
+            let out = try OutputPipe(path: path + ".partial")
+            defer { _ = try? out.close() }
             written.append((path + ".partial", path))
-            if settings.format == .csv { try out.write("text,label\n") }
-            var line: [UInt8] = []
+            var chunk: [UInt8] = settings.format == .csv ? Array("text,label\n".utf8) : []
             for place in places {
-                try spool.read(place, into: &line)
-                line.append(0x0A)
-                try line.withUnsafeBytes { try out.write($0) }
+                try spool.read(place, appendingTo: &chunk)
+                chunk.append(0x0A)
+                if chunk.count >= 1 << 20 {
+                    out.write(chunk)
+                    chunk = []
+                }
             }
-            files.append(ExportReport.File(split: split, name: names[split]!, lines: places.count, bytes: out.bytes, sha256: try out.close()))
+            out.write(chunk)
+            let (bytes, sha256) = try out.close()
+            files.append(ExportReport.File(split: split, name: names[split]!, lines: places.count, bytes: bytes, sha256: sha256))
         }
         let quotes = try plan.contradictions.map { group in
             try group.map { ExportReport.Quote(itemID: $0.itemID, answer: ExportReport.quote(record: try spool.read($0))) }

@@ -38,19 +38,16 @@ final class Spool {
 
     func read(_ place: ExportPlan.Place) throws -> String {
         var bytes: [UInt8] = []
-        try read(place, into: &bytes)
+        try read(place, appendingTo: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The record's bytes into `bytes` (replacing what was there): the files are written from these, with no
-    /// string made per line.
-    func read(_ place: ExportPlan.Place, into bytes: inout [UInt8]) throws {
-        let length = Int(place.length)
-        if bytes.count != length {
-            bytes.removeAll(keepingCapacity: true)
-            bytes.append(contentsOf: repeatElement(0, count: length))
-        }
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, off_t(place.offset)) }
+    /// Appends the record's bytes to `bytes`: the files are written from these, with no string made per line.
+    func read(_ place: ExportPlan.Place, appendingTo bytes: inout [UInt8]) throws {
+        let length = Int(place.length), start = bytes.count
+        guard length > 0 else { return }
+        bytes.append(contentsOf: repeatElement(0, count: length))
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + start, length, off_t(place.offset)) }
         guard n == length else { throw ExportError("cannot read back the export's spool file") }
     }
 

@@ -56,9 +56,13 @@ import Testing
 
     @Test func theSameSeedDrawsTheSameOrder() {
         let ids: [Int64] = Array(1...50)
-        let a = ids.sorted { ExportPlan.before($0, $1, seed: 5, purpose: 3) }
-        #expect(a == ids.sorted { ExportPlan.before($0, $1, seed: 5, purpose: 3) })
-        #expect(a != ids.sorted { ExportPlan.before($0, $1, seed: 6, purpose: 3) })
-        #expect(a != ids)
+        func order(seed: UInt64, purpose: UInt64 = 3) -> [Int64] {
+            ExportPlan.shuffled(Array(ids.indices), ids: { ids[$0] }, seed: seed, purpose: purpose).map { ids[$0] }
+        }
+        let a = order(seed: 5)
+        #expect(a == order(seed: 5))
+        #expect(a != order(seed: 6))
+        #expect(a != order(seed: 5, purpose: 2))
+        #expect(a != ids && a.sorted() == ids)
     }
 }

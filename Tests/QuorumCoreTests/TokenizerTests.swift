@@ -16,6 +16,23 @@ import QuorumTestSupport
         return try! JSONParser.parse(String(contentsOf: url, encoding: .utf8))
     }()
 
+    /// The piece cache forgets when it fills, and never answers with another piece's count.
+    @Test func pieceCacheKeepsCountsApartAndForgetsWhenFull() {
+        var cache = PieceCounts(capacity: 16)
+        let pieces = (0..<40).map { Array(" word\($0)".utf8) }
+        func key(_ piece: [UInt8]) -> (low: UInt64, high: UInt64) { piece.withUnsafeBufferPointer { PieceCounts.key($0) } }
+        for (n, piece) in pieces.enumerated() {
+            #expect(cache.count(key(piece)) == nil)
+            cache.set(key(piece), Int32(n))
+            #expect(cache.count(key(piece)) == Int32(n))
+        }
+        for (n, piece) in pieces.enumerated() {
+            if let count = cache.count(key(piece)) { #expect(count == Int32(n)) }
+        }
+        // The same bytes with a different length are another piece.
+        #expect(key(Array("ab".utf8)) != key(Array("ab\0".utf8)))
+    }
+
     @Test func ranksFileIsComplete() throws {
         let ranks = try #require(Self.ranks, "run `make tokenizer` to fetch o200k_base.tiktoken")
         #expect(ranks.count == 199_998)

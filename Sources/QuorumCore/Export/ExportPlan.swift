@@ -95,7 +95,7 @@ public struct ExportPlan {
         let wanted = max(0, settings.holdout - storedHoldout)
         if wanted > 0 {
             let open = candidates.indices.filter { !removed[$0] && split[$0] == nil }
-            for i in open.sorted(by: { Self.before(candidates[$0].itemID, candidates[$1].itemID, seed: seed, purpose: 1) }).prefix(wanted) {
+            for i in Self.shuffled(open, ids: { candidates[$0].itemID }, seed: seed, purpose: 1).prefix(wanted) {
                 split[i] = .holdout
                 newlyHeldOut.append(candidates[i].itemID)
             }
@@ -106,23 +106,38 @@ public struct ExportPlan {
         var strataMembers: [Int32: [Int]] = [:]
         for (i, c) in candidates.enumerated() where !removed[i] && split[i] == nil { strataMembers[c.stratum, default: []].append(i) }
         for members in strataMembers.values {
-            let shuffled = members.sorted { Self.before(candidates[$0].itemID, candidates[$1].itemID, seed: seed, purpose: 2) }
+            let shuffled = Self.shuffled(members, ids: { candidates[$0].itemID }, seed: seed, purpose: 2)
             let count = Int((Double(members.count) * settings.validationFraction).rounded())
             for (n, i) in shuffled.enumerated() { split[i] = n < count ? .validation : .train }
         }
 
-        var labelCounts: [String: [Split: Int]] = [:]
-        var authorTotals: [String: Double] = [:]
+        // Records are counted by their (interned) label set and author list first, then those are spelled out:
+        // a million records, a handful of distinct lists.
+        var places: [[Place]] = Array(repeating: [], count: Split.allCases.count)
+        var balanceCounts = [[Int]](repeating: Array(repeating: 0, count: Split.allCases.count), count: balances.count)
+        var authorCounts = [Int](repeating: 0, count: authorLists.count)
         for (i, c) in candidates.enumerated() {
             guard let s = split[i] else { continue }
-            files[s, default: []].append(Place(itemID: c.itemID, offset: c.offset, length: c.length))
-            for label in balances[Int(c.balance)] { labelCounts[label, default: [:]][s, default: 0] += 1 }
-            for (name, share) in authorLists[Int(c.authors)] { authorTotals[name, default: 0] += share }
+            let file = Split.allCases.firstIndex(of: s)!
+            places[file].append(Place(itemID: c.itemID, offset: c.offset, length: c.length))
+            balanceCounts[Int(c.balance)][file] += 1
+            authorCounts[Int(c.authors)] += 1
             if s == .train, settings.format.isFineTuningJSONL { trainTokens.append(c.tokens) }
             exported += 1
         }
-        for s in Split.allCases {
-            files[s] = (files[s] ?? []).sorted { Self.before($0.itemID, $1.itemID, seed: seed, purpose: 3) }
+        var labelCounts: [String: [Split: Int]] = [:]
+        for (labels, counts) in zip(balances, balanceCounts) {
+            for label in labels {
+                for (file, count) in counts.enumerated() where count > 0 { labelCounts[label, default: [:]][Split.allCases[file], default: 0] += count }
+            }
+        }
+        var authorTotals: [String: Double] = [:]
+        for (list, count) in zip(authorLists, authorCounts) where count > 0 {
+            for (name, share) in list { authorTotals[name, default: 0] += share * Double(count) }
+        }
+        for (file, s) in Split.allCases.enumerated() where !places[file].isEmpty {
+            let order = Self.shuffled(places[file].indices.map { $0 }, ids: { places[file][$0].itemID }, seed: seed, purpose: 3)
+            files[s] = order.map { places[file][$0] }
         }
         let order = pipeline.project.labels
         balance = labelCounts.sorted { a, b in
@@ -140,10 +155,12 @@ public struct ExportPlan {
         return z ^ (z >> 31)
     }
 
-    /// The seeded order of items for one purpose (drawing the hold-out, the validation set, the file order).
-    static func before(_ a: Int64, _ b: Int64, seed: UInt64, purpose: UInt64) -> Bool {
-        let (x, y) = (mix(seed, a, purpose), mix(seed, b, purpose))
-        return x != y ? x < y : a < b
+    /// `indices` in the seeded order of their items for one purpose (drawing the hold-out, the validation set,
+    /// the file order): by the mixed key, then the item id. Keys are mixed once each, not per comparison.
+    static func shuffled(_ indices: [Int], ids: (Int) -> Int64, seed: UInt64, purpose: UInt64) -> [Int] {
+        var keyed = indices.map { (key: mix(seed, ids($0), purpose), id: ids($0), index: $0) }
+        keyed.sort { $0.key != $1.key ? $0.key < $1.key : $0.id < $1.id }
+        return keyed.map(\.index)
     }
 
     /// The exclusions counted by reason, in the order of `ExclusionReason`.

@@ -46,11 +46,12 @@ public struct O200kPreTokenizer {
 
     /// Calls `piece` with the scalar range of each piece, in order; the pieces cover the whole text.
     public static func split(_ scalars: [Unicode.Scalar], piece: (Range<Int>) -> Void) {
-        split(scalars, classes: scalars.map(classOf), piece: piece)
+        let classes = scalars.map(classOf)
+        scalars.withUnsafeBufferPointer { s in classes.withUnsafeBufferPointer { c in split(s, classes: c, piece: piece) } }
     }
 
     /// As above, with the scalars' classes already worked out (the token counter reuses its buffers).
-    static func split(_ scalars: [Unicode.Scalar], classes: [Class], piece: (Range<Int>) -> Void) {
+    static func split(_ scalars: UnsafeBufferPointer<Unicode.Scalar>, classes: UnsafeBufferPointer<Class>, piece: (Range<Int>) -> Void) {
         var i = 0
         let n = scalars.count
         while i < n {
@@ -61,7 +62,7 @@ public struct O200kPreTokenizer {
     }
 
     /// The end of the first alternative that matches at `i` (every scalar matches one, so always > i).
-    static func match(at i: Int, _ s: [Unicode.Scalar], _ c: [Class]) -> Int {
+    static func match(at i: Int, _ s: UnsafeBufferPointer<Unicode.Scalar>, _ c: UnsafeBufferPointer<Class>) -> Int {
         let n = s.count
         // A prefix character for the two letter alternatives: not \r, \n, a letter or a number.
         let canPrefix = c[i].isDisjoint(with: [.newline, .letter, .number])
@@ -103,7 +104,7 @@ public struct O200kPreTokenizer {
     }
 
     /// `[Lu Lt Lm Lo M]*[Ll Lm Lo M]+` plus a contraction, from `start`.
-    private static func letters1(from start: Int, _ s: [Unicode.Scalar], _ c: [Class]) -> Int? {
+    private static func letters1(from start: Int, _ s: UnsafeBufferPointer<Unicode.Scalar>, _ c: UnsafeBufferPointer<Class>) -> Int? {
         let n = s.count
         var j = start
         while j < n, c[j].contains(.upperish) { j += 1 }
@@ -120,7 +121,7 @@ public struct O200kPreTokenizer {
     }
 
     /// `[Lu Lt Lm Lo M]+[Ll Lm Lo M]*` plus a contraction, from `start`.
-    private static func letters2(from start: Int, _ s: [Unicode.Scalar], _ c: [Class]) -> Int? {
+    private static func letters2(from start: Int, _ s: UnsafeBufferPointer<Unicode.Scalar>, _ c: UnsafeBufferPointer<Class>) -> Int? {
         let n = s.count
         var j = start
         while j < n, c[j].contains(.upperish) { j += 1 }
@@ -130,7 +131,7 @@ public struct O200kPreTokenizer {
     }
 
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)?` after `e`; Unicode case folding makes ſ (U+017F) an s.
-    private static func contraction(at e: Int, _ s: [Unicode.Scalar]) -> Int {
+    private static func contraction(at e: Int, _ s: UnsafeBufferPointer<Unicode.Scalar>) -> Int {
         let n = s.count
         guard e + 1 < n, s[e] == "'" else { return e }
         func lower(_ x: Unicode.Scalar) -> Unicode.Scalar {

@@ -25,36 +25,22 @@ extension TokenCounter {
 /// o200k_base (gpt-4o, gpt-4o-mini, gpt-4.1): byte-pair encoding over the pieces `O200kPreTokenizer` cuts.
 public struct O200kTokenCounter: TokenCounter {
     public let ranks: BPERanks
-    /// Counts of pieces seen before: up to 15 bytes packed into the key (most words, with their space), longer
-    /// ones by their bytes.
-    private var shortCache: [PieceKey: Int32] = [:]
+    /// Counts of pieces seen before: up to 15 bytes by their packed bytes, longer ones by their bytes.
+    private var shortCache = PieceCounts()
     private var longCache: [[UInt8]: Int32] = [:]
-    // Buffers kept between calls so that counting allocates nothing in the common case.
+    // Buffers kept between calls (grown, never shrunk) so that counting allocates nothing in the common case.
     private var scalars: [Unicode.Scalar] = []
     private var classes: [O200kPreTokenizer.Class] = []
     private var offsets: [Int] = []
-    /// Classes of the scalars below U+10000, looked up once each (Unicode's property tables are slow to ask);
-    /// `unknown` until then. ASCII's are filled in from the start.
-    private var planeZeroClasses: [UInt8]
+    /// Classes of the scalars below U+20000 (every script and the emoji), looked up once each (Unicode's
+    /// property tables are slow to ask); `unknown` until then. ASCII's are filled in from the start.
+    private var knownClasses: [UInt8]
     private static let unknown: UInt8 = 0xFF
     public var isExact: Bool { true }
 
     public init(ranks: BPERanks) {
         self.ranks = ranks
-        planeZeroClasses = (0..<0x10000).map { $0 < 0x80 ? O200kPreTokenizer.classify(Unicode.Scalar(UInt8($0))).rawValue : Self.unknown }
-    }
-
-    /// Up to 15 bytes and their count, in two words.
-    private struct PieceKey: Hashable {
-        var low: UInt64 = 0
-        var high: UInt64 = 0
-
-        init(_ piece: UnsafeBufferPointer<UInt8>) {
-            for (k, b) in piece.enumerated() {
-                if k < 8 { low |= UInt64(b) << (8 * UInt64(k)) } else { high |= UInt64(b) << (8 * UInt64(k - 8)) }
-            }
-            high |= UInt64(piece.count) << 56
-        }
+        knownClasses = (0..<0x20000).map { $0 < 0x80 ? O200kPreTokenizer.classify(Unicode.Scalar(UInt8($0))).rawValue : Self.unknown }
     }
 
     public mutating func count(_ text: String) -> Int {
@@ -63,25 +49,30 @@ public struct O200kTokenCounter: TokenCounter {
     }
 
     private mutating func classOf(_ scalar: Unicode.Scalar) -> O200kPreTokenizer.Class {
-        guard scalar.value < 0x10000 else { return O200kPreTokenizer.classify(scalar) }
-        let known = planeZeroClasses[Int(scalar.value)]
+        guard scalar.value < 0x20000 else { return O200kPreTokenizer.classify(scalar) }
+        let known = knownClasses[Int(scalar.value)]
         if known != Self.unknown { return O200kPreTokenizer.Class(rawValue: known) }
         let found = O200kPreTokenizer.classify(scalar)
-        planeZeroClasses[Int(scalar.value)] = found.rawValue
+        knownClasses[Int(scalar.value)] = found.rawValue
         return found
     }
 
     private mutating func count(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        scalars.removeAll(keepingCapacity: true)
-        classes.removeAll(keepingCapacity: true)
-        offsets.removeAll(keepingCapacity: true)
+        if scalars.count <= bytes.count {
+            scalars = Array(repeating: "\0", count: bytes.count * 2 + 16)
+            classes = Array(repeating: [], count: scalars.count)
+            offsets = Array(repeating: 0, count: scalars.count)
+        }
+        // Decoded into the buffers by index: appending cost a uniqueness check per scalar per buffer.
+        var n = 0
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
-            offsets.append(i)
+            offsets[n] = i
             if b < 0x80 {
-                scalars.append(Unicode.Scalar(b))
-                classes.append(O200kPreTokenizer.Class(rawValue: planeZeroClasses[Int(b)]))
+                scalars[n] = Unicode.Scalar(b)
+                classes[n] = O200kPreTokenizer.Class(rawValue: knownClasses[Int(b)])
+                n += 1
                 i += 1
                 continue
             }
@@ -89,32 +80,40 @@ public struct O200kTokenCounter: TokenCounter {
             var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
             for k in 1..<length where i + k < bytes.count { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
             let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
-            scalars.append(scalar)
-            classes.append(classOf(scalar))
+            scalars[n] = scalar
+            classes[n] = classOf(scalar)
+            n += 1
             i += length
         }
-        offsets.append(bytes.count)
+        offsets[n] = bytes.count
         var total = 0
-        O200kPreTokenizer.split(scalars, classes: classes) { range in
-            let start = offsets[range.lowerBound], end = offsets[range.upperBound]
-            let piece = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            if piece.count <= 15 {
-                let key = PieceKey(piece)
-                if let cached = shortCache[key] { total += Int(cached); return }
-                let n = Self.mergeCount(Array(piece), ranks)
-                if shortCache.count > 500_000 { shortCache.removeAll(keepingCapacity: true) }
-                shortCache[key] = Int32(n)
-                total += n
-            } else {
-                let array = Array(piece)
-                if let cached = longCache[array] { total += Int(cached); return }
-                let n = Self.mergeCount(array, ranks)
-                if longCache.count > 200_000 { longCache.removeAll(keepingCapacity: true) }
-                longCache[array] = Int32(n)
-                total += n
+        // Local copies (no copying: nothing writes them meanwhile) so the pieces may update the caches on `self`.
+        let (scalars, classes, offsets) = (self.scalars, self.classes, self.offsets)
+        scalars.withUnsafeBufferPointer { s in
+            classes.withUnsafeBufferPointer { c in
+                O200kPreTokenizer.split(UnsafeBufferPointer(rebasing: s[..<n]), classes: UnsafeBufferPointer(rebasing: c[..<n])) { range in
+                    let piece = UnsafeBufferPointer(rebasing: bytes[offsets[range.lowerBound]..<offsets[range.upperBound]])
+                    total += pieceCount(piece)
+                }
             }
         }
         return total
+    }
+
+    private mutating func pieceCount(_ piece: UnsafeBufferPointer<UInt8>) -> Int {
+        if piece.count <= 15 {
+            let key = PieceCounts.key(piece)
+            if let cached = shortCache.count(key) { return Int(cached) }
+            let n = Self.mergeCount(Array(piece), ranks)
+            shortCache.set(key, Int32(n))
+            return n
+        }
+        let array = Array(piece)
+        if let cached = longCache[array] { return Int(cached) }
+        let n = Self.mergeCount(array, ranks)
+        if longCache.count > 200_000 { longCache.removeAll(keepingCapacity: true) }
+        longCache[array] = Int32(n)
+        return n
     }
 
     /// The number of tokens BPE makes of `piece` (tiktoken's `_byte_pair_merge`).
