@@ -48,44 +48,49 @@ public struct O200kTokenCounter: TokenCounter {
         return text.withUTF8 { count(utf8: $0) }
     }
 
-    private mutating func classOf(_ scalar: Unicode.Scalar) -> O200kPreTokenizer.Class {
-        guard scalar.value < 0x20000 else { return O200kPreTokenizer.classify(scalar) }
-        let known = knownClasses[Int(scalar.value)]
-        if known != Self.unknown { return O200kPreTokenizer.Class(rawValue: known) }
-        let found = O200kPreTokenizer.classify(scalar)
-        knownClasses[Int(scalar.value)] = found.rawValue
-        return found
-    }
-
     private mutating func count(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int {
         if scalars.count <= bytes.count {
             scalars = Array(repeating: "\0", count: bytes.count * 2 + 16)
             classes = Array(repeating: [], count: scalars.count)
             offsets = Array(repeating: 0, count: scalars.count)
         }
-        // Decoded into the buffers by index: appending cost a uniqueness check per scalar per buffer.
-        var n = 0
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            offsets[n] = i
-            if b < 0x80 {
-                scalars[n] = Unicode.Scalar(b)
-                classes[n] = O200kPreTokenizer.Class(rawValue: knownClasses[Int(b)])
-                n += 1
-                i += 1
-                continue
+        // Decoded into the buffers through pointers: array subscripts cost a uniqueness check per scalar per buffer.
+        let n = self.scalars.withUnsafeMutableBufferPointer { scalars in
+            self.classes.withUnsafeMutableBufferPointer { classes in
+                self.offsets.withUnsafeMutableBufferPointer { offsets in
+                    knownClasses.withUnsafeMutableBufferPointer { known in
+                        var n = 0
+                        var i = 0
+                        while i < bytes.count {
+                            let b = bytes[i]
+                            offsets[n] = i
+                            if b < 0x80 {
+                                scalars[n] = Unicode.Scalar(b)
+                                classes[n] = O200kPreTokenizer.Class(rawValue: known[Int(b)])
+                                n += 1
+                                i += 1
+                                continue
+                            }
+                            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                            var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+                            for k in 1..<length where i + k < bytes.count { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+                            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+                            scalars[n] = scalar
+                            if scalar.value < UInt32(known.count) {
+                                if known[Int(scalar.value)] == Self.unknown { known[Int(scalar.value)] = O200kPreTokenizer.classify(scalar).rawValue }
+                                classes[n] = O200kPreTokenizer.Class(rawValue: known[Int(scalar.value)])
+                            } else {
+                                classes[n] = O200kPreTokenizer.classify(scalar)
+                            }
+                            n += 1
+                            i += length
+                        }
+                        offsets[n] = bytes.count
+                        return n
+                    }
+                }
             }
-            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-            var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-            for k in 1..<length where i + k < bytes.count { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
-            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
-            scalars[n] = scalar
-            classes[n] = classOf(scalar)
-            n += 1
-            i += length
         }
-        offsets[n] = bytes.count
         var total = 0
         // Local copies (no copying: nothing writes them meanwhile) so the pieces may update the caches on `self`.
         let (scalars, classes, offsets) = (self.scalars, self.classes, self.offsets)
