@@ -23,41 +23,49 @@ public enum TextNormalization {
         }
     }
 
-    /// Collapses whitespace into `out`; says whether NFC could change what was written. Runs between
-    /// whitespace are copied whole: appending byte by byte cost the import more than reading the JSON.
+    /// Collapses whitespace into `out`; says whether NFC could change what was written. Written through a
+    /// pointer into room made once (the result is never longer than the text): appending word by word cost the
+    /// import and the export more than reading the JSON.
     private static func collapse(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        let base = out.count
+        out.append(contentsOf: repeatElement(0, count: bytes.count))
         var needsComposition = false
-        var wroteAny = false
-        var runStart = 0
-        var i = 0
-        func endRun(at end: Int) {
-            guard end > runStart else { return }
-            if wroteAny { out.append(0x20) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<end]))
-            wroteAny = true
-        }
-        while i < bytes.count {
-            let byte = bytes[i]
-            if byte < 0x80 {
-                if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
-                    endRun(at: i)
-                    runStart = i + 1
+        let written = out.withUnsafeMutableBufferPointer { out -> Int in
+            var w = base
+            var wroteAny = false
+            var runStart = 0
+            var i = 0
+            func endRun(at end: Int) {
+                guard end > runStart else { return }
+                if wroteAny { out[w] = 0x20; w += 1 }
+                for k in runStart..<end { out[w] = bytes[k]; w += 1 }
+                wroteAny = true
+            }
+            while i < bytes.count {
+                let byte = bytes[i]
+                if byte < 0x80 {
+                    if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                        endRun(at: i)
+                        runStart = i + 1
+                    }
+                    i += 1
+                    continue
                 }
-                i += 1
-                continue
+                // A multi-byte scalar: its length comes from the lead byte (the string is valid UTF-8).
+                let length = min(byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2, bytes.count - i)
+                let scalar = UnsafeBufferPointer(rebasing: bytes[i..<i + length])
+                if isNonASCIIWhitespace(scalar) {
+                    endRun(at: i)
+                    runStart = i + length
+                } else if byte >= 0xCC, !needsComposition, !isCompositionInert(scalar) {
+                    needsComposition = true
+                }
+                i += length
             }
-            // A multi-byte scalar: its length comes from the lead byte (the string is valid UTF-8).
-            let length = min(byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2, bytes.count - i)
-            let scalar = UnsafeBufferPointer(rebasing: bytes[i..<i + length])
-            if isNonASCIIWhitespace(scalar) {
-                endRun(at: i)
-                runStart = i + length
-            } else if byte >= 0xCC, !needsComposition, !isCompositionInert(scalar) {
-                needsComposition = true
-            }
-            i += length
+            endRun(at: bytes.count)
+            return w
         }
-        endRun(at: bytes.count)
+        out.removeSubrange(written...)
         return needsComposition
     }
 
@@ -106,7 +114,15 @@ public enum TextNormalization {
     public static func appendFolded(_ text: String, to out: inout [UInt8]) {
         let base = out.count
         appendNormalized(text, to: &out)
-        var i = base
+        // ASCII, the common case, is lower-cased through a pointer; the rest below, scalar by scalar.
+        var i = out.withUnsafeMutableBufferPointer { out -> Int in
+            var i = base
+            while i < out.count, out[i] < 0x80 {
+                if out[i] >= 0x41 && out[i] <= 0x5A { out[i] += 0x20 }
+                i += 1
+            }
+            return i
+        }
         while i < out.count {
             let b = out[i]
             if b < 0x80 {
