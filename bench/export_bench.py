@@ -40,6 +40,8 @@ def main():
                     submitted = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status = 'submitted')""")
             items = connection.execute("SELECT COUNT(*) FROM items").fetchone()[0]
         print(f"prepared {items:,} accepted chat items", flush=True)
+        # Let the kernel finish writing what the preparation wrote, so the export does not share the disk with it.
+        os.sync()
         started = time.perf_counter()
         out, err = os.path.join(tmp, "report.out"), os.path.join(tmp, "report.err")
         with open(out, "w") as stdout, open(err, "w") as stderr:
