@@ -39,15 +39,14 @@ final class ImportReading: @unchecked Sendable {
                 group.removeAll(keepingCapacity: true)
                 guard batches.put(Batch(records: read, bytesRead: bytesRead)) else { throw Stopped() }
             }
+            func gather(_ batch: ImportBatch) throws {
+                group.append(batch)
+                // A few batches per reader, so a reader slowed by the storing thread is made up for.
+                if group.count >= 4 * readers { try send() }
+            }
             do {
-                try source.forEachChunk(hash: &hash, rawProgress: { bytesRead = $0 }) { chunk in
-                    try pipeline.feed(chunk) { batch in
-                        group.append(batch)
-                        // A few batches per reader, so a reader slowed by the storing thread is made up for.
-                        if group.count >= 4 * readers { try send() }
-                    }
-                }
-                try pipeline.finish { group.append($0) }
+                try source.forEachChunk(hash: &hash, rawProgress: { bytesRead = $0 }) { chunk in try pipeline.feed(chunk, emit: gather) }
+                try pipeline.finish(emit: gather)
                 try send()
                 finished = Outcome(format: pipeline.format, labelColumnUsed: pipeline.labelColumnUsed, sha256: hash.hexDigest())
                 batches.finish(nil)

@@ -9,9 +9,11 @@ final class OutputPipe: @unchecked Sendable {
     /// Set by the writing thread before it signals `done`.
     private var result: Result<(bytes: Int, sha256: String), Error>?
     private var closed = false
+    /// Touched only by the writing thread once `init` has returned.
+    private var file: OutputFile
 
     init(path: String) throws {
-        var file = try OutputFile(path: path)
+        file = try OutputFile(path: path)
         Thread { [self] in
             do {
                 while let chunk = try chunks.take() { try chunk.withUnsafeBytes { try file.write($0) } }
