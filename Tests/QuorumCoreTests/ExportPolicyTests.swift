@@ -64,15 +64,5 @@ import Testing
         #expect(a != order(seed: 6))
         #expect(a != order(seed: 5, purpose: 2))
         #expect(a != ids && a.sorted() == ids)
-        // Picking the first few without sorting the rest gives the same few, in the same order.
-        let firstFive = ExportPlan.shuffled(Array(ids.indices), ids: { ids[$0] }, seed: 5, purpose: 3, first: 5).map { ids[$0] }
-        #expect(firstFive == Array(a.prefix(5)))
-    }
-
-    @Test func firstIndexFindsTheFirstRecordOfEachKey() {
-        var index = FirstIndex(expected: 4)
-        // Keys that share their low bits land in the same slot and must still be told apart.
-        let keys: [UInt64] = [0x1_0000_0000_0005, 0x2_0000_0000_0005, 0x5, 0, 0x1_0000_0000_0005, 0]
-        #expect(keys.enumerated().map { index.insert($0.element, Int32($0.offset)) } == [nil, nil, nil, nil, 0, 3])
     }
 }

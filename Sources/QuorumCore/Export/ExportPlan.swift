@@ -46,13 +46,14 @@ public struct ExportPlan {
 
         // Exact duplicates: one kept (the held-out one if any, so no copy of it trains), the rest listed.
         // A dictionary entry per record, and a list only for keys seen twice: a million records stay small.
+        var firstByWhole: [Key64: Int32] = [:]
+        firstByWhole.reserveCapacity(candidates.count)
         var copies: [Int32: [Int]] = [:]
-        do {
-            var firstByWhole = FirstIndex(expected: candidates.count)
-            for (i, c) in candidates.enumerated() {
-                if let first = firstByWhole.insert(c.whole.value, Int32(i)) { copies[first, default: [Int(first)]].append(i) }
-            }
+        for (i, c) in candidates.enumerated() {
+            if let first = firstByWhole[c.whole] { copies[first, default: [Int(first)]].append(i) }
+            else { firstByWhole[c.whole] = Int32(i) }
         }
+        firstByWhole = [:]
         for members in copies.values {
             let kept = members.first { candidates[$0].heldOut } ?? members[0]
             let others = members.filter { $0 != kept }
@@ -66,14 +67,15 @@ public struct ExportPlan {
         duplicates.sort { $0.kept < $1.kept }
 
         // Contradictions: the same prompt with different answers.
+        var firstByPrompt: [Key64: Int32] = [:]
+        firstByPrompt.reserveCapacity(candidates.count)
         var samePrompt: [Int32: [Int]] = [:]
-        do {
-            var firstByPrompt = FirstIndex(expected: candidates.count)
-            for (i, c) in candidates.enumerated() where !removed[i] {
-                guard let p = c.prompt else { continue }
-                if let first = firstByPrompt.insert(p.value, Int32(i)) { samePrompt[first, default: [Int(first)]].append(i) }
-            }
+        for (i, c) in candidates.enumerated() where !removed[i] {
+            guard let p = c.prompt else { continue }
+            if let first = firstByPrompt[p] { samePrompt[first, default: [Int(first)]].append(i) }
+            else { firstByPrompt[p] = Int32(i) }
         }
+        firstByPrompt = [:]
         for members in samePrompt.values.sorted(by: { $0[0] < $1[0] }) where Set(members.map { candidates[$0].answer }).count > 1 {
             contradictions.append(members.map { Place(itemID: candidates[$0].itemID, offset: candidates[$0].offset, length: candidates[$0].length) })
             guard !settings.keepContradictions else { continue }
@@ -93,7 +95,7 @@ public struct ExportPlan {
         let wanted = max(0, settings.holdout - storedHoldout)
         if wanted > 0 {
             let open = candidates.indices.filter { !removed[$0] && split[$0] == nil }
-            for i in Self.shuffled(open, ids: { candidates[$0].itemID }, seed: seed, purpose: 1, first: wanted) {
+            for i in Self.shuffled(open, ids: { candidates[$0].itemID }, seed: seed, purpose: 1).prefix(wanted) {
                 split[i] = .holdout
                 newlyHeldOut.append(candidates[i].itemID)
             }
@@ -155,27 +157,10 @@ public struct ExportPlan {
 
     /// `indices` in the seeded order of their items for one purpose (drawing the hold-out, the validation set,
     /// the file order): by the mixed key, then the item id. Keys are mixed once each, not per comparison.
-    /// With `first`, only that many, picked without sorting the rest (the hold-out draw takes a thousand of a million).
-    static func shuffled(_ indices: [Int], ids: (Int) -> Int64, seed: UInt64, purpose: UInt64, first: Int? = nil) -> [Int] {
-        typealias Keyed = (key: UInt64, id: Int64, index: Int)
-        func before(_ a: Keyed, _ b: Keyed) -> Bool { a.key != b.key ? a.key < b.key : a.id < b.id }
-        let keyed = indices.map { (key: mix(seed, ids($0), purpose), id: ids($0), index: $0) }
-        guard let first, first < indices.count / 8 else {
-            return keyed.sorted(by: before).prefix(first ?? indices.count).map(\.index)
-        }
-        // The `first` smallest so far, in order: a later one enters only when it comes before the last.
-        var smallest: [Keyed] = []
-        smallest.reserveCapacity(first + 1)
-        for k in keyed where smallest.count < first || before(k, smallest[smallest.count - 1]) {
-            var low = 0, high = smallest.count
-            while low < high {
-                let mid = (low + high) / 2
-                if before(smallest[mid], k) { low = mid + 1 } else { high = mid }
-            }
-            smallest.insert(k, at: low)
-            if smallest.count > first { smallest.removeLast() }
-        }
-        return smallest.map(\.index)
+    static func shuffled(_ indices: [Int], ids: (Int) -> Int64, seed: UInt64, purpose: UInt64) -> [Int] {
+        var keyed = indices.map { (key: mix(seed, ids($0), purpose), id: ids($0), index: $0) }
+        keyed.sort { $0.key != $1.key ? $0.key < $1.key : $0.id < $1.id }
+        return keyed.map(\.index)
     }
 
     /// The exclusions counted by reason, in the order of `ExclusionReason`.
