@@ -77,16 +77,9 @@ extension AppDatabase {
 extension AppDatabase {
     /// A project's agreement: the answers are read on one thread and parsed on the others as they arrive.
     public func agreement(of project: Project) throws -> ProjectAgreement {
-        let batches = Handoff<[StoredItem]>(capacity: 2)
-        let reader = Thread { [self] in
-            do {
-                try forEachStoredItem(in: project, answeredOnly: true, withInputs: project.kind != .classify) { batches.put($0) }
-                batches.finish(nil)
-            } catch {
-                batches.finish(error)
-            }
+        let batches = Handoff<[StoredItem]>.filled(capacity: 2) { [self] batches in
+            try forEachStoredItem(in: project, answeredOnly: true, withInputs: project.kind != .classify) { batches.put($0) }
         }
-        reader.start()
         defer { batches.cancel() }
         var answered: [ProjectAgreement.AnsweredItem] = []
         // One core stays the reader's: it is the longer part, and a third busy thread would slow it.

@@ -11,6 +11,21 @@ final class Handoff<Value>: @unchecked Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
+    /// A handoff that `fill` puts into on a thread of its own; when `fill` returns the taker sees the end, and
+    /// when it throws the taker gets its error.
+    static func filled(capacity: Int, by fill: @escaping (Handoff) throws -> Void) -> Handoff {
+        let handoff = Handoff(capacity: capacity)
+        Thread {
+            do {
+                try fill(handoff)
+                handoff.finish(nil)
+            } catch {
+                handoff.finish(error)
+            }
+        }.start()
+        return handoff
+    }
+
     /// Waits for room; drops the value when the taker has gone, and then says false (the putter may stop).
     @discardableResult
     func put(_ value: Value) -> Bool {

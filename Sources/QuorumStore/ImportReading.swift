@@ -18,17 +18,18 @@ final class ImportReading: @unchecked Sendable {
         var sha256: String
     }
 
-    private let batches = Handoff<Batch>(capacity: 2)
+    private var batches: Handoff<Batch>!
     /// Written by the reading thread before the handoff finishes; read only after `next()` said nil.
     private var finished: Outcome?
 
+    /// The storing side has gone: the reading ends (nobody takes the error).
     private struct Stopped: Error {}
 
     init(source: ByteSource, options: ImportOptions) {
         // One core is the storing thread's: it is the longer part, and a third busy thread on two cores took
         // a third of its time (the scheduler shares the cores evenly).
         let readers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
-        let thread = Thread { [self] in
+        batches = Handoff.filled(capacity: 2) { [self] batches in
             let pipeline = ImportPipeline(options: options)
             var hash = ContentHash()
             var bytesRead = 0
@@ -44,19 +45,11 @@ final class ImportReading: @unchecked Sendable {
                 // A few batches per reader, so a reader slowed by the storing thread is made up for.
                 if group.count >= 4 * readers { try send() }
             }
-            do {
-                try source.forEachChunk(hash: &hash, rawProgress: { bytesRead = $0 }) { chunk in try pipeline.feed(chunk, emit: gather) }
-                try pipeline.finish(emit: gather)
-                try send()
-                finished = Outcome(format: pipeline.format, labelColumnUsed: pipeline.labelColumnUsed, sha256: hash.hexDigest())
-                batches.finish(nil)
-            } catch is Stopped {
-                batches.finish(nil)
-            } catch {
-                batches.finish(error)
-            }
+            try source.forEachChunk(hash: &hash, rawProgress: { bytesRead = $0 }) { chunk in try pipeline.feed(chunk, emit: gather) }
+            try pipeline.finish(emit: gather)
+            try send()
+            finished = Outcome(format: pipeline.format, labelColumnUsed: pipeline.labelColumnUsed, sha256: hash.hexDigest())
         }
-        thread.start()
     }
 
     /// The batches read, side by side when there are several readers, in order.

@@ -35,32 +35,18 @@ public struct ProjectExport {
         let pipeline = ExportPipeline(project: project, settings: settings, counter: counter)
         let workers = ProcessInfo.processInfo.activeProcessorCount
         // The database is read on a thread of its own, a batch ahead, while the batch before is worked out.
-        let batches = Handoff<[StoredItem]>(capacity: 2)
         let database = self.database, project = self.project
-        let reader = Thread {
-            do {
-                try database.forEachStoredItem(in: project) { batches.put($0) }
-                batches.finish(nil)
-            } catch {
-                batches.finish(error)
-            }
+        let batches = Handoff<[StoredItem]>.filled(capacity: 2) { batches in
+            try database.forEachStoredItem(in: project) { batches.put($0) }
         }
-        reader.start()
         defer { batches.cancel() }
         // Batches are worked out on every core by a thread of their own while this one adds the batch before
         // in order (the spool, the plan's records): the in-order part no longer leaves a core idle.
-        let worked = Handoff<ExportPipeline.WorkedBatch>(capacity: 2)
-        let worker = Thread {
-            do {
-                while let batch = try batches.take() {
-                    guard worked.put(pipeline.work(batch, workers: workers)) else { break }
-                }
-                worked.finish(nil)
-            } catch {
-                worked.finish(error)
+        let worked = Handoff<ExportPipeline.WorkedBatch>.filled(capacity: 2) { worked in
+            while let batch = try batches.take() {
+                guard worked.put(pipeline.work(batch, workers: workers)) else { return }
             }
         }
-        worker.start()
         defer { worked.cancel() }
         while let batch = try worked.take() {
             try pipeline.add(batch) { try spool.append($0) }
