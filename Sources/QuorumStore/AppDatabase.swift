@@ -19,9 +19,14 @@ public struct AppDatabase: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        writer = try DatabasePool(path: path, configuration: config)
+        do {
+            writer = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(writer)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            throw StoreError(.conflict, "another process holds the database to itself, most likely an import from the command "
+                             + "line, until it ends (`quorum import --shared` leaves the database open to others)")
+        }
         batcher = WriteBatcher(writer: writer)
-        try Self.migrator.migrate(writer)
     }
 
     static var migrator: DatabaseMigrator {

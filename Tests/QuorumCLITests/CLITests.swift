@@ -73,37 +73,66 @@ import QuorumTestSupport
         #expect(result.stderr.contains("cannot read absent.jsonl"))
     }
 
-    @Test func killedImportLeavesTheDatabaseAsItWas() throws {
+    /// Killed once holding the database to itself (its pages going straight into the file, past the 64 MB page
+    /// cache, with a rollback journal) and once `--shared` (into the write-ahead log).
+    @Test(arguments: [false, true]) func killedImportLeavesTheDatabaseAsItWas(shared: Bool) throws {
         let folder = try TemporaryDirectory()
         _ = try QuorumProcess.run(["project", "create", "--name", "C", "--kind", "chat"], in: folder)
         try folder.write("small.jsonl", Self.good + "\n")
         #expect(try QuorumProcess.run(["import", "C", "small.jsonl"], in: folder).status == 0)
 
-        // A file big enough that the import is still running when it is killed.
+        // A file big enough that the import is still running when it is killed, and (about 100 MB) fills the
+        // page cache well before its end.
+        let padding = String(repeating: "some padding text to make the line longer, ", count: 3)
         var big = ""
-        big.reserveCapacity(60_000_000)
+        big.reserveCapacity(100_000_000)
         for i in 0..<400_000 {
-            big += #"{"messages": [{"role": "user", "content": "question \#(i) with some padding text to make the line longer"}, {"role": "assistant", "content": "answer \#(i)"}]}"#
+            big += #"{"messages": [{"role": "user", "content": "question \#(i) \#(padding)"}, {"role": "assistant", "content": "answer \#(i)"}]}"#
             big += "\n"
         }
         try folder.write("big.jsonl", big)
-        let (process, _, _) = try QuorumProcess.start(["import", "C", "big.jsonl"], in: folder)
-        // Wait until the import has written to the write-ahead log, then kill it without warning.
-        let wal = folder.path("quorum.db-wal")
-        let deadline = Date().addingTimeInterval(60)
+        let database = folder.path("quorum.db"), journal = database + "-journal", wal = database + "-wal"
+        func size(_ path: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        let before = size(database)
+        let (process, _, _) = try QuorumProcess.start(["import", "C", "big.jsonl"] + (shared ? ["--shared"] : []), in: folder)
+        // Wait until the import has written 4 MB where it writes, then kill it without warning.
+        var journalSeen = false
+        let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, process.isRunning {
-            let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
-            if size > 4_000_000 { break }
+            journalSeen = journalSeen || FileManager.default.fileExists(atPath: journal)
+            if (shared ? size(wal) : size(database) - before) > 4_000_000 { break }
             usleep(20_000)
         }
         #expect(process.isRunning, "the import finished before it could be killed")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        #expect(journalSeen == !shared)
 
         let list = try JSONParser.parse(QuorumProcess.run(["project", "list", "--json"], in: folder).stdout)
         #expect(list.arrayValue?.first?["items"] == 1)
+        #expect(!FileManager.default.fileExists(atPath: journal))
+        #expect(size(database) < before + 1_000_000, "the pages the killed import added are still in the file")
         let again = try QuorumProcess.run(["import", "C", "small.jsonl", "--json"], in: folder)
         #expect(try JSONParser.parse(again.stdout)["duplicates"] == 1)
+    }
+
+    /// A server has the database open: the import cannot hold it to itself, so it shares it, and the server goes on
+    /// answering.
+    @Test func importWhileAServerRunsSharesTheDatabase() async throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "C", "--kind", "chat"], in: folder)
+        let (server, out, _) = try QuorumProcess.start(["serve", "--port", "0"], in: folder,
+                                                       environment: ["QUORUM_ADMIN_PASSWORD": "correct horse battery"])
+        defer { kill(server.processIdentifier, SIGTERM); server.waitUntilExit() }
+        let url = try #require(await QuorumProcess.address(printedTo: out), "the server never said where it listens")
+        try folder.write("two.jsonl", Self.good + "\n" + Self.good.replacingOccurrences(of: #""hi""#, with: #""hi there""#) + "\n")
+        let imported = try QuorumProcess.run(["import", "C", "two.jsonl", "--json"], in: folder)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try JSONParser.parse(imported.stdout)["imported"] == 2)
+        let (_, response) = try await URLSession.shared.data(from: URL(string: url + "login")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let list = try JSONParser.parse(QuorumProcess.run(["project", "list", "--json"], in: folder).stdout)
+        #expect(list.arrayValue?.first?["items"] == 2)
     }
 }
 
@@ -113,13 +142,7 @@ import QuorumTestSupport
         // Started from another folder: templates and Public/ must be found all the same.
         let (process, out, _) = try QuorumProcess.start(["serve", "--port", "0", "--db", folder.path("q.db"), "--demo"], in: folder,
                                                         environment: ["QUORUM_ADMIN_PASSWORD": "correct horse battery"])
-        var base: String? = nil
-        for _ in 0..<300 where base == nil {
-            let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"http://127\.0\.0\.1:\d+/"#, options: .regularExpression) { base = String(text[range]) }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let url = try #require(base, "the server never said where it listens")
+        let url = try #require(await QuorumProcess.address(printedTo: out), "the server never said where it listens")
         let (page, response) = try await URLSession.shared.data(from: URL(string: url + "login")!)
         let http = try #require(response as? HTTPURLResponse)
         #expect(http.statusCode == 200)

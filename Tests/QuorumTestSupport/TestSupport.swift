@@ -80,6 +80,17 @@ public enum QuorumProcess {
         return (process, out, err)
     }
 
+    /// The base URL a `quorum serve` started with `start` says it listens on, waited for up to 15 s (nil if it
+    /// never says); `out` is the file its standard output goes to.
+    public static func address(printedTo out: String) async throws -> String? {
+        for _ in 0..<300 {
+            let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"http://127\.0\.0\.1:\d+/"#, options: .regularExpression) { return String(text[range]) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
     /// Runs `quorum ARGS` to the end.
     public static func run(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) throws -> CommandResult {
         let (process, out, err) = try start(arguments, in: directory, environment: environment)

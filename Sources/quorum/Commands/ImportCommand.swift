@@ -23,6 +23,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "CSV: the column holding the text.") var textColumn: String?
     @Option(help: "CSV: the column holding the label (default: label, else category, class or intent).") var labelColumn: String?
     @Flag(help: "Import the good records and write the bad ones to FILE.rejects.jsonl.") var skipInvalid = false
+    @Flag(help: "Let other processes open the database while the import runs (slower: see the README).") var shared = false
     @Flag(help: "Print one JSON summary.") var json = false
 
     func run() async throws {
@@ -36,7 +37,7 @@ struct ImportCommand: AsyncParsableCommand {
             let options = ImportOptions(format: format, fileName: (file as NSString).lastPathComponent, textColumn: textColumn,
                                         labelColumn: labelColumn, skipInvalid: skipInvalid)
             let summary = try db.importItems(
-                into: project, from: .file(file), options: options,
+                into: project, from: .file(file), options: options, exclusive: !shared,
                 progress: { bar.update(done: $0.bytesRead, total: $0.totalBytes, count: $0.records) },
                 rejected: { record, issues in
                     guard skipInvalid else { return }
