@@ -71,20 +71,11 @@ extension AppDatabase {
         }
     }
 
-
     /// The items with answers or gold, all at once (for agreement and review). Classify answers need no input.
     public func answeredItems(in project: Project) throws -> [StoredItem] {
         var all: [StoredItem] = []
         try forEachStoredItem(in: project, answeredOnly: true, withInputs: project.kind != .classify) { all.append(contentsOf: $0) }
         return all
-    }
-
-
-    /// How many of the project's items earlier exports held out.
-    public func heldOutCount(in project: Project) throws -> Int {
-        try writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE project_id = ? AND split = 'holdout'", arguments: [project.id]) ?? 0
-        }
     }
 
     /// Keeps the items drawn into the hold-out set there for good, and records the export, in one transaction.

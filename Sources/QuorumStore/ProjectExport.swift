@@ -32,7 +32,7 @@ public struct ProjectExport {
         defer { spool.remove() }
 
         let total = try database.summary(of: project).items
-        let pipeline = ExportPipeline(project: project, settings: settings, counter: counter)
+        let pipeline = ExportPipeline(project: project, settings: settings, counter: counter, expectedItems: total)
         let workers = ProcessInfo.processInfo.activeProcessorCount
         // The database is read on a thread of its own, a batch ahead, while the batch before is worked out.
         let database = self.database, project = self.project
@@ -58,7 +58,7 @@ public struct ProjectExport {
             throw ExportError("\(pipeline.errorCount) exported lines would break the \(settings.format.rawValue) format; nothing was written",
                               reasons: shown + (pipeline.errorCount > shown.count ? ["… \(pipeline.errorCount - shown.count) more"] : []))
         }
-        let plan = pipeline.plan(storedHoldout: try database.heldOutCount(in: project))
+        let plan = pipeline.plan()
         guard !(plan.files[.train] ?? []).isEmpty else {
             let reasons = plan.excludedByReason.map { "\($0.count) items: \($0.reason.rawValue)" }
             throw ExportError("nothing to export: no item of \(plan.items) has an answer that can go into the train file; nothing was written",

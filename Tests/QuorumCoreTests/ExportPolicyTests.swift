@@ -65,4 +65,24 @@ import Testing
         #expect(a != order(seed: 5, purpose: 2))
         #expect(a != ids && a.sorted() == ids)
     }
+
+    /// The radix sort against a comparison sort by (key, position): keys spread over every byte, keys that share
+    /// most bytes (passes skipped) and many equal keys (stability, groups).
+    @Test func radixSortOrdersLikeAStableSort() {
+        var generator = SystemRandomNumberGenerator()
+        let sets: [[UInt64]] = [
+            [], [42],
+            (0..<5_000).map { _ in UInt64.random(in: .min ... .max, using: &generator) },
+            (0..<5_000).map { _ in 0xABCD_0000_0000_0000 | UInt64.random(in: 0...0xFFFF, using: &generator) << 16 },
+            (0..<5_000).map { _ in UInt64.random(in: 0..<300, using: &generator) &* 0x0101_0101_0101_0101 },
+        ]
+        for keys in sets {
+            let expected = keys.indices.sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
+            #expect(RadixSort.order(of: keys).map(Int.init) == expected)
+            var byKey: [UInt64: [Int]] = [:]
+            for (i, key) in keys.enumerated() { byKey[key, default: []].append(i) }
+            let groups = byKey.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }
+            #expect(RadixSort.groups(of: keys) == groups)
+        }
+    }
 }

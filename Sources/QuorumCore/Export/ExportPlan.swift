@@ -45,16 +45,7 @@ public struct ExportPlan {
         let seed = settings.seed
 
         // Exact duplicates: one kept (the held-out one if any, so no copy of it trains), the rest listed.
-        // A dictionary entry per record, and a list only for keys seen twice: a million records stay small.
-        var firstByWhole: [Key64: Int32] = [:]
-        firstByWhole.reserveCapacity(candidates.count)
-        var copies: [Int32: [Int]] = [:]
-        for (i, c) in candidates.enumerated() {
-            if let first = firstByWhole[c.whole] { copies[first, default: [Int(first)]].append(i) }
-            else { firstByWhole[c.whole] = Int32(i) }
-        }
-        firstByWhole = [:]
-        for members in copies.values {
+        for members in RadixSort.groups(of: candidates.map(\.whole.value)) {
             let kept = members.first { candidates[$0].heldOut } ?? members[0]
             let others = members.filter { $0 != kept }
             for i in others {
@@ -67,16 +58,10 @@ public struct ExportPlan {
         duplicates.sort { $0.kept < $1.kept }
 
         // Contradictions: the same prompt with different answers.
-        var firstByPrompt: [Key64: Int32] = [:]
-        firstByPrompt.reserveCapacity(candidates.count)
-        var samePrompt: [Int32: [Int]] = [:]
-        for (i, c) in candidates.enumerated() where !removed[i] {
-            guard let p = c.prompt else { continue }
-            if let first = firstByPrompt[p] { samePrompt[first, default: [Int(first)]].append(i) }
-            else { firstByPrompt[p] = Int32(i) }
-        }
-        firstByPrompt = [:]
-        for members in samePrompt.values.sorted(by: { $0[0] < $1[0] }) where Set(members.map { candidates[$0].answer }).count > 1 {
+        let withPrompt = candidates.indices.filter { !removed[$0] && candidates[$0].prompt != nil }
+        for group in RadixSort.groups(of: withPrompt.map { candidates[$0].prompt!.value }) {
+            let members = group.map { withPrompt[$0] }
+            guard Set(members.map { candidates[$0].answer }).count > 1 else { continue }
             contradictions.append(members.map { Place(itemID: candidates[$0].itemID, offset: candidates[$0].offset, length: candidates[$0].length) })
             guard !settings.keepContradictions else { continue }
             for i in members {
@@ -158,9 +143,10 @@ public struct ExportPlan {
     /// `indices` in the seeded order of their items for one purpose (drawing the hold-out, the validation set,
     /// the file order): by the mixed key, then the item id. Keys are mixed once each, not per comparison.
     static func shuffled(_ indices: [Int], ids: (Int) -> Int64, seed: UInt64, purpose: UInt64) -> [Int] {
-        var keyed = indices.map { (key: mix(seed, ids($0), purpose), id: ids($0), index: $0) }
-        keyed.sort { $0.key != $1.key ? $0.key < $1.key : $0.id < $1.id }
-        return keyed.map(\.index)
+        let keys = indices.map { mix(seed, ids($0), purpose) }
+        var order = RadixSort.order(of: keys)
+        for run in RadixSort.runs(of: keys, in: order) { order[run].sort { ids(indices[Int($0)]) < ids(indices[Int($1)]) } }
+        return order.map { indices[Int($0)] }
     }
 
     /// The exclusions counted by reason, in the order of `ExclusionReason`.

@@ -35,6 +35,8 @@ struct Key64: Hashable {
     init(_ bytes: [UInt8]) {
         value = ContentHash.dedupHash(bytes).high
     }
+
+    init(value: UInt64) { self.value = value }
 }
 
 /// Checks a JSONL file line by line in bounded memory (a few hundred bytes per example) and gathers
