@@ -130,3 +130,24 @@ func chat(_ user: String, _ answer: String, system: String? = "Be kind.") -> Str
         #expect(estimate.billingTokens == 25 * 25)
     }
 }
+
+@Suite struct FastHashTests {
+    /// Every length the hash reads differently (empty, 1–3, 4–16, 17–48, longer) and every byte of the input counts.
+    @Test func everyLengthAndEveryByteChangeTheKey() {
+        let text = Array("The quick brown fox jumps over the lazy dog, then naps in the shade of a café. ".utf8)
+        var seen: Set<UInt64> = []
+        for length in 0...text.count {
+            let prefix = Array(text.prefix(length))
+            let key = FastHash.hash(prefix)
+            #expect(key == FastHash.hash(prefix))
+            seen.insert(key)
+            for i in 0..<length {
+                var changed = prefix
+                changed[i] ^= 0x01
+                #expect(FastHash.hash(changed) != key, "flipping byte \(i) of \(length) left the key as it was")
+            }
+        }
+        #expect(seen.count == text.count + 1)
+        #expect(FastHash.hash(Array(repeating: 0, count: 8)) != FastHash.hash(Array(repeating: 0, count: 9)))
+    }
+}
