@@ -83,16 +83,8 @@ public struct ProjectExport {
             let out = try OutputPipe(path: path + ".partial")
             defer { _ = try? out.close() }
             written.append((path + ".partial", path))
-            var chunk: [UInt8] = settings.format == .csv ? Array("text,label\n".utf8) : []
-            for place in places {
-                try spool.read(place, appendingTo: &chunk)
-                chunk.append(0x0A)
-                if chunk.count >= 1 << 20 {
-                    out.write(chunk)
-                    chunk = []
-                }
-            }
-            out.write(chunk)
+            if settings.format == .csv { out.write(Array("text,label\n".utf8)) }
+            try spool.copy(places, to: out, workers: workers)
             let (bytes, sha256) = try out.close()
             files.append(ExportReport.File(split: split, name: names[split]!, lines: places.count, bytes: bytes, sha256: sha256))
         }

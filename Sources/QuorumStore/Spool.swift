@@ -51,6 +51,41 @@ final class Spool {
         guard n == length else { throw ExportError("cannot read back the export's spool file") }
     }
 
+    /// Hands the records at `places` to `out` in order, each followed by a line break, in blocks of about 1 MB
+    /// read several at once on `workers` threads: a read per record, one after another, left the export's last
+    /// step waiting on one core for the system calls.
+    func copy(_ places: [ExportPlan.Place], to out: OutputPipe, workers: Int) throws {
+        var ends: [Int] = []
+        var size = 0
+        for (i, place) in places.enumerated() {
+            size += Int(place.length) + 1
+            if size >= 1 << 20 || i == places.count - 1 {
+                ends.append(i + 1)
+                size = 0
+            }
+        }
+        for group in stride(from: 0, to: ends.count, by: 2 * workers) {
+            let blocks = group..<min(ends.count, group + 2 * workers)
+            var read = [Result<[UInt8], Error>](repeating: .success([]), count: blocks.count)
+            read.withUnsafeMutableBufferPointer { slots in
+                let slots = slots
+                // Each iteration writes only its own slot.
+                DispatchQueue.concurrentPerform(iterations: blocks.count) { k in
+                    let block = blocks.lowerBound + k
+                    slots[k] = Result {
+                        var bytes: [UInt8] = []
+                        for place in places[(block == 0 ? 0 : ends[block - 1])..<ends[block]] {
+                            try self.read(place, appendingTo: &bytes)
+                            bytes.append(0x0A)
+                        }
+                        return bytes
+                    }
+                }
+            }
+            for block in read { out.write(try block.get()) }
+        }
+    }
+
     func remove() {
         close(fd)
         unlink(path)
