@@ -60,26 +60,18 @@ public final class DatasetValidator {
     private var assistantTokens: [Int32] = []
     private var messageCounts: [UInt16] = []
     private var signatures: [UInt16] = []
-    private var exactKeys: [Key64: Int32] = [:]
-    private var exactGroups: [Int32: [Int32]] = [:]
-    private var exactOf: [Int32: Int32] = [:]
-    private var prompts: [Key64: PromptEntry] = [:]
+    /// Keys kept in arrays and grouped once at the end (`RadixSort`): dictionaries keyed by them, built as the
+    /// lines came, held several times their size (a third of the validator's peak for a million examples).
+    private var exactKeys: [UInt64] = []
+    // Per example that ends with an assistant answer, in file order.
+    private var promptLines: [Int32] = []
+    private var promptKeys: [UInt64] = []
+    private var answerKeys: [UInt64] = []
     private var answers: [String: Int]? = [:]
     private var missingSystem: [Int] = []
     private var missingUser: [Int] = []
     private var overContext: [Int] = []
     private var quoted: [Int: String] = [:]
-
-    /// A prompt seen before: its first line and answer inline; later lines only when there are any
-    /// (an array per entry would cost more than the rest of the validator's memory together).
-    struct PromptEntry {
-        var line: Int32
-        var answer: Key64
-        var later: [(line: Int32, answer: Key64)]? = nil
-        var conflict = false
-
-        var lines: [(line: Int32, answer: Key64)] { [(line, answer)] + (later ?? []) }
-    }
 
     /// The per-line work: parsing, the format rules, token counts and the keys of the quality checks.
     struct AnalysisContext {
@@ -212,7 +204,6 @@ public final class DatasetValidator {
         }
         guard let example = analysis.example else { return }
         let line = analysis.line
-        let index = Int32(lines.count)
         lines.append(Int32(line))
         messageCounts.append(UInt16(min(example.messages, Int(UInt16.max))))
         tokens.append(Int32(example.tokens))
@@ -220,21 +211,12 @@ public final class DatasetValidator {
         if !example.hasSystem { missingSystem.append(line) }
         if !example.hasUser { missingUser.append(line) }
         if example.tokens > options.contextLimit { overContext.append(line) }
-        if let first = exactKeys[example.exactKey] {
-            exactGroups[first, default: [first]].append(index)
-            exactOf[index] = first
-        } else {
-            exactKeys[example.exactKey] = index
-        }
+        exactKeys.append(example.exactKey.value)
         signatures.append(contentsOf: example.signature.map { UInt16(truncatingIfNeeded: $0 >> 16) })
         if let promptKey = example.prompt, let answerKey = example.answer {
-            if var entry = prompts[promptKey] {
-                entry.later = (entry.later ?? []) + [(Int32(line), answerKey)]
-                if answerKey != entry.answer { entry.conflict = true }
-                prompts[promptKey] = entry
-            } else {
-                prompts[promptKey] = PromptEntry(line: Int32(line), answer: answerKey)
-            }
+            promptLines.append(Int32(line))
+            promptKeys.append(promptKey.value)
+            answerKeys.append(answerKey.value)
             if answers != nil, let text = example.answerText {
                 answers![text, default: 0] += 1
                 if answers!.count > 50 { answers = nil }
@@ -242,14 +224,18 @@ public final class DatasetValidator {
         }
     }
 
-    /// The contradiction groups, worked out once.
-    private lazy var contradictionGroups: [[(line: Int32, answer: Key64)]] = {
-        prompts.values.filter(\.conflict).map(\.lines).sorted { $0[0].line < $1[0].line }
-    }()
+    /// The exact duplicates: groups of examples (by index), each in file order, the groups by their first example.
+    private lazy var exactGroups: [[Int]] = RadixSort.groups(of: exactKeys)
+
+    /// The contradiction groups (the same prompt, not all the same answer), worked out once: the lines in file
+    /// order, the groups by their first line.
+    private lazy var contradictionGroups: [[Int32]] = RadixSort.groups(of: promptKeys).compactMap { group in
+        group.contains { answerKeys[$0] != answerKeys[group[0]] } ? group.map { promptLines[$0] } : nil
+    }
 
     /// Lines whose final answer the report quotes (the listed contradictions).
     public var linesToQuote: Set<Int> {
-        Set(contradictionGroups.prefix(options.listLimit).flatMap { $0.map { Int($0.line) } })
+        Set(contradictionGroups.prefix(options.listLimit).flatMap { $0.map(Int.init) })
     }
 
     /// Second pass: give the line again so its final answer can be quoted.
@@ -283,10 +269,10 @@ public final class DatasetValidator {
         guard format != .promptCompletion else { return report }
 
         report.stats = DatasetStats(lines: lines, tokens: tokens, assistantTokens: assistantTokens, messageCounts: messageCounts)
-        report.duplicates = exactGroups.values.map { $0.map { Int(lines[Int($0)]) } }.sorted { $0[0] < $1[0] }
+        report.duplicates = exactGroups.map { $0.map { Int(lines[$0]) } }
         report.nearDuplicates = nearDuplicateGroups()
         report.contradictions = contradictionGroups.prefix(options.listLimit).map { group in
-            group.map { (line: Int($0.line), answer: quoted[Int($0.line)]) }
+            group.map { (line: Int($0), answer: quoted[Int($0)]) }
         }
         report.contradictionCount = contradictionGroups.count
         if let answers, answers.count >= 2, n >= answers.count * 2 {
@@ -327,6 +313,8 @@ public final class DatasetValidator {
             return x
         }
         var linked = Set<Int>()
+        var exactOf: [Int: Int] = [:]
+        for group in exactGroups { for i in group.dropFirst() { exactOf[i] = group[0] } }
         let p = MinHash.permutations
         for band in 0..<MinHash.bands {
             // Band keys are made from the stored signatures, one band at a time, to keep memory flat.
@@ -343,7 +331,7 @@ public final class DatasetValidator {
                         ? members.dropFirst().map { (members[0], $0) }
                         : (0..<members.count).flatMap { i in ((i + 1)..<members.count).map { (members[i], members[$0]) } }
                     for (a, b) in pairs where find(a) != find(b) {
-                        if exactOf[Int32(a)] ?? Int32(a) == exactOf[Int32(b)] ?? Int32(b) { continue }
+                        if exactOf[a] ?? a == exactOf[b] ?? b { continue }
                         let similarity = MinHash.similarity(signatures[(a * p)..<(a * p + p)], signatures[(b * p)..<(b * p + p)])
                         if similarity >= options.nearDuplicateThreshold {
                             parent[find(a)] = find(b)
