@@ -90,11 +90,11 @@ struct ExportController {
         guard progress.start(project.id, total: total) else { return API.error(.conflict, "an export of this project is running already") }
         defer { progress.finish(project.id) }
         let folder = (directory as NSString).appendingPathComponent("\(project.slug)-\(Self.stamp())")
-        let database = self.database, progress = self.progress
+        let database = self.database, progress = self.progress, chosen = settings
         do {
             let (report, id) = try await NIOThreadPool.singleton.runIfActive {
-                let counter = settings.format.isFineTuningJSONL ? try TokenizerFile.counter().0 : nil
-                return try ProjectExport(database: database, project: project, settings: settings, directory: folder, counter: counter)
+                let counter = chosen.format.isFineTuningJSONL ? try TokenizerFile.counter().0 : nil
+                return try ProjectExport(database: database, project: project, settings: chosen, directory: folder, counter: counter)
                     .run(by: user) { progress.update(project.id, done: $0, total: $1) }
             }
             return API.json(["export": .number(String(id)), "report": report.json, "report_html": .string(pages.html("report-body", ReportView.context(report.json)))], status: .created)
