@@ -59,9 +59,9 @@ public struct ExportPlan {
 
         // Contradictions: the same prompt with different answers.
         let withPrompt = candidates.indices.filter { !removed[$0] && candidates[$0].prompt != nil }
-        for group in RadixSort.groups(of: withPrompt.map { candidates[$0].prompt!.value }) {
+        for group in ConversationKeys.contradictions(prompts: withPrompt.map { candidates[$0].prompt!.value },
+                                                     answers: withPrompt.map { candidates[$0].answer?.value ?? 0 }) {
             let members = group.map { withPrompt[$0] }
-            guard Set(members.map { candidates[$0].answer }).count > 1 else { continue }
             contradictions.append(members.map { Place(itemID: candidates[$0].itemID, offset: candidates[$0].offset, length: candidates[$0].length) })
             guard !settings.keepContradictions else { continue }
             for i in members {

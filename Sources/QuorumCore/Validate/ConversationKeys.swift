@@ -25,4 +25,11 @@ struct ConversationKeys {
             whole.append(0x20)
         }
     }
+
+    /// Contradictions among conversations given by their prompt and answer keys (hashed `prompt` and `answer`):
+    /// the positions sharing a prompt whose answers are not all the same, each group in position order, the
+    /// groups by their first position. The validator and the export's plan both ask this.
+    static func contradictions(prompts: [UInt64], answers: [UInt64]) -> [[Int]] {
+        RadixSort.groups(of: prompts).filter { group in group.contains { answers[$0] != answers[group[0]] } }
+    }
 }

@@ -229,9 +229,8 @@ public final class DatasetValidator {
 
     /// The contradiction groups (the same prompt, not all the same answer), worked out once: the lines in file
     /// order, the groups by their first line.
-    private lazy var contradictionGroups: [[Int32]] = RadixSort.groups(of: promptKeys).compactMap { group in
-        group.contains { answerKeys[$0] != answerKeys[group[0]] } ? group.map { promptLines[$0] } : nil
-    }
+    private lazy var contradictionGroups: [[Int32]] = ConversationKeys.contradictions(prompts: promptKeys, answers: answerKeys)
+        .map { $0.map { promptLines[$0] } }
 
     /// Lines whose final answer the report quotes (the listed contradictions).
     public var linesToQuote: Set<Int> {
