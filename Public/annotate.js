@@ -16,7 +16,18 @@ let undoStack = [];
 let history = [];          // ids of my answered items, oldest first
 let position = null;       // index into history while going back, null at the frontier
 let draftTimer = null;
-let started = Date.now();
+let saving = false;        // one save (and one move to the next item) at a time
+// Time on an item counts only while it is on screen and the page has the focus.
+let activeMs = 0;
+let activeSince = null;
+function timing() { return document.visibilityState === "visible" && document.hasFocus(); }
+function pauseClock() { if (activeSince !== null) { activeMs += Date.now() - activeSince; activeSince = null; } }
+function resumeClock() { if (activeSince === null && timing()) activeSince = Date.now(); }
+function resetClock() { activeMs = 0; activeSince = timing() ? Date.now() : null; }
+function secondsOnItem() { return Math.round((activeMs + (activeSince === null ? 0 : Date.now() - activeSince)) / 1000); }
+window.addEventListener("blur", pauseClock);
+window.addEventListener("focus", resumeClock);
+document.addEventListener("visibilitychange", () => (document.visibilityState === "visible" ? resumeClock() : pauseClock()));
 let editor = null;         // the span editor (spans projects), loaded once per item and on undo
 // Each label's colour (by its position, as on the settings page), on its button and on its spans.
 const typeColours = {};
@@ -102,10 +113,10 @@ function show(data) {
     messages: annotation && annotation.messages ? annotation.messages : structuredClone(original),
     original,
   };
-  if (!annotation && item.suggestions && item.suggestions.labels) state.labels = item.suggestions.labels.slice(0, multi ? undefined : 1);
+  // Suggested labels are shown as suggestions, never pre-selected: the annotator confirms one (its key, or y).
   undoStack = [];
   editorItem = null;
-  started = Date.now();
+  resetClock();
   showProgress(progress);
   render();
   $("item").focus();
@@ -144,9 +155,13 @@ function render() {
     text.className = "text";
     text.textContent = state.item.input.text;
     container.append(text);
-    const suggested = state.item.suggestions && state.item.suggestions.labels;
-    if (suggested && suggested.length) {
-      container.append(Object.assign(document.createElement("p"), { className: "suggested", textContent: "Suggested: " + suggested.join(", ") }));
+    const suggested = suggestedLabels();
+    if (suggested.length) {
+      const source = state.item.suggestions.model ? `by ${state.item.suggestions.model}` : "by the import";
+      container.append(Object.assign(document.createElement("p"), {
+        className: "suggested", id: "suggested",
+        textContent: `Suggested ${source}: ${suggested.join(", ")} — press y to take it, or pick a label`,
+      }));
     }
   }
   renderSide();
@@ -200,14 +215,19 @@ function editTurn(index) {
   area.addEventListener("blur", finish, { once: true });
 }
 
+function suggestedLabels() {
+  return (state && state.item.suggestions && state.item.suggestions.labels) || [];
+}
+
 function renderSide() {
+  const suggested = suggestedLabels();
   document.querySelectorAll("#labels .label").forEach((button) => {
     button.setAttribute("aria-pressed", String(!!state && state.labels.includes(button.dataset.label)));
+    button.classList.toggle("suggestion", suggested.includes(button.dataset.label) && !state.labels.includes(button.dataset.label));
   });
   document.querySelectorAll("#decision button").forEach((button) => {
     button.setAttribute("aria-pressed", String(!!state && state.decision === button.dataset.decision));
   });
-  $("decision").hidden = kind !== "chat";
   if ($("note") !== document.activeElement) $("note").value = state ? state.note : "";
 }
 
@@ -230,16 +250,18 @@ function body(status) {
     status, decision: state.decision, labels: kind === "spans" ? [] : state.labels, spans: kind === "spans" ? state.spans : [],
     note: state.note,
     messages: changed ? state.messages : null, version: state.version,
-    seconds_spent: Math.round((Date.now() - started) / 1000),
+    seconds_spent: secondsOnItem(),
   };
 }
 
 async function save(status) {
   if (!state) return;
   clearTimeout(draftTimer);
-  started = Date.now();
+  const sent = body(status);
+  // The time sent is added to what is stored: start counting again from here.
+  resetClock();
   try {
-    const stored = await api("PUT", `/api/items/${state.item.id}/annotation`, body(status));
+    const stored = await api("PUT", `/api/items/${state.item.id}/annotation`, sent);
     state.version = stored.version;
     state.status = stored.status;
     say(status === "draft" ? "Draft saved" : status === "submitted" ? "Submitted" : "Skipped");
@@ -253,7 +275,11 @@ async function save(status) {
 }
 
 async function advance(status) {
-  if (!state) return;
+  if (!state || saving) return;
+  if (status === "submitted" && kind === "classify" && !state.labels.length) {
+    return say(suggestedLabels().length ? "Pick a label first (y takes the suggestion)" : "Pick a label first (or s to skip)");
+  }
+  saving = true;
   try {
     await save(status);
     if (!history.includes(state.item.id)) history.push(state.item.id);
@@ -266,6 +292,8 @@ async function advance(status) {
     }
   } catch (error) {
     say(error.message);
+  } finally {
+    saving = false;
   }
 }
 
@@ -291,6 +319,18 @@ function inTextBox(target) {
   return target instanceof HTMLTextAreaElement || (target instanceof HTMLInputElement && target.type !== "button");
 }
 
+// A focused button, link or check box does its own action with Enter or Space; the page's keys leave it alone.
+function onControl(target) {
+  return target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement || target instanceof HTMLSelectElement
+    || (target instanceof HTMLInputElement && !inTextBox(target));
+}
+
+function closePanel() {
+  const open = ["help", "guidelines"].find((id) => !$(id).hidden);
+  if (open) $(open).hidden = true;
+  return !!open;
+}
+
 document.addEventListener("keydown", (event) => {
   if (inTextBox(event.target)) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -298,11 +338,15 @@ document.addEventListener("keydown", (event) => {
       event.target.blur();
       advance("submitted");
     } else if (event.key === "Escape") {
+      event.preventDefault();
       event.target.blur();
     }
     return;
   }
+  if (onControl(event.target) && (event.key === "Enter" || event.key === " ")) return;
+  if (event.key === "Escape") { closePanel(); return; }
   if (!state && !["?", "g", "ArrowLeft", "ArrowRight", "PageUp", "PageDown"].includes(event.key)) return;
+  if (saving && event.key === "Enter") { event.preventDefault(); return; }
   const labelButtons = [...document.querySelectorAll("#labels .label")];
   const byKey = labelButtons.find((b) => b.querySelector("kbd").textContent === event.key);
   if ((event.ctrlKey || event.metaKey) && event.key === "z") { event.preventDefault(); undo(); return; }
@@ -311,10 +355,12 @@ document.addEventListener("keydown", (event) => {
   if (byKey) { toggleLabel(byKey.dataset.label); return; }
   switch (event.key) {
     case "Enter": event.preventDefault(); advance("submitted"); break;
-    case "Escape": case "Backspace": event.preventDefault(); advance("skipped"); break;
+    case "s": event.preventDefault(); advance("skipped"); break;
+    case "y": if (kind === "classify") acceptSuggestedLabels(); break;
     case "a": if (kind === "chat") change(() => { state.decision = state.decision === "accept" ? null : "accept"; }); break;
     case "r": if (kind === "chat") change(() => { state.decision = state.decision === "reject" ? null : "reject"; }); break;
     case "e": {
+      if (kind !== "chat") break;
       event.preventDefault();
       const last = state.messages.map((m) => m.role).lastIndexOf("assistant");
       if (last >= 0) editTurn(last);
@@ -323,10 +369,24 @@ document.addEventListener("keydown", (event) => {
     case "n": event.preventDefault(); $("note").focus(); break;
     case "ArrowLeft": case "PageUp": event.preventDefault(); back().catch((e) => say(e.message)); break;
     case "ArrowRight": case "PageDown": event.preventDefault(); forward().catch((e) => say(e.message)); break;
-    case "g": $("guidelines").hidden = !$("guidelines").hidden; break;
-    case "?": $("help").hidden = !$("help").hidden; break;
+    case "g": togglePanel("guidelines"); break;
+    case "?": togglePanel("help"); break;
   }
 });
+
+// The keys and the guidelines open in a drawer beside the item, in view; one at a time.
+function togglePanel(id) {
+  const other = id === "help" ? "guidelines" : "help";
+  $(other).hidden = true;
+  $(id).hidden = !$(id).hidden;
+}
+
+function acceptSuggestedLabels() {
+  const suggested = suggestedLabels().filter((label) => !state.labels.includes(label));
+  if (!suggested.length) return say("No suggestion to take");
+  change(() => { state.labels = multi ? [...state.labels, ...suggested] : [suggested[0]]; });
+  say(`Took the suggestion: ${state.labels.join(", ")}`);
+}
 
 // Spans projects: type keys mark, ←/→ move the token cursor (Shift extends), Tab goes from span to span,
 // Delete removes, y / Y accept the suggestion under the cursor / all of them (PageUp / PageDown go between items).
@@ -337,7 +397,12 @@ function spanKey(event, byKey) {
       event.preventDefault();
       editor.move(event.key === "ArrowLeft" ? -1 : 1, event.shiftKey);
       return true;
-    case "Tab": event.preventDefault(); editor.jump(event.shiftKey ? -1 : 1); return true;
+    case "Tab":
+      if (!event.target.closest || !(event.target === document.body || event.target.closest("#item"))) return false;
+      // After the last span (or before the first, going back) Tab leaves the text for the note and buttons.
+      if (!editor.jump(event.shiftKey ? -1 : 1)) return false;
+      event.preventDefault();
+      return true;
     case "Delete": case "Backspace":
       event.preventDefault();
       if (editor.selected && !editor.selected.suggestion) editor.remove(editor.selected);
@@ -358,6 +423,7 @@ document.querySelectorAll("#labels .label").forEach((b) => b.addEventListener("c
   if (kind === "spans") editor.type(b.dataset.label); else toggleLabel(b.dataset.label);
 }));
 document.querySelectorAll("#decision button").forEach((b) => b.addEventListener("click", () => state && change(() => { state.decision = b.dataset.decision; })));
+document.querySelectorAll(".panel-close").forEach((b) => b.addEventListener("click", () => { $(b.dataset.panel).hidden = true; }));
 $("submit").addEventListener("click", () => advance("submitted"));
 $("skip").addEventListener("click", () => advance("skipped"));
 $("note").addEventListener("input", () => { if (state) { state.note = $("note").value; scheduleDraft(); } });

@@ -244,11 +244,21 @@ export class SpanEditor {
   }
 
   // Tab / Shift+Tab: the next or previous span or suggestion after the cursor.
+  // Selects the next (or previous) span or suggestion; false past the last (or first) one, with nothing selected,
+  // so Tab can leave the text.
   jump(delta) {
     const all = [...this.spans, ...this.suggestions].sort((a, b) => a.start - b.start);
-    if (!all.length) return;
-    const here = this.selected ? all.indexOf(this.selected) : all.findIndex((s) => s.start >= (this.tokens[this.cursor]?.start ?? 0)) - (delta > 0 ? 1 : 0);
-    this.select(all[(here + delta + all.length) % all.length]);
+    if (!all.length) return false;
+    let here = this.selected ? all.indexOf(this.selected) : all.findIndex((s) => s.start >= (this.tokens[this.cursor]?.start ?? 0));
+    if (!this.selected) here = here < 0 ? all.length : here - (delta > 0 ? 1 : 0);
+    const target = here + delta;
+    if (target < 0 || target >= all.length) {
+      this.selected = null;
+      this.paint();
+      return false;
+    }
+    this.select(all[target]);
+    return true;
   }
 
   select(span) {

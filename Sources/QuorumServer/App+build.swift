@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import Mustache
 import QuorumStore
@@ -13,14 +15,24 @@ public struct ServerSettings: Sendable {
     public var secureCookies: Bool
     /// Where exports made in the browser are written, one folder each.
     public var exportsDirectory: String
+    /// The most an import upload may hold, as sent and once decompressed.
+    public var maxUploadBytes: Int
+    /// How long a connection may stay open with no request (and a request's head may take to arrive), in seconds.
+    public var idleTimeout: Int64
+    /// The most connections held open at once; past it new ones wait in the kernel's queue.
+    public var maxConnections: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources, secureCookies: Bool = false,
-                exportsDirectory: String) {
+                exportsDirectory: String, maxUploadBytes: Int = 1 << 30, idleTimeout: Int64 = 30,
+                maxConnections: Int = 4_096) {
         self.host = host
         self.port = port
         self.resources = resources
         self.secureCookies = secureCookies
         self.exportsDirectory = exportsDirectory
+        self.maxUploadBytes = maxUploadBytes
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
     }
 }
 
@@ -29,19 +41,24 @@ public func buildApplication(
     database: AppDatabase, settings: ServerSettings, logger: Logger = Logger(label: "quorum"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
+    ProjectExport.removeLeftoverSpools(under: settings.exportsDirectory)
     let templates = try await MustacheLibrary(directory: settings.resources.templates.path)
     let pages = PageRenderer(library: templates)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: PathCheckMiddleware())
+    router.add(middleware: HeadRequestMiddleware())
     router.add(middleware: FileMiddleware(settings.resources.publicFiles.path, urlBasePath: "/static",
                                           cacheControl: .init([(MediaType(type: .any), [.noCache])]), logger: logger))
+    router.add(middleware: BodyLimitMiddleware(limits: BodyLimits(upload: settings.maxUploadBytes)))
     router.add(middleware: SessionMiddleware(database: database))
     HomeController(database: database, pages: pages).addRoutes(to: router)
-    SessionController(database: database, pages: pages, throttle: LoginThrottle(), secureCookies: settings.secureCookies).addRoutes(to: router)
-    ProjectsController(database: database).addRoutes(to: router)
-    AnnotateController(database: database, pages: pages, snapshots: AgreementSnapshots(database: database, logger: logger)).addRoutes(to: router)
+    SessionController(database: database, pages: pages, throttle: LoginThrottle(), checks: PasswordChecks(), secureCookies: settings.secureCookies).addRoutes(to: router)
+    ProjectsController(database: database, uploadLimit: settings.maxUploadBytes).addRoutes(to: router)
+    AnnotateController(database: database, pages: pages, snapshots: AgreementSnapshots(database: database, logger: logger),
+                       spanSuggestions: SpanSuggestions(database: database, logger: logger)).addRoutes(to: router)
     ReviewController(database: database, pages: pages).addRoutes(to: router)
     SettingsController(database: database, pages: pages).addRoutes(to: router)
     ExportController(database: database, pages: pages, directory: settings.exportsDirectory).addRoutes(to: router)
@@ -49,7 +66,9 @@ public func buildApplication(
 
     return Application(
         router: router,
-        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Quorum"),
+        server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeout))),
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Quorum",
+                             availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger
     )

@@ -7,8 +7,16 @@ public struct AppRequestContext: RequestContext {
     public var session: Session? = nil
     public var token: String? = nil
 
-    public init(source: Source) { coreContext = .init(source: source) }
+    /// The client's address (its IP, without the port), for the sign-in throttle.
+    public var clientAddress: String
 
-    /// Imports arrive as request bodies: allow large files.
-    public var maxUploadSize: Int { 512 * 1024 * 1024 }
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// The most this request's body may hold (set by `BodyLimitMiddleware` from its route).
+    public var bodyLimit = BodyLimits.request
+
+    public var maxUploadSize: Int { bodyLimit }
 }

@@ -16,10 +16,14 @@ enum API {
         return json(.object([(key: "error", value: .object(error))]), status: status)
     }
 
-    /// The request body parsed as JSON, or a 400 that says where it breaks.
+    /// The request body parsed as JSON, or a 400 that says where it breaks (invalid UTF-8 included: it is refused,
+    /// never replaced). The body is bounded by the route's limit before any of it is parsed.
     static func body(_ request: Request, context: AppRequestContext) async throws -> JSONValue {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await BodyReader.collect(request, upTo: context.bodyLimit)
         let bytes = Array(buffer.readableBytesView)
+        if case .failure(let error) = bytes.withUnsafeBufferPointer({ LineSplitter.decode($0) }) {
+            throw HTTPError(.badRequest, message: "the body is not UTF-8: invalid byte at offset \(error.byte - 1)")
+        }
         let parsed: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { pointer in
             Result { () throws(JSONParseError) in try JSONParser.parse(bytes: pointer) }
         }
@@ -36,6 +40,7 @@ enum API {
         case .forbidden: return self.error(.forbidden, error.message)
         case .conflict: return self.error(.conflict, error.message)
         case .invalid: return self.error(.unprocessableContent, error.message)
+        case .tooLarge: return self.error(.contentTooLarge, error.message)
         }
     }
 }

@@ -4,4 +4,5 @@ extension HTTPField.Name {
     static let csrfToken = Self("X-CSRF-Token")!
     static let referrerPolicy = Self("Referrer-Policy")!
     static let frameOptions = Self("X-Frame-Options")!
+    static let secFetchSite = Self("Sec-Fetch-Site")!
 }

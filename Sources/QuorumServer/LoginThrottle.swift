@@ -1,29 +1,48 @@
 import Foundation
 
-/// Slows repeated failed logins for a user name, then refuses them for a while: after 5 failures in
-/// 15 minutes each attempt waits a second more; after 10, attempts get 429 until 15 minutes pass.
+/// Slows password guessing without letting anyone lock a real user out. Attempts are counted per client address
+/// and user name together, and counted *before* the password is checked, so a burst of parallel guesses is held
+/// to the same pace as guesses one after another. The first few failures cost nothing; after that each attempt
+/// must wait longer than the one before (2 s, 4 s, … up to 5 minutes), and an attempt that comes too early is
+/// refused at once (429 with Retry-After) without touching bcrypt. Another address — the real user's — is not
+/// slowed by them. A right password clears the record.
 actor LoginThrottle {
-    struct Record { var failures: Int; var since: Date }
+    struct Record { var attempts: Int; var nextAllowed: Date; var lastSeen: Date }
     private var records: [String: Record] = [:]
+    /// Attempts allowed with no wait.
+    let free: Int
+    let maxDelay: TimeInterval = 300
+    /// A record untouched for this long is forgotten.
     let window: TimeInterval = 15 * 60
 
-    enum Verdict { case allow(delay: TimeInterval), refuse(retryAfter: Int) }
+    init(free: Int = 5) { self.free = free }
 
-    func check(_ username: String) -> Verdict {
-        let key = username.lowercased()
-        guard let record = records[key] else { return .allow(delay: 0) }
-        let age = Date().timeIntervalSince(record.since)
-        if age > window { records[key] = nil; return .allow(delay: 0) }
-        if record.failures >= 10 { return .refuse(retryAfter: Int(window - age) + 1) }
-        return .allow(delay: record.failures >= 5 ? Double(record.failures - 4) : 0)
-    }
+    enum Verdict: Equatable { case allow, refuse(retryAfter: Int) }
 
-    func failed(_ username: String) {
-        let key = username.lowercased()
-        var record = records[key] ?? Record(failures: 0, since: Date())
-        record.failures += 1
+    static func key(address: String, username: String) -> String { address + "\u{0}" + username.lowercased() }
+
+    /// Counts an attempt and says whether it may be checked now.
+    func attempt(address: String, username: String, now: Date = Date()) -> Verdict {
+        let key = Self.key(address: address, username: username)
+        if records.count > 10_000 { forgetOld(now) }
+        var record = records[key] ?? Record(attempts: 0, nextAllowed: now, lastSeen: now)
+        if now.timeIntervalSince(record.lastSeen) > window { record = Record(attempts: 0, nextAllowed: now, lastSeen: now) }
+        if now < record.nextAllowed { return .refuse(retryAfter: Int(record.nextAllowed.timeIntervalSince(now).rounded(.up))) }
+        record.attempts += 1
+        record.lastSeen = now
+        record.nextAllowed = now.addingTimeInterval(delay(after: record.attempts))
         records[key] = record
+        return .allow
     }
 
-    func succeeded(_ username: String) { records[username.lowercased()] = nil }
+    /// The wait before the next attempt once `attempts` have been made without success.
+    func delay(after attempts: Int) -> TimeInterval {
+        attempts < free ? 0 : min(maxDelay, pow(2, Double(attempts - free + 1)))
+    }
+
+    func succeeded(address: String, username: String) { records[Self.key(address: address, username: username)] = nil }
+
+    private func forgetOld(_ now: Date) {
+        records = records.filter { now.timeIntervalSince($0.value.lastSeen) <= window }
+    }
 }

@@ -53,7 +53,8 @@ extension AppDatabase {
 
     private static func takeNextItem(_ db: Database, in project: Project, for annotator: User, lease: TimeInterval) throws -> (ItemRow, Annotation?)? {
         let now = Self.timestamp()
-        try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at < ?").run(now)
+        // An expired lease no longer holds its slot but is kept a day, so an answer sent late is still taken.
+        try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at < ?").run(Self.timestamp(Date().addingTimeInterval(-Self.leaseGrace)))
         if let draft = try db.cachedStatement(sql: """
             SELECT \(annotationColumns) FROM annotations a JOIN items i ON i.id = a.item_id
             WHERE i.project_id = ? AND a.annotator_id = ? AND a.status = 'draft' ORDER BY a.updated_at LIMIT 1
@@ -64,10 +65,10 @@ extension AppDatabase {
         let expires = Self.timestamp(Date().addingTimeInterval(lease))
         if let held = try db.cachedStatement(sql: """
             SELECT \(itemColumns) FROM leases l CROSS JOIN items i ON i.id = l.item_id
-            WHERE i.project_id = ? AND l.annotator_id = ?
+            WHERE i.project_id = ? AND l.annotator_id = ? AND l.expires_at >= ?
               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?)
             ORDER BY i.id LIMIT 1
-            """).firstRow(project.id, annotator.id, annotator.id, read: ItemRow.init) {
+            """).firstRow(project.id, annotator.id, now, annotator.id, read: ItemRow.init) {
             try db.cachedStatement(sql: "UPDATE leases SET expires_at = ? WHERE item_id = ? AND annotator_id = ?")
                            .run(expires, held.id, annotator.id)
             return (held, nil)
@@ -78,9 +79,9 @@ extension AppDatabase {
             SELECT \(itemColumns) FROM items i INDEXED BY items_open
             WHERE i.project_id = ?1 AND i.taken < ?3
               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?2)
-              AND i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id != ?2) < ?3
+              AND i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id != ?2 AND l.expires_at >= ?4) < ?3
             ORDER BY i.taken DESC, i.id LIMIT 1
-            """).firstRow(project.id, annotator.id, project.annotatorsPerItem, read: ItemRow.init) else { return nil }
+            """).firstRow(project.id, annotator.id, project.annotatorsPerItem, now, read: ItemRow.init) else { return nil }
         try db.cachedStatement(sql: """
             INSERT INTO leases (item_id, annotator_id, expires_at) VALUES (?, ?, ?)
             ON CONFLICT (item_id, annotator_id) DO UPDATE SET expires_at = excluded.expires_at
@@ -121,10 +122,19 @@ extension AppDatabase {
         }
     }
 
+    /// How long an expired lease still lets its annotator answer (it no longer holds the slot).
+    static let leaseGrace: TimeInterval = 24 * 3600
+
     private static func save(_ db: Database, _ input: AnnotationInput, item: ItemRow, by annotator: User) throws -> Annotation {
         let now = Self.timestamp()
         let current = try db.cachedStatement(sql: "SELECT \(annotationColumns) FROM annotations a WHERE a.item_id = ? AND a.annotator_id = ?")
             .firstRow(item.id, annotator.id) { Self.annotation($0, annotator: annotator) }
+        // A first answer needs the item to have been handed to this annotator: no answers past the project's
+        // annotators per item, none to items picked by id.
+        if current == nil,
+           try db.cachedStatement(sql: "SELECT 1 FROM leases WHERE item_id = ? AND annotator_id = ?").firstRow(item.id, annotator.id, read: { _ in true }) == nil {
+            throw StoreError(.forbidden, "this item was not handed to you (ask for the next item first): an answer needs the item's lease")
+        }
         guard (current?.version ?? 0) == input.version else {
             throw StoreError(.conflict, "this answer was saved elsewhere since (version \(current?.version ?? 0), you sent \(input.version)): reload it")
         }

@@ -63,7 +63,7 @@ extension AppDatabase {
                         VALUES (?, ?, ?, '', 0, 0, 0, ?, ?)
                         """, arguments: [project.id, options.fileName, options.format.rawValue, userID, now])
                     let importID = db.lastInsertedRowID
-                    let writer = try ItemWriter(db: db, projectID: project.id, importID: importID, now: now)
+                    let writer = try ItemWriter(db: db, projectID: project.id, importID: importID, now: now, annotatorMap: options.annotatorMap)
                     var failed = false
 
                     func handle(_ record: ImportRecord) throws {
@@ -130,6 +130,8 @@ private final class ItemWriter {
     let importID: Int64
     let now: String
     let findItem: Statement
+    /// Annotators named in the file → existing Quorum users, as the import was told (`--map-annotator`).
+    let annotatorMap: [String: String]
     var users: [String: Int64] = [:]
     private var waiting: [ImportedItem] = []
     private var buffer: [UInt8] = []
@@ -140,8 +142,9 @@ private final class ItemWriter {
 
     static let rowsPerInsert = 64
 
-    init(db: Database, projectID: Int64, importID: Int64, now: String) throws {
+    init(db: Database, projectID: Int64, importID: Int64, now: String, annotatorMap: [String: String]) throws {
         self.db = db
+        self.annotatorMap = annotatorMap
         self.projectID = projectID
         self.importID = importID
         self.now = now
@@ -227,18 +230,35 @@ private final class ItemWriter {
         }
     }
 
-    /// The annotator's account, created disabled (no password) when the import brings a new name.
+    /// The annotator's account: the user the import maps the file's name to, else an account named for the source,
+    /// created disabled (no password) when new. An existing account of that name is taken only if an earlier import
+    /// made it (disabled, no password); a real account of that name gets a numbered one beside it instead.
     private func user(_ annotation: ImportedAnnotation) throws -> Int64 {
-        if let id = users[annotation.username] { return id }
+        let key = annotation.sourceName.isEmpty ? annotation.username : "=" + annotation.sourceName
+        if let id = users[key] { return id }
         let id: Int64
-        if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [annotation.username]) {
+        if !annotation.sourceName.isEmpty, let mapped = annotatorMap[annotation.sourceName] {
+            guard let existing = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [mapped]) else {
+                throw StoreError(.invalid, "the annotator map sends \(annotation.sourceName) to \(mapped), who is not a user: add them first (quorum user add)")
+            }
             id = existing
         } else {
-            id = try AppDatabase.insertUser(db, username: annotation.username, displayName: annotation.displayName,
-                                            role: .annotator, passwordHash: nil, disabled: true).id
+            var name = annotation.username
+            var n = 2
+            while true {
+                let row = try Row.fetchOne(db, sql: "SELECT id, password_hash IS NULL AND disabled AS imported FROM users WHERE username = ?", arguments: [name])
+                guard let row else {
+                    id = try AppDatabase.insertUser(db, username: name, displayName: annotation.displayName,
+                                                    role: .annotator, passwordHash: nil, disabled: true).id
+                    break
+                }
+                if row["imported"] as Bool { id = row["id"]; break }
+                name = "\(annotation.username)-\(n)"
+                n += 1
+            }
         }
         try db.execute(sql: "INSERT OR IGNORE INTO project_members (project_id, user_id) VALUES (?, ?)", arguments: [projectID, id])
-        users[annotation.username] = id
+        users[key] = id
         return id
     }
 }

@@ -12,6 +12,8 @@ extension AppDatabase {
                        autoGold: export["auto_gold"]?.stringValue.flatMap(ConsensusRule.init),
                        spanPatterns: export["span_patterns"]?.stringValue ?? "",
                        allowsOverlappingSpans: export["overlapping_spans"] == .bool(true),
+                       disabledSpanPatterns: Dictionary((export["disabled_span_patterns"]?.objectValue ?? []).compactMap { member in
+                           member.value.stringValue.map { (member.key, $0) } }, uniquingKeysWith: { a, _ in a }),
                        createdAt: row["created_at"])
     }
 
@@ -152,7 +154,10 @@ extension AppDatabase {
             var settings: [(key: String, value: JSONValue)] = []
             if let systemPrompt { settings.append(("system_prompt", .string(systemPrompt))) }
             if let autoGold { settings.append(("auto_gold", .string(autoGold))) }
-            if let spanPatterns { settings.append(("span_patterns", .string(spanPatterns))) }
+            if let spanPatterns {
+                settings.append(("span_patterns", .string(spanPatterns)))
+                settings.append(("disabled_span_patterns", .object([])))
+            }
             if let allowsOverlappingSpans { settings.append(("overlapping_spans", .bool(allowsOverlappingSpans))) }
             for (key, value) in settings {
                 try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, ?, json(?)) WHERE id = ?",
@@ -163,6 +168,22 @@ extension AppDatabase {
                 throw StoreError(.notFound, "the project was deleted meanwhile")
             }
             return Self.project(row)
+        }
+    }
+}
+
+extension AppDatabase {
+    /// Turns off a spans project's pattern line that ran past its time budget, with why (shown on the settings page).
+    public func disableSpanPattern(projectID: Int64, pattern: String, reason: String) throws {
+        defer { recent.projects.remove(projectID) }
+        try writer.write { db in
+            let stored = try String.fetchOne(db, sql: "SELECT json_extract(export_settings, '$.disabled_span_patterns') FROM projects WHERE id = ?",
+                                             arguments: [projectID])
+            var disabled = stored.flatMap { try? JSONParser.parse($0) }?.objectValue ?? []
+            disabled.removeAll { $0.key == pattern }
+            disabled.append((key: pattern, value: .string(reason)))
+            try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, '$.disabled_span_patterns', json(?)) WHERE id = ?",
+                           arguments: [JSONValue.object(disabled).jsonText, projectID])
         }
     }
 }

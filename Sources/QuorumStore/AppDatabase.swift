@@ -84,7 +84,7 @@ final class RecentReads: Sendable {
 
 /// An error a person can act on.
 public struct StoreError: Error, CustomStringConvertible, Equatable, Sendable {
-    public enum Kind: Sendable { case notFound, forbidden, conflict, invalid }
+    public enum Kind: Sendable { case notFound, forbidden, conflict, invalid, tooLarge }
     public let kind: Kind
     public let message: String
 

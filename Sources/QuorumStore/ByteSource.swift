@@ -105,10 +105,10 @@ extension ByteSource {
     /// Calls `body` with each line (1-based number, bytes without the line break), in bounded memory;
     /// `progress` gets the raw bytes read so far. Returns the SHA-256 of the source as stored.
     @discardableResult
-    public func forEachLine(progress: ((Int) -> Void)? = nil,
+    public func forEachLine(maxLineBytes: Int = LineSplitter.defaultMaxLineBytes, progress: ((Int) -> Void)? = nil,
                             _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> String {
         var hash = ContentHash()
-        var splitter = LineSplitter()
+        var splitter = LineSplitter(maxLineBytes: maxLineBytes)
         try forEachChunk(hash: &hash, rawProgress: { progress?($0) }) { chunk in try splitter.feed(chunk, line: body) }
         try splitter.finish(line: body)
         return hash.hexDigest()
@@ -116,11 +116,14 @@ extension ByteSource {
 }
 
 extension ByteSource {
-    /// The whole content, decompressed.
-    public func readAll() throws -> [UInt8] {
+    /// The whole content, decompressed, as one record: more than `maxBytes` stops with `LineTooLong`.
+    public func readAll(maxBytes: Int = LineSplitter.defaultMaxLineBytes) throws -> [UInt8] {
         var hash = ContentHash()
         var bytes: [UInt8] = []
-        try forEachChunk(hash: &hash, rawProgress: { _ in }) { bytes.append(contentsOf: $0) }
+        try forEachChunk(hash: &hash, rawProgress: { _ in }) {
+            guard bytes.count + $0.count <= maxBytes else { throw LineTooLong(line: 1, limit: maxBytes) }
+            bytes.append(contentsOf: $0)
+        }
         return bytes
     }
 }

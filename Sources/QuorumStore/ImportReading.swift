@@ -68,8 +68,17 @@ final class ImportReading: @unchecked Sendable {
         return Array(read.joined())
     }
 
-    /// The next batch of records, nil at the end, or the error that stopped the reading.
-    func next() throws -> Batch? { try batches.take() }
+    /// The next batch of records, nil at the end, or the error that stopped the reading (a source over its limits
+    /// as a `StoreError` of kind `tooLarge`).
+    func next() throws -> Batch? {
+        do {
+            return try batches.take()
+        } catch let error as LineTooLong {
+            throw StoreError(.tooLarge, "\(error); nothing was imported")
+        } catch let error as SourceTooLarge {
+            throw StoreError(.tooLarge, "\(error); nothing was imported")
+        }
+    }
 
     /// What the source said; only after `next()` returned nil.
     var outcome: Outcome { finished! }

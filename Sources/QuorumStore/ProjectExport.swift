@@ -24,11 +24,26 @@ public struct ProjectExport {
         Dictionary(uniqueKeysWithValues: ExportPlan.Split.allCases.map { ($0, "\($0.rawValue).\(format.fileExtension)") })
     }
 
+    static let spoolPrefix = ".quorum-spool-"
+
+    /// Removes the spools that exports killed mid-way (kill -9, a crash) left in the folders under `root`; run when
+    /// nothing is exporting there (a server starting). Returns how many it removed.
+    @discardableResult
+    public static func removeLeftoverSpools(under root: String) -> Int {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return 0 }
+        var removed = 0
+        while let relative = walker.nextObject() as? String {
+            guard (relative as NSString).lastPathComponent.hasPrefix(spoolPrefix) else { continue }
+            if (try? FileManager.default.removeItem(atPath: (root as NSString).appendingPathComponent(relative))) != nil { removed += 1 }
+        }
+        return removed
+    }
+
     /// `progress` gets the items read so far and the project's item count.
     public func run(by user: User?, progress: (Int, Int) -> Void = { _, _ in }) throws -> (report: ExportReport, exportID: Int64) {
         if let problem = settings.problem(for: project) { throw ExportError(problem) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let spool = try Spool(path: (directory as NSString).appendingPathComponent(".quorum-spool-\(UUID().uuidString)"))
+        let spool = try Spool(path: (directory as NSString).appendingPathComponent(Self.spoolPrefix + UUID().uuidString))
         defer { spool.remove() }
 
         let total = try database.summary(of: project).items

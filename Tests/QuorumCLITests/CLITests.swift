@@ -290,7 +290,7 @@ import QuorumTestSupport
         let result = try QuorumProcess.run(["agreement", "T", "--json"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let figures = try JSONParser.parse(result.stdout)
-        #expect(figures["annotators"] == ["ana@example.org", "ben@example.org"])
+        #expect(figures["annotators"] == ["label-studio:ana@example.org", "label-studio:ben@example.org"])
         #expect(figures["shared_items"] == 9)
         #expect(figures["categorical"]?["percent_agreement"]?.doubleValue.map { abs($0 - 8.0 / 9.0) < 1e-4 } == true)
         let text = try QuorumProcess.run(["agreement", "T"], in: folder)

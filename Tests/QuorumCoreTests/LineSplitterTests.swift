@@ -8,10 +8,10 @@ import Testing
         var i = 0
         while i < bytes.count {
             let piece = Array(bytes[i..<min(bytes.count, i + chunk)])
-            piece.withUnsafeBufferPointer { splitter.feed($0) { out.append(($0, Array($1))) } }
+            try! piece.withUnsafeBufferPointer { try splitter.feed($0) { out.append(($0, Array($1))) } }
             i += chunk
         }
-        splitter.finish { out.append(($0, Array($1))) }
+        try! splitter.finish { out.append(($0, Array($1))) }
         return out
     }
 

@@ -125,7 +125,7 @@ extension ImportRecord {
         let records = read(LabelStudioReader(), export)
         let item = try #require(records.first?.item)
         #expect(item.suggestedSpans == [Span(start: 16, end: 18, label: "person", text: "Bo")])
-        #expect(item.annotations.map(\.username) == ["ana@example.com", "label-studio-9"])
+        #expect(item.annotations.map(\.username) == ["label-studio:ana@example.com", "label-studio-9"])
         #expect(item.annotations[0].spans == [Span(start: 8, end: 11, label: "person", text: "Ana")])
         #expect(item.annotations[1].skipped)
     }

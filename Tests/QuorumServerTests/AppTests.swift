@@ -411,7 +411,7 @@ struct Client {
             _ = try fixture.database.updateProject(project, labels: ["PER", "LOC"], multiLabel: false, annotatorsPerItem: 1, guidelines: "", spanPatterns: "ORG: x")
         }
         project = try fixture.database.updateProject(project, labels: ["PER", "LOC"], multiLabel: false, annotatorsPerItem: 1,
-                                                     guidelines: "", spanPatterns: "LOC: Paris\nPER: /R[a-z]+e\\u{301}e/")
+                                                     guidelines: "", spanPatterns: "LOC: Paris\nPER: /R[a-z]+e\\x{301}e/")
         try fixture.addMembers(["ann1"], to: project)
         try await fixture.app().test(.router) { client in
             let lead = try await Client.login(client, "lead")

@@ -25,6 +25,7 @@ import QuorumTestSupport
         var first = try await fixture.database.saveAnnotation(AnnotationInput(status: .draft, labels: ["a"]), itemID: item.id, by: ann1).annotation
         #expect(try fixture.database.summary(of: project).annotations == 0)
         first = try await fixture.database.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"], version: first.version), itemID: item.id, by: ann1).annotation
+        #expect(try await fixture.database.nextItem(in: project, for: ann2)?.0.id == item.id)
         _ = try await fixture.database.saveAnnotation(AnnotationInput(status: .submitted, labels: ["b"]), itemID: item.id, by: ann2).annotation
         var summary = try fixture.database.summary(of: project)
         #expect(summary.annotations == 2 && summary.completeItems == 1)
@@ -64,6 +65,7 @@ import QuorumTestSupport
         var ids: [Int64] = []
         try fixture.database.forEachStoredItem(in: project) { ids += $0.map(\.itemID) }
         #expect(ids.count == 40)
+        for id in ids { try fixture.database.handOut(id, to: annotator) }
         let database = fixture.database
         let outcomes = await withTaskGroup(of: (Int64, Bool).self) { group in
             for (n, id) in ids.enumerated() {
@@ -90,6 +92,32 @@ import QuorumTestSupport
         await #expect(throws: StoreError(.notFound, "no such item")) {
             try await database.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: 999_999, by: annotator)
         }
+    }
+
+    /// An answer needs the item's lease (or an earlier answer): no third answer on a two-per-item item, none to an
+    /// item picked by id; a lease that ran out a while ago still takes the answer it was for.
+    @Test func aFirstAnswerNeedsTheItemsLease() async throws {
+        let fixture = try StoreFixture()
+        let project = try fixture.database.createProject(name: "Leases", kind: .classify, labels: ["a"], annotatorsPerItem: 2)
+        _ = try fixture.importText("one\ntwo\n", into: project, name: "t.txt")
+        let u = try users(fixture, ["l1", "l2", "l3"], of: project)
+        let notHanded = StoreError(.forbidden, "this item was not handed to you (ask for the next item first): an answer needs the item's lease")
+        let first = try #require(try await fixture.database.nextItem(in: project, for: u[0])).0
+        let second = try #require(try await fixture.database.nextItem(in: project, for: u[1])).0
+        #expect(first.id == second.id)
+        await #expect(throws: notHanded) {
+            try await fixture.database.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: first.id, by: u[2])
+        }
+        let other = try #require(try await fixture.database.nextItem(in: project, for: u[2])).0
+        #expect(other.id != first.id)
+        await #expect(throws: notHanded) {
+            try await fixture.database.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: first.id, by: u[2])
+        }
+        // l1's lease has run out (an hour ago) but is theirs: the answer is taken, and then changed again.
+        let lateLease = try #require(try await fixture.database.nextItem(in: project, for: u[0], lease: -3600)).0
+        #expect(lateLease.id == first.id)
+        let saved = try await fixture.database.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: first.id, by: u[0]).annotation
+        _ = try await fixture.database.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"], version: saved.version), itemID: first.id, by: u[0])
     }
 
     @Test func timestampsAreISO8601InUTCWithMilliseconds() {

@@ -24,6 +24,7 @@ import QuorumTestSupport
         var input = input
         input.status = .submitted
         try fixture.database.addMember(project: try #require(try fixture.database.project(id: item.projectID)), user: user)
+        try fixture.database.handOut(item.id, to: user)
         _ = try await fixture.database.saveAnnotation(input, itemID: item.id, by: user)
     }
 

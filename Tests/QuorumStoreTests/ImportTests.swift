@@ -136,7 +136,7 @@ struct StoreFixture {
         let summary = try fixture.importText(export, into: project, name: "export.json")
         #expect(summary.imported == 2 && summary.annotations == 3)
         let users = try fixture.database.users()
-        #expect(users.map(\.username) == ["a@x.org", "label-studio-2"])
+        #expect(users.map(\.username) == ["label-studio:a@x.org", "label-studio-2"])
         #expect(users.allSatisfy { $0.disabled })
         #expect(try fixture.database.members(of: project).count == 2)
         let annotations = try fixture.rows("SELECT labels, status FROM annotations ORDER BY id")

@@ -5,13 +5,23 @@ public struct ImportOptions: Sendable {
     public var textColumn: String?
     public var labelColumn: String?
     public var skipInvalid: Bool
+    /// The longest line (or record) read; longer stops the import with `LineTooLong`.
+    public var maxLineBytes: Int
+    /// The most bytes the source may hold once decompressed (nil: no limit); more stops it with `SourceTooLarge`.
+    public var maxBytes: Int?
+    /// Annotators as the file names them → existing Quorum users their answers go to (Label Studio imports);
+    /// anyone not in it gets a disabled account named for the source.
+    public var annotatorMap: [String: String] = [:]
 
-    public init(format: ImportFormat = .auto, fileName: String, textColumn: String? = nil, labelColumn: String? = nil, skipInvalid: Bool = false) {
+    public init(format: ImportFormat = .auto, fileName: String, textColumn: String? = nil, labelColumn: String? = nil, skipInvalid: Bool = false,
+                maxLineBytes: Int = LineSplitter.defaultMaxLineBytes, maxBytes: Int? = nil) {
         self.format = format
         self.fileName = fileName
         self.textColumn = textColumn
         self.labelColumn = labelColumn
         self.skipInvalid = skipInvalid
+        self.maxLineBytes = maxLineBytes
+        self.maxBytes = maxBytes
     }
 }
 
@@ -23,7 +33,9 @@ public final class ImportPipeline {
     public let options: ImportOptions
     /// The format in use (resolved from `auto` on the first non-blank line).
     public private(set) var format: ImportFormat?
-    private var splitter = LineSplitter()
+    private var splitter: LineSplitter
+    /// Decompressed bytes fed so far, against `options.maxBytes`.
+    private var bytesFed = 0
     private var reader: (any ItemReader)?
     private var waiting: [(Int, [UInt8])] = []
     private var lines = ImportLines(format: .chat)
@@ -35,6 +47,7 @@ public final class ImportPipeline {
 
     public init(options: ImportOptions) {
         self.options = options
+        splitter = LineSplitter(maxLineBytes: options.maxLineBytes)
         if options.format != .auto { start(options.format) }
     }
 
@@ -60,11 +73,18 @@ public final class ImportPipeline {
         }
     }
 
-    public func feed(_ chunk: UnsafeBufferPointer<UInt8>, emit: (ImportBatch) throws -> Void) rethrows {
+    public func feed(_ chunk: UnsafeBufferPointer<UInt8>, emit: (ImportBatch) throws -> Void) throws {
+        bytesFed += chunk.count
+        if let limit = options.maxBytes, bytesFed > limit { throw SourceTooLarge(limit: limit) }
+        // A Label Studio export is one JSON document, held whole to be parsed: bound it as a record, generously.
+        let documentLimit = options.maxLineBytes.multipliedReportingOverflow(by: 16)
+        if format == .labelStudio, !documentLimit.overflow, bytesFed > documentLimit.partialValue {
+            throw SourceTooLarge(limit: documentLimit.partialValue)
+        }
         try splitter.feed(chunk) { number, bytes in try line(number, bytes, emit: emit) }
     }
 
-    public func finish(emit: (ImportBatch) throws -> Void) rethrows {
+    public func finish(emit: (ImportBatch) throws -> Void) throws {
         try splitter.finish { number, bytes in try line(number, bytes, emit: emit) }
         if format == nil {
             start(ImportFormat.detect(fileName: options.fileName, firstLine: nil))

@@ -17,16 +17,21 @@ public struct ImportIssue: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// An annotation that arrives with the data (a Label Studio export), by the user who made it.
 public struct ImportedAnnotation: Equatable, Sendable {
+    /// The account the answer is stored under: always one named for the source (never an existing Quorum
+    /// account by coincidence of names), unless the import maps `sourceName` to a user explicitly.
     public var username: String
     public var displayName: String
+    /// What the file calls the annotator (an email, a name, an id; empty when it does not say).
+    public var sourceName: String
     public var labels: [String]
     public var spans: [Span]
     public var skipped: Bool
     public var createdAt: String?
 
-    public init(username: String, displayName: String, labels: [String], spans: [Span], skipped: Bool, createdAt: String?) {
+    public init(username: String, displayName: String, sourceName: String, labels: [String], spans: [Span], skipped: Bool, createdAt: String?) {
         self.username = username
         self.displayName = displayName
+        self.sourceName = sourceName
         self.labels = labels
         self.spans = spans
         self.skipped = skipped

@@ -77,9 +77,10 @@ public struct LabelStudioReader: ItemReader {
         for (a, annotation) in (task["annotations"]?.arrayValue ?? []).enumerated() {
             let field = "\(prefix).annotations[\(a)]"
             let (labels, spans) = results(annotation["result"], field: "\(field).result", line: line, text: codePoints, issues: &issues)
-            let user = annotator(annotation["completed_by"])
+            let annotationID = annotation["id"].flatMap { $0.intValue.map(String.init) ?? $0.stringValue } ?? "\(externalID ?? "task\(index + 1)")-\(a + 1)"
+            let user = annotator(annotation["completed_by"], annotationID: annotationID)
             item.annotations.append(ImportedAnnotation(
-                username: user.username, displayName: user.displayName, labels: labels,
+                username: user.username, displayName: user.displayName, sourceName: user.sourceName, labels: labels,
                 spans: spans.sorted { ($0.start, $0.end) < ($1.start, $1.end) },
                 skipped: annotation["was_cancelled"] == .bool(true),
                 createdAt: annotation["created_at"]?.stringValue))
@@ -87,18 +88,21 @@ public struct LabelStudioReader: ItemReader {
         return issues.isEmpty ? .success(item) : .failure(ImportIssues(issues))
     }
 
-    /// A Label Studio user: an id, or an object with an email.
-    static func annotator(_ value: JSONValue?) -> (username: String, displayName: String) {
+    /// A Label Studio user: an id, or an object with an email, or a name. Accounts are named for the source
+    /// (`label-studio-7`, `label-studio:alice@example.com`), so a file naming "admin" never answers as Quorum's
+    /// admin; an annotation that names nobody gets a placeholder of its own (two anonymous annotations of one task
+    /// stay two answers).
+    static func annotator(_ value: JSONValue?, annotationID: String) -> (username: String, displayName: String, sourceName: String) {
         if let object = value, case .object = object {
             if let email = object["email"]?.stringValue, !email.isEmpty {
                 let name = [object["first_name"]?.stringValue, object["last_name"]?.stringValue].compactMap { $0 }.joined(separator: " ")
-                return (email, name.trimmingWhitespace.isEmpty ? email : name.trimmingWhitespace)
+                return ("label-studio:\(email)", name.trimmingWhitespace.isEmpty ? email : name.trimmingWhitespace, email)
             }
-            if let id = object["id"]?.intValue { return ("label-studio-\(id)", "Label Studio user \(id)") }
+            if let id = object["id"]?.intValue { return ("label-studio-\(id)", "Label Studio user \(id)", String(id)) }
         }
-        if let id = value?.intValue { return ("label-studio-\(id)", "Label Studio user \(id)") }
-        if let name = value?.stringValue, !name.isEmpty { return (name, name) }
-        return ("label-studio-unknown", "Label Studio user (unknown)")
+        if let id = value?.intValue { return ("label-studio-\(id)", "Label Studio user \(id)", String(id)) }
+        if let name = value?.stringValue, !name.isEmpty { return ("label-studio:\(name)", name, name) }
+        return ("label-studio-annotation-\(annotationID)", "Label Studio annotation \(annotationID) (no annotator named)", "")
     }
 
     static func results(_ value: JSONValue?, field: String, line: Int, text: CodePointText, issues: inout [ImportIssue]) -> ([String], [Span]) {

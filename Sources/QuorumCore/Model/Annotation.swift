@@ -38,6 +38,16 @@ public struct AnnotationInput: Sendable {
         self.secondsSpent = secondsSpent
     }
 
+    /// The most an answer may hold: generous for real work, small enough that no answer fills the database.
+    public enum Limits {
+        public static let noteCharacters = 20_000
+        public static let labels = 200
+        public static let labelCharacters = 200
+        public static let spans = 10_000
+        public static let messagesBytes = 4 << 20
+        public static let secondsSpent = 24.0 * 3600
+    }
+
     /// Reads the request body of `PUT /api/items/{id}/annotation`.
     public static func decode(_ body: JSONValue) -> Result<AnnotationInput, FieldError> {
         guard case .object = body else { return .failure(FieldError("body", "must be a JSON object")) }
@@ -55,9 +65,16 @@ public struct AnnotationInput: Sendable {
                 return .failure(FieldError("labels", "must be an array of label names"))
             }
             input.labels = list.compactMap(\.stringValue)
+            guard input.labels.count <= Limits.labels else {
+                return .failure(FieldError("labels", "at most \(Limits.labels) labels per answer"))
+            }
+            if let long = input.labels.firstIndex(where: { $0.count > Limits.labelCharacters }) {
+                return .failure(FieldError("labels[\(long)]", "a label has at most \(Limits.labelCharacters) characters"))
+            }
         }
         if let spans = body["spans"], !spans.isNull {
             guard let list = spans.arrayValue else { return .failure(FieldError("spans", "must be an array")) }
+            guard list.count <= Limits.spans else { return .failure(FieldError("spans", "at most \(Limits.spans) spans per answer")) }
             for (i, span) in list.enumerated() {
                 guard let start = span["start"]?.intValue, let end = span["end"]?.intValue,
                       let label = span["label"]?.stringValue, let text = span["text"]?.stringValue else {
@@ -68,17 +85,28 @@ public struct AnnotationInput: Sendable {
         }
         if let messages = body["messages"], !messages.isNull {
             guard messages.arrayValue != nil else { return .failure(FieldError("messages", "must be an array of messages")) }
+            guard messages.jsonText.utf8.count <= Limits.messagesBytes else {
+                return .failure(FieldError("messages", "the corrected conversation may hold at most \(Limits.messagesBytes >> 20) MB"))
+            }
             input.messages = messages
         }
         if let note = body["note"], !note.isNull {
             guard let text = note.stringValue else { return .failure(FieldError("note", "must be a string")) }
+            guard text.count <= Limits.noteCharacters else {
+                return .failure(FieldError("note", "a note has at most \(Limits.noteCharacters) characters (this one has \(text.count))"))
+            }
             input.note = text
         }
         if let version = body["version"], !version.isNull {
             guard let v = version.intValue, v >= 0 else { return .failure(FieldError("version", "must be a whole number")) }
             input.version = v
         }
-        if let seconds = body["seconds_spent"]?.doubleValue { input.secondsSpent = max(0, seconds) }
+        if let seconds = body["seconds_spent"], !seconds.isNull {
+            guard let value = seconds.doubleValue, value.isFinite, value >= 0 else {
+                return .failure(FieldError("seconds_spent", "must be a finite number of seconds, 0 or more"))
+            }
+            input.secondsSpent = min(value, Limits.secondsSpent)
+        }
         return .success(input)
     }
 
@@ -91,6 +119,9 @@ public struct AnnotationInput: Sendable {
         }
         if project.kind == .classify, !project.multiLabel, labels.count > 1 {
             problems.append(FieldError("labels", "this project takes one label per item"))
+        }
+        if project.kind == .classify, status == .submitted, labels.isEmpty {
+            problems.append(FieldError("labels", "pick a label before submitting (or skip the item)"))
         }
         if !spans.isEmpty {
             guard let text = itemInput["text"]?.stringValue else { return problems + [FieldError("spans", "this item has no text to mark")] }

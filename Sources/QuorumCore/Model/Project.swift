@@ -16,10 +16,14 @@ public struct Project: Equatable, Sendable {
     public var spanPatterns: String
     /// Spans projects: whether spans may overlap or nest (refused by default).
     public var allowsOverlappingSpans: Bool
+    /// Spans projects: pattern lines (`TYPE: /expression/`) turned off because they ran past their time budget,
+    /// with why; cleared when the patterns are saved again.
+    public var disabledSpanPatterns: [String: String]
     public var createdAt: String
 
     public init(id: Int64, slug: String, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool,
-                annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", autoGold: ConsensusRule? = nil, spanPatterns: String = "", allowsOverlappingSpans: Bool = false, createdAt: String) {
+                annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", autoGold: ConsensusRule? = nil, spanPatterns: String = "", allowsOverlappingSpans: Bool = false,
+                disabledSpanPatterns: [String: String] = [:], createdAt: String) {
         self.id = id
         self.slug = slug
         self.name = name
@@ -32,6 +36,7 @@ public struct Project: Equatable, Sendable {
         self.autoGold = autoGold
         self.spanPatterns = spanPatterns
         self.allowsOverlappingSpans = allowsOverlappingSpans
+        self.disabledSpanPatterns = disabledSpanPatterns
         self.createdAt = createdAt
     }
 

@@ -27,8 +27,8 @@ public struct BPERanks: Sendable {
             }
             insert(Array(bytes), rank)
         }
-        fileContents.withUnsafeBufferPointer { splitter.feed($0, line: add) }
-        splitter.finish(line: add)
+        try fileContents.withUnsafeBufferPointer { try splitter.feed($0, line: add) }
+        try splitter.finish(line: add)
         if let failure { throw failure }
     }
 

@@ -7,6 +7,7 @@ struct AnnotateController {
     let database: AppDatabase
     let pages: PageRenderer
     let snapshots: AgreementSnapshots
+    let spanSuggestions: SpanSuggestions
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/projects/{id}/next") { request, context in try await next(request, context) }
@@ -15,7 +16,7 @@ struct AnnotateController {
             let user = try context.user()
             return API.json(try progress(try project(try request.id(context), for: user), user))
         }
-        router.get("/api/items/{id}") { request, context in try item(request, context) }
+        router.get("/api/items/{id}") { request, context in try await item(request, context) }
         router.put("/api/items/{id}/annotation") { request, context in try await save(request, context) }
         router.get("/api/items/{id}/annotations") { request, context in try all(request, context) }
         router.get("/projects/{id}/annotate") { request, context in try page(request, context) }
@@ -33,12 +34,20 @@ struct AnnotateController {
 
     /// An item as the page needs it: chat turns also come rendered from Markdown (libcmark, raw HTML dropped);
     /// spans items also get the matches of the project's terms and expressions as suggestions.
-    func itemJSON(_ item: Item, project: Project) -> JSONValue {
+    func itemJSON(_ item: Item, project: Project) async throws -> JSONValue {
         var item = item
-        if project.kind == .spans, !project.spanPatterns.isEmpty, let text = item.input["text"]?.stringValue,
-           let patterns = try? SpanPatterns(project.spanPatterns, labels: project.labels) {
-            var suggested = item.suggestions["spans"]?.arrayValue?.compactMap(Span.init(json:)) ?? []
-            for span in patterns.suggestions(in: text) where !suggested.contains(where: { $0.overlaps(span) }) { suggested.append(span) }
+        if project.kind == .spans, !project.spanPatterns.isEmpty, let text = item.input["text"]?.stringValue {
+            let imported = (item.suggestions["spans"]?.arrayValue?.compactMap(Span.init(json:)) ?? []).sorted { $0.start < $1.start }
+            var suggested = imported
+            // The pattern spans come in order: one sweep finds those no imported suggestion overlaps.
+            var next = 0, furthestEnd = Int.min
+            for span in try await spanSuggestions.spans(in: text, project: project) {
+                while next < imported.count, imported[next].start < span.end {
+                    furthestEnd = max(furthestEnd, imported[next].end)
+                    next += 1
+                }
+                if furthestEnd <= span.start { suggested.append(span) }
+            }
             suggested.sort { $0.start < $1.start }
             var members = item.suggestions.objectValue ?? []
             members.removeAll { $0.key == "spans" }
@@ -64,7 +73,7 @@ struct AnnotateController {
         let user = try context.user()
         let project = try project(try request.id(context), for: user)
         guard let (item, draft, progress) = try await database.nextItem(in: project, for: user) else { return Response(status: .noContent) }
-        return API.json(["item": itemJSON(item, project: project), "annotation": draft?.json ?? .null, "progress": Self.json(progress)])
+        return API.json(["item": try await itemJSON(item, project: project), "annotation": draft?.json ?? .null, "progress": Self.json(progress)])
     }
 
     func answered(_ request: Request, _ context: AppRequestContext) throws -> Response {
@@ -81,9 +90,9 @@ struct AnnotateController {
     }
 
     /// One item with the caller's own answer (to go back to it); never another annotator's.
-    func item(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func item(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (item, project, user) = try loadItem(request, context)
-        return API.json(["item": itemJSON(item, project: project), "annotation": try database.annotation(itemID: item.id, by: user)?.json ?? .null,
+        return API.json(["item": try await itemJSON(item, project: project), "annotation": try database.annotation(itemID: item.id, by: user)?.json ?? .null,
                          "progress": try progress(project, user)])
     }
 
@@ -119,7 +128,7 @@ struct AnnotateController {
         let labels = LabelStyle.context(project.labels)
         return try pages.render("annotate", [
             "title": "Annotate · \(project.name)", "project": project.name, "projectID": project.id, "kind": project.kind.rawValue,
-            "multiLabel": project.multiLabel, "labels": labels, "isSpans": project.kind == .spans, "overlapping": project.allowsOverlappingSpans, "csrf": session.csrf, "user": session.user.displayName,
+            "multiLabel": project.multiLabel, "labels": labels, "isSpans": project.kind == .spans, "isChat": project.kind == .chat, "isClassify": project.kind == .classify, "overlapping": project.allowsOverlappingSpans, "csrf": session.csrf, "user": session.user.displayName,
             "guidelines": Markdown.html(project.guidelines), "signedIn": true,
         ])
     }

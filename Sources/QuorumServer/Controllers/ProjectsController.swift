@@ -7,6 +7,8 @@ import QuorumStore
 /// Projects through the JSON API: list, create, import, members.
 struct ProjectsController {
     let database: AppDatabase
+    /// The most an upload may hold, as sent and once decompressed.
+    let uploadLimit: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/projects") { _, context in
@@ -40,7 +42,8 @@ struct ProjectsController {
         }
     }
 
-    /// The body is the file; `?format=` and `?skip_invalid=true` as on the command line.
+    /// The body is the file; `?format=` and `?skip_invalid=true` as on the command line. The upload is written to a
+    /// temporary file as it arrives and imported from there, so its size costs disk, not memory.
     func importFile(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.lead()
         let project = try project(request, context)
@@ -49,15 +52,21 @@ struct ProjectsController {
             return API.error(.badRequest, "unknown format \"\(formatName)\" (\(ImportFormat.names))", field: "format")
         }
         let fileName = request.uri.queryParameters.get("filename") ?? "upload.\(format == .csv ? "csv" : format == .labelStudio ? "json" : "jsonl")"
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-upload-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try await BodyReader.save(request, to: path, upTo: context.bodyLimit)
         let options = ImportOptions(format: format, fileName: fileName, textColumn: request.uri.queryParameters.get("text_column"),
                                     labelColumn: request.uri.queryParameters.get("label_column"),
-                                    skipInvalid: request.uri.queryParameters.get("skip_invalid") == "true")
+                                    skipInvalid: request.uri.queryParameters.get("skip_invalid") == "true", maxBytes: uploadLimit)
         let database = self.database
-        let summary = try await NIOThreadPool.singleton.runIfActive {
-            try database.importItems(into: project, from: .bytes(Array(body.readableBytesView)), options: options, userID: user.id)
+        do {
+            let summary = try await NIOThreadPool.singleton.runIfActive {
+                try database.importItems(into: project, from: .file(path), options: options, userID: user.id)
+            }
+            return API.json(summary.json, status: summary.committed ? .ok : .unprocessableContent)
+        } catch let error as StoreError {
+            return API.response(for: error)
         }
-        return API.json(summary.json, status: summary.committed ? .ok : .unprocessableContent)
     }
 
     func addMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -9,6 +9,7 @@ struct SessionController {
     let database: AppDatabase
     let pages: PageRenderer
     let throttle: LoginThrottle
+    let checks: PasswordChecks
     let secureCookies: Bool
     static let lifetime: TimeInterval = 7 * 24 * 3600
 
@@ -24,29 +25,39 @@ struct SessionController {
         }
     }
 
-    enum LoginResult { case success(String, Session), wrong, tooMany(Int) }
+    enum LoginResult { case success(String, Session), wrong, tooMany(Int), busy }
 
-    func login(username: String, password: String) async throws -> LoginResult {
-        if case .refuse(let retryAfter) = await throttle.check(username) { return .tooMany(retryAfter) }
-        if case .allow(let delay) = await throttle.check(username), delay > 0 {
-            try await Task.sleep(for: .seconds(delay))
-        }
+    /// The attempt is counted before the password is checked (see `LoginThrottle`); bcrypt runs on its own few
+    /// threads (`PasswordChecks`).
+    func login(username: String, password: String, address: String) async throws -> LoginResult {
+        if case .refuse(let retryAfter) = await throttle.attempt(address: address, username: username) { return .tooMany(retryAfter) }
         let found = try database.credentials(username: username)
-        // bcrypt is slow on purpose: keep it off the event loops.
-        let valid = try await NIOThreadPool.singleton.runIfActive {
-            guard let (user, hash) = found, let hash, !user.disabled else {
-                _ = Passwords.verify(password, hash: Self.dummyHash)  // same time whether or not the user exists
-                return false
+        let valid: Bool
+        do {
+            valid = try await checks.run {
+                guard let (user, hash) = found, let hash, !user.disabled else {
+                    _ = Passwords.verify(password, hash: Self.dummyHash)  // same time whether or not the user exists
+                    return false
+                }
+                return Passwords.verify(password, hash: hash)
             }
-            return Passwords.verify(password, hash: hash)
+        } catch is PasswordChecks.Busy {
+            return .busy
         }
-        guard valid, let user = found?.0 else {
-            await throttle.failed(username)
-            return .wrong
-        }
-        await throttle.succeeded(username)
+        guard valid, let user = found?.0 else { return .wrong }
+        await throttle.succeeded(address: address, username: username)
         let (token, session) = try database.createSession(for: user, lifetime: Self.lifetime)
         return .success(token, session)
+    }
+
+    /// A sign-in posted from another site (login CSRF: it would sign the victim in as the attacker) is refused:
+    /// browsers say where a request comes from in `Sec-Fetch-Site`, or at least in `Origin`.
+    static func crossSite(_ request: Request) -> Bool {
+        if let site = request.headers[.secFetchSite] { return site != "same-origin" && site != "none" }
+        if let origin = request.headers[.origin], let host = request.head.authority {
+            return origin != "http://\(host)" && origin != "https://\(host)"
+        }
+        return false
     }
 
     static let dummyHash = Passwords.hash("not a password of anyone's")
@@ -57,11 +68,12 @@ struct SessionController {
     }
 
     func apiLogin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        if Self.crossSite(request) { return API.error(.forbidden, "sign in from Quorum's own pages") }
         let body = try await API.body(request, context: context)
         guard let username = body["username"]?.stringValue, let password = body["password"]?.stringValue else {
             return API.error(.badRequest, "send {\"username\": ..., \"password\": ...}")
         }
-        switch try await login(username: username, password: password) {
+        switch try await login(username: username, password: password, address: context.clientAddress) {
         case .success(let token, let session):
             var response = API.json(["user": session.user.json, "csrf": .string(session.csrf)])
             response.setCookie(cookie(token, maxAge: Int(Self.lifetime)))
@@ -69,16 +81,23 @@ struct SessionController {
         case .wrong:
             return API.error(.unauthorized, "wrong user name or password")
         case .tooMany(let retryAfter):
-            var response = API.error(.tooManyRequests, "too many failed sign-ins for \(username): try again in \(retryAfter / 60 + 1) minutes")
+            var response = API.error(.tooManyRequests, "too many failed sign-ins for \(username) from here: try again in \(Self.wait(retryAfter))")
             response.headers[.retryAfter] = String(retryAfter)
+            return response
+        case .busy:
+            var response = API.error(.serviceUnavailable, "too many sign-ins at once: try again in a moment")
+            response.headers[.retryAfter] = "1"
             return response
         }
     }
 
     func formLogin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let form = FormBody(try await request.body.collect(upTo: 1 << 16))
+        if Self.crossSite(request) {
+            return try pages.render("login", ["title": "Sign in", "error": "Sign in from Quorum's own sign-in page."], status: .forbidden)
+        }
+        let form = FormBody(try await BodyReader.collect(request, upTo: context.bodyLimit))
         let username = form.fields["username"] ?? ""
-        switch try await login(username: username, password: form.fields["password"] ?? "") {
+        switch try await login(username: username, password: form.fields["password"] ?? "", address: context.clientAddress) {
         case .success(let token, _):
             var response = Response(status: .seeOther, headers: [.location: "/"])
             response.setCookie(cookie(token, maxAge: Int(Self.lifetime)))
@@ -86,9 +105,18 @@ struct SessionController {
         case .wrong:
             return try pages.render("login", ["title": "Sign in", "error": "Wrong user name or password.", "username": username], status: .unauthorized)
         case .tooMany(let retryAfter):
-            return try pages.render("login", ["title": "Sign in", "error": "Too many failed attempts: try again in \(retryAfter / 60 + 1) minutes.",
-                                              "username": username], status: .tooManyRequests)
+            var response = try pages.render("login", ["title": "Sign in", "error": "Too many failed attempts: try again in \(Self.wait(retryAfter)).",
+                                                      "username": username], status: .tooManyRequests)
+            response.headers[.retryAfter] = String(retryAfter)
+            return response
+        case .busy:
+            return try pages.render("login", ["title": "Sign in", "error": "Too many sign-ins at once: try again in a moment.",
+                                              "username": username], status: .serviceUnavailable)
         }
+    }
+
+    static func wait(_ seconds: Int) -> String {
+        seconds < 60 ? "\(seconds) second\(seconds == 1 ? "" : "s")" : "\((seconds + 59) / 60) minutes"
     }
 
     func logout(_ context: AppRequestContext, redirect: Bool) throws -> Response {

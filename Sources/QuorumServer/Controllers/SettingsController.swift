@@ -42,7 +42,9 @@ struct SettingsController {
             "guidelinesHTML": Markdown.html(project.guidelines),
             "isChat": project.kind == .chat, "systemPrompt": project.systemPrompt,
             "autoGold": project.autoGold?.description ?? "off",
-            "isSpans": project.kind == .spans, "spanPatterns": project.spanPatterns, "overlapping": project.allowsOverlappingSpans,
+            "isSpans": project.kind == .spans, "spanPatterns": project.spanPatterns,
+            "hasDisabledPatterns": !project.disabledSpanPatterns.isEmpty,
+            "disabledPatterns": project.disabledSpanPatterns.sorted { $0.key < $1.key }.map { ["pattern": $0.key, "reason": $0.value] }, "overlapping": project.allowsOverlappingSpans,
             "members": users.filter { members.contains($0.id) }.map { ["username": $0.username, "name": $0.displayName, "role": $0.role.rawValue] },
             "others": users.filter { !members.contains($0.id) && !$0.disabled }.map { ["username": $0.username] },
             "formats": ImportFormat.allCases.map(\.rawValue),
@@ -52,7 +54,7 @@ struct SettingsController {
 
     func save(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard lead(context) != nil else { throw HTTPError(.forbidden, message: "only leads and admins change projects") }
-        let form = FormBody(try await request.body.collect(upTo: 1 << 20))
+        let form = FormBody(try await BodyReader.collect(request, upTo: context.bodyLimit))
         let project = try project(request, context)
         let labels = (form.fields["labels"] ?? "").split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -72,7 +74,7 @@ struct SettingsController {
 
     func addMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard lead(context) != nil else { throw HTTPError(.forbidden, message: "only leads and admins add members") }
-        let form = FormBody(try await request.body.collect(upTo: 1 << 16))
+        let form = FormBody(try await BodyReader.collect(request, upTo: context.bodyLimit))
         let project = try project(request, context)
         guard let name = form.fields["username"], let user = try database.user(named: name) else {
             return try page(request, context, error: "No such user.", status: .unprocessableContent)
@@ -93,7 +95,7 @@ struct SettingsController {
 
     func addUser(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard context.session?.user.role == .admin else { throw HTTPError(.forbidden, message: "only admins add users") }
-        let form = FormBody(try await request.body.collect(upTo: 1 << 16))
+        let form = FormBody(try await BodyReader.collect(request, upTo: context.bodyLimit))
         guard let role = form.fields["role"].flatMap(UserRole.init(rawValue:)) else { return try users(context, error: "Pick a role.", status: .unprocessableContent) }
         let given = form.fields["password"] ?? ""
         if !given.isEmpty, given.count < 8 { return try users(context, error: "A password needs at least 8 characters.", status: .unprocessableContent) }

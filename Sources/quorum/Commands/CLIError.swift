@@ -1,4 +1,5 @@
 import ArgumentParser
+import QuorumCore
 import QuorumStore
 
 /// A message for the person at the terminal, then exit 1 (or the code given).
@@ -22,6 +23,9 @@ extension ParsableCommand {
             throw ExitCode(error.code)
         } catch let error as StoreError {
             Terminal.error(error.message)
+            throw ExitCode(1)
+        } catch let error as LineTooLong {
+            Terminal.error("\(error)")
             throw ExitCode(1)
         } catch let error as ExportError {
             Terminal.error(error.description)

@@ -25,6 +25,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: "Import the good records and write the bad ones to FILE.rejects.jsonl.") var skipInvalid = false
     @Flag(help: "Let other processes open the database while the import runs (slower: see the README).") var shared = false
     @Flag(help: "Print one JSON summary.") var json = false
+    @OptionGroup var lineLimit: LineLimitOptions
+    @Option(name: .customLong("map-annotator"), help: ArgumentHelp("Label Studio: store NAME's answers (an email, name or id in the file) as USER's.", valueName: "NAME=USER"))
+    var annotatorMap: [String] = []
 
     func run() async throws {
         try await reportingErrors {
@@ -34,8 +37,15 @@ struct ImportCommand: AsyncParsableCommand {
             let rejectsPath = file + ".rejects.jsonl"
             var rejects: RejectsFile? = nil
             let bar = ProgressBar(unit: "records", enabled: Terminal.stderrIsTerminal && !json)
-            let options = ImportOptions(format: format, fileName: (file as NSString).lastPathComponent, textColumn: textColumn,
-                                        labelColumn: labelColumn, skipInvalid: skipInvalid)
+            var options = ImportOptions(format: format, fileName: (file as NSString).lastPathComponent, textColumn: textColumn,
+                                        labelColumn: labelColumn, skipInvalid: skipInvalid, maxLineBytes: lineLimit.bytes)
+            for entry in annotatorMap {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw CLIError("--map-annotator takes NAME=USER (the name in the file, a Quorum user), not \(entry)", code: 2)
+                }
+                options.annotatorMap[parts[0]] = parts[1]
+            }
             let summary = try db.importItems(
                 into: project, from: .file(file), options: options, exclusive: !shared,
                 progress: { bar.update(done: $0.bytesRead, total: $0.totalBytes, count: $0.records) },

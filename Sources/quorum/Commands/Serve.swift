@@ -19,6 +19,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Add the demo projects when the database has no projects.") var demo = false
     @Flag(help: "Mark the session cookie Secure: set this when Quorum is reached over HTTPS (e.g. behind a TLS proxy).")
     var secureCookies = false
+    @Option(help: "The most an import uploaded in the browser may hold, in MB, as sent and once decompressed.")
+    var maxUploadMb = 1024
 
     func run() async throws {
         try await reportingErrors {
@@ -41,7 +43,8 @@ struct Serve: AsyncParsableCommand {
             let host = self.host
             let app = try await buildApplication(
                 database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies,
-                                         exportsDirectory: database.db + "-exports"), logger: logger,
+                                         exportsDirectory: database.db + "-exports", maxUploadBytes: maxUploadMb << 20),
+                logger: logger,
                 onServerRunning: { port in
                     print("Quorum is serving http://\(host):\(port)/")
                     fflush(stdout)

@@ -11,6 +11,7 @@ struct TokensCommand: AsyncParsableCommand {
     @Argument(help: "The file (standard input when absent).") var file: String?
     @Flag(help: "Print one count per line of a chat JSONL file.") var jsonl = false
     @Option(help: "The o200k_base.tiktoken file.") var tokenizer: String?
+    @OptionGroup var lineLimit: LineLimitOptions
 
     func run() async throws {
         try await reportingErrors {
@@ -25,7 +26,7 @@ struct TokensCommand: AsyncParsableCommand {
             }
             if jsonl {
                 var out = ""
-                try source.forEachLine { number, bytes in
+                try source.forEachLine(maxLineBytes: lineLimit.bytes) { number, bytes in
                     let text = String(decoding: bytes, as: UTF8.self)
                     guard text.contains(where: { !$0.isWhitespace }) else { return }
                     guard let value = try? JSONParser.parse(text), let messages = value["messages"]?.arrayValue else {
@@ -36,7 +37,7 @@ struct TokensCommand: AsyncParsableCommand {
                 }
                 print(out, terminator: "")
             } else {
-                let text = String(decoding: try source.readAll(), as: UTF8.self)
+                let text = String(decoding: try source.readAll(maxBytes: lineLimit.bytes), as: UTF8.self)
                 print(counter.count(text))
             }
         }

@@ -21,6 +21,7 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "The o200k_base.tiktoken file (default: QUORUM_TOKENIZER or the one make fetched).") var tokenizer: String?
     @Flag(help: "Print one JSON object per file.") var json = false
     @Flag(help: "Fail on warnings too.") var strict = false
+    @OptionGroup var lineLimit: LineLimitOptions
 
     func run() async throws {
         try await reportingErrors {
@@ -47,7 +48,7 @@ struct ValidateCommand: AsyncParsableCommand {
                 var batch: [(line: Int, text: String)] = []
                 let workers = ProcessInfo.processInfo.activeProcessorCount
                 do {
-                    try source.forEachLine(progress: { bar.update(done: $0, total: total, count: lineCount) }) { number, bytes in
+                    try source.forEachLine(maxLineBytes: lineLimit.bytes, progress: { bar.update(done: $0, total: total, count: lineCount) }) { number, bytes in
                         lineCount = number
                         switch LineSplitter.decode(bytes) {
                         case .success(let text): batch.append((number, text))
@@ -65,7 +66,7 @@ struct ValidateCommand: AsyncParsableCommand {
                     validator.add(batch: batch, workers: workers)
                     let quote = validator.linesToQuote
                     if !quote.isEmpty {
-                        try source.forEachLine { number, bytes in
+                        try source.forEachLine(maxLineBytes: lineLimit.bytes) { number, bytes in
                             if quote.contains(number) { validator.quote(line: number, text: String(decoding: bytes, as: UTF8.self)) }
                         }
                     }
