@@ -17,7 +17,8 @@ public struct ServerSettings: Sendable {
     public var exportsDirectory: String
     /// The most an import upload may hold, as sent and once decompressed.
     public var maxUploadBytes: Int
-    /// How long a connection may stay open with no request (and a request's head may take to arrive), in seconds.
+    /// How long a connection may stay open with no request (and a request's head may take to arrive), and the
+    /// longest wait for the next bytes of a body, in seconds.
     public var idleTimeout: Int64
     /// The most connections held open at once; past it new ones wait in the kernel's queue.
     public var maxConnections: Int
@@ -45,14 +46,14 @@ public func buildApplication(
     let templates = try await MustacheLibrary(directory: settings.resources.templates.path)
     let pages = PageRenderer(library: templates)
 
-    let router = Router(context: AppRequestContext.self)
+    // HEAD is answered for every page and file as GET would be, without the body.
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: PathCheckMiddleware())
-    router.add(middleware: HeadRequestMiddleware())
     router.add(middleware: FileMiddleware(settings.resources.publicFiles.path, urlBasePath: "/static",
                                           cacheControl: .init([(MediaType(type: .any), [.noCache])]), logger: logger))
-    router.add(middleware: BodyLimitMiddleware(limits: BodyLimits(upload: settings.maxUploadBytes)))
+    router.add(middleware: BodyLimitMiddleware(limits: BodyLimits(upload: settings.maxUploadBytes, idleTimeout: .seconds(settings.idleTimeout))))
     router.add(middleware: SessionMiddleware(database: database))
     HomeController(database: database, pages: pages).addRoutes(to: router)
     SessionController(database: database, pages: pages, throttle: LoginThrottle(), checks: PasswordChecks(), secureCookies: settings.secureCookies).addRoutes(to: router)

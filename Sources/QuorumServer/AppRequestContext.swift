@@ -17,6 +17,8 @@ public struct AppRequestContext: RequestContext {
 
     /// The most this request's body may hold (set by `BodyLimitMiddleware` from its route).
     public var bodyLimit = BodyLimits.request
+    /// The longest wait for the next bytes of this request's body (set by `BodyLimitMiddleware`).
+    public var bodyTimeout: Duration = .seconds(30)
 
     public var maxUploadSize: Int { bodyLimit }
 }

@@ -5,15 +5,14 @@ import NIOCore
 import QuorumCore
 
 /// Reads request bodies within bounds: at most a limit of bytes (413 past it) and never waiting more than
-/// `idleTimeout` for the next bytes (408), so a client that declares a body and goes quiet does not hold a
-/// handler, or its memory, for ever.
+/// the context's `bodyTimeout` for the next bytes (408), so a client that declares a body and goes quiet does not
+/// hold a handler, or its memory, for ever.
 enum BodyReader {
-    static let idleTimeout: Duration = .seconds(30)
-
     /// The whole body, for JSON and forms.
-    static func collect(_ request: Request, upTo limit: Int, idleTimeout: Duration = idleTimeout) async throws -> ByteBuffer {
+    static func collect(_ request: Request, context: AppRequestContext) async throws -> ByteBuffer {
+        let limit = context.bodyLimit
         let body = request.body
-        return try await withIdleTimeout(idleTimeout) { alive in
+        return try await withIdleTimeout(context.bodyTimeout) { alive in
             var collected = ByteBuffer()
             for try await chunk in body {
                 alive()
@@ -26,9 +25,9 @@ enum BodyReader {
     }
 
     /// Writes the body to a new file at `path`, for uploads of any size in bounded memory; returns its size.
-    static func save(_ request: Request, to path: String, upTo limit: Int, idleTimeout: Duration = idleTimeout) async throws -> Int {
-        let body = request.body
-        return try await withIdleTimeout(idleTimeout) { alive in
+    static func save(_ request: Request, to path: String, context: AppRequestContext) async throws -> Int {
+        let body = request.body, limit = context.bodyLimit
+        return try await withIdleTimeout(context.bodyTimeout) { alive in
             guard let file = fopen(path, "wb") else { throw HTTPError(.internalServerError, message: "cannot write the upload to \(path)") }
             defer { fclose(file) }
             var size = 0

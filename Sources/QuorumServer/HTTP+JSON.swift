@@ -19,7 +19,7 @@ enum API {
     /// The request body parsed as JSON, or a 400 that says where it breaks (invalid UTF-8 included: it is refused,
     /// never replaced). The body is bounded by the route's limit before any of it is parsed.
     static func body(_ request: Request, context: AppRequestContext) async throws -> JSONValue {
-        let buffer = try await BodyReader.collect(request, upTo: context.bodyLimit)
+        let buffer = try await BodyReader.collect(request, context: context)
         let bytes = Array(buffer.readableBytesView)
         if case .failure(let error) = bytes.withUnsafeBufferPointer({ LineSplitter.decode($0) }) {
             throw HTTPError(.badRequest, message: "the body is not UTF-8: invalid byte at offset \(error.byte - 1)")

@@ -120,7 +120,7 @@ public struct AnnotationInput: Sendable {
         if project.kind == .classify, !project.multiLabel, labels.count > 1 {
             problems.append(FieldError("labels", "this project takes one label per item"))
         }
-        if project.kind == .classify, status == .submitted, labels.isEmpty {
+        if project.kind == .classify, status == .submitted, labels.isEmpty, decision != .reject {
             problems.append(FieldError("labels", "pick a label before submitting (or skip the item)"))
         }
         if !spans.isEmpty {

@@ -54,7 +54,7 @@ struct ProjectsController {
         let fileName = request.uri.queryParameters.get("filename") ?? "upload.\(format == .csv ? "csv" : format == .labelStudio ? "json" : "jsonl")"
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-upload-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = try await BodyReader.save(request, to: path, upTo: context.bodyLimit)
+        _ = try await BodyReader.save(request, to: path, context: context)
         let options = ImportOptions(format: format, fileName: fileName, textColumn: request.uri.queryParameters.get("text_column"),
                                     labelColumn: request.uri.queryParameters.get("label_column"),
                                     skipInvalid: request.uri.queryParameters.get("skip_invalid") == "true", maxBytes: uploadLimit)

@@ -95,7 +95,7 @@ struct SessionController {
         if Self.crossSite(request) {
             return try pages.render("login", ["title": "Sign in", "error": "Sign in from Quorum's own sign-in page."], status: .forbidden)
         }
-        let form = FormBody(try await BodyReader.collect(request, upTo: context.bodyLimit))
+        let form = FormBody(try await BodyReader.collect(request, context: context))
         let username = form.fields["username"] ?? ""
         switch try await login(username: username, password: form.fields["password"] ?? "", address: context.clientAddress) {
         case .success(let token, _):

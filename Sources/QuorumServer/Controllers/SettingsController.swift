@@ -54,7 +54,7 @@ struct SettingsController {
 
     func save(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard lead(context) != nil else { throw HTTPError(.forbidden, message: "only leads and admins change projects") }
-        let form = FormBody(try await BodyReader.collect(request, upTo: context.bodyLimit))
+        let form = FormBody(try await BodyReader.collect(request, context: context))
         let project = try project(request, context)
         let labels = (form.fields["labels"] ?? "").split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -74,7 +74,7 @@ struct SettingsController {
 
     func addMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard lead(context) != nil else { throw HTTPError(.forbidden, message: "only leads and admins add members") }
-        let form = FormBody(try await BodyReader.collect(request, upTo: context.bodyLimit))
+        let form = FormBody(try await BodyReader.collect(request, context: context))
         let project = try project(request, context)
         guard let name = form.fields["username"], let user = try database.user(named: name) else {
             return try page(request, context, error: "No such user.", status: .unprocessableContent)
@@ -95,7 +95,7 @@ struct SettingsController {
 
     func addUser(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard context.session?.user.role == .admin else { throw HTTPError(.forbidden, message: "only admins add users") }
-        let form = FormBody(try await BodyReader.collect(request, upTo: context.bodyLimit))
+        let form = FormBody(try await BodyReader.collect(request, context: context))
         guard let role = form.fields["role"].flatMap(UserRole.init(rawValue:)) else { return try users(context, error: "Pick a role.", status: .unprocessableContent) }
         let given = form.fields["password"] ?? ""
         if !given.isEmpty, given.count < 8 { return try users(context, error: "A password needs at least 8 characters.", status: .unprocessableContent) }

@@ -7,6 +7,8 @@ struct BodyLimits: Sendable {
     static let signIn = 16 << 10
     static let request = 8 << 20
     var upload: Int
+    /// The longest wait for the next bytes of a body.
+    var idleTimeout: Duration
 
     func limit(for path: String) -> Int {
         if path == "/login" || path == "/api/login" { return Self.signIn }
@@ -28,6 +30,7 @@ struct BodyLimitMiddleware: RouterMiddleware {
         }
         var context = context
         context.bodyLimit = limit
+        context.bodyTimeout = limits.idleTimeout
         return try await next(request, context)
     }
 }

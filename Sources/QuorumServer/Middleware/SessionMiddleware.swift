@@ -23,7 +23,7 @@ struct SessionMiddleware: RouterMiddleware {
             guard let session = context.session else { return API.error(.unauthorized, "sign in first") }
             var sent = request.headers[.csrfToken]
             if sent == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
-                let body = try await BodyReader.collect(request, upTo: context.bodyLimit)
+                let body = try await BodyReader.collect(request, context: context)
                 request.body = .init(buffer: body)
                 sent = FormBody(body).fields["csrf"]
             }

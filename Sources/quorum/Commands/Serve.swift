@@ -21,6 +21,8 @@ struct Serve: AsyncParsableCommand {
     var secureCookies = false
     @Option(help: "The most an import uploaded in the browser may hold, in MB, as sent and once decompressed.")
     var maxUploadMb = 1024
+    @Option(help: "Seconds a connection may stay idle, or a request's body may stop arriving, before it is closed.")
+    var requestTimeout: Int64 = 30
 
     func run() async throws {
         try await reportingErrors {
@@ -43,7 +45,7 @@ struct Serve: AsyncParsableCommand {
             let host = self.host
             let app = try await buildApplication(
                 database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies,
-                                         exportsDirectory: database.db + "-exports", maxUploadBytes: maxUploadMb << 20),
+                                         exportsDirectory: database.db + "-exports", maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout),
                 logger: logger,
                 onServerRunning: { port in
                     print("Quorum is serving http://\(host):\(port)/")
