@@ -14,7 +14,8 @@ const element = (tag, props = {}, ...children) => {
 
 let queue = [];
 let position = 0;
-let current = null; // { item, annotations }
+let current = null; // { item, annotations, gold }: the item on screen; null while none is (keys then do nothing)
+let lastChange = null; // { itemId, previous }: the last gold decision, for `u`
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -42,8 +43,11 @@ async function loadQueue() {
     return li;
   }));
   if (!queue.length) {
+    current = null;
     $("current").replaceChildren(element("p", { className: "muted" }, "No disagreements left to review."));
     $("answers").replaceChildren();
+    $("gold").textContent = "";
+    $("comments").replaceChildren();
     return;
   }
   await show(Math.min(position, queue.length - 1));
@@ -78,6 +82,7 @@ function answerOf(annotation, item) {
 
 async function show(i) {
   position = i;
+  current = null;
   document.querySelectorAll("#queue li").forEach((li) => li.setAttribute("aria-current", li.dataset.index == i ? "true" : "false"));
   const entry = queue[i];
   const [itemAnswer, annotations, gold, comments] = await Promise.all([
@@ -86,7 +91,8 @@ async function show(i) {
   ]);
   const item = itemAnswer.item;
   const submitted = annotations.filter((a) => a.status === "submitted");
-  current = { item, annotations: submitted };
+  if (position !== i) return; // another item was asked for meanwhile
+  current = { item, annotations: submitted, gold };
   const header = [element("h2", {}, `Item ${item.id}${item.external_id ? ` (${item.external_id})` : ""}`)];
   if (kind === "chat") {
     for (const message of item.input.messages.slice(0, -1)) header.push(element("p", { className: `turn ${message.role}` }, element("b", {}, message.role + ": "), message.content || ""));
@@ -162,14 +168,47 @@ async function pick(n) {
   await setGold(answerOf(current.annotations[n], current.item), current.annotations[n].annotator.username);
 }
 
+function say(text) { $("review-status").textContent = text; }
+
 async function setGold(answer, who) {
+  const target = current;
+  if (!target) return;
+  current = null; // one decision per item shown: keys wait for the next item
   try {
-    await api("PUT", `/api/items/${current.item.id}/gold`, answer);
-    $("gold").textContent = `Gold set${who ? ` from ${who}'s answer` : " as written"}.`;
+    await api("PUT", `/api/items/${target.item.id}/gold`, answer);
+    const previous = target.gold && target.gold.answer;
+    lastChange = { itemId: target.item.id, previous };
+    const what = answer.decision === "reject" ? "rejected" : summary(answer);
+    say(`Item ${target.item.id}: gold ${previous ? `replaced (was ${summary(previous)})` : "set"}${who ? ` from ${who}'s answer` : ""}: ${what}. Press u to undo.`);
+    $("resolved").prepend(element("li", {}, `item ${target.item.id}: ${what}`));
     queue.splice(position, 1);
     await loadQueue();
   } catch (error) {
-    $("gold").textContent = error.message;
+    current = target;
+    say(error.message);
+  }
+}
+
+function summary(answer) {
+  if (answer.decision === "reject") return "rejected";
+  if (answer.labels) return answer.labels.join(", ");
+  if (answer.spans) return answer.spans.map((s) => `${s.text} [${s.label}]`).join("; ");
+  return (lastAssistant(answer.messages).content || "").slice(0, 80);
+}
+
+// `u`: puts back the gold answer the last decision replaced (or removes the one it set).
+async function undoGold() {
+  if (!lastChange) return say("Nothing to undo");
+  const { itemId, previous } = lastChange;
+  lastChange = null;
+  try {
+    if (previous) await api("PUT", `/api/items/${itemId}/gold`, previous);
+    else await api("DELETE", `/api/items/${itemId}/gold`);
+    say(`Item ${itemId}: ${previous ? "the earlier gold answer is back" : "gold removed"}.`);
+    $("resolved").firstElementChild?.remove();
+    await loadQueue();
+  } catch (error) {
+    say(error.message);
   }
 }
 
@@ -191,6 +230,7 @@ document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (/^[1-9]$/.test(event.key)) { event.preventDefault(); pick(Number(event.key) - 1); }
   else if (event.key === "x") { event.preventDefault(); if (current) setGold({ decision: "reject" }); }
+  else if (event.key === "u") { event.preventDefault(); undoGold(); }
   else if (event.key === "j" || event.key === "ArrowDown") { event.preventDefault(); if (position + 1 < queue.length) show(position + 1); }
   else if (event.key === "k" || event.key === "ArrowUp") { event.preventDefault(); if (position > 0) show(position - 1); }
   else if (event.key === "c") { event.preventDefault(); $("comment").focus(); }

@@ -23,12 +23,14 @@ struct DashboardView {
         let flagged = Dictionary(agreement.flagged.map { ($0.annotator, $0.reason) }, uniquingKeysWith: { a, b in a + "; " + b })
         let people: [[String: Any]] = activity.map { entry in
             let hours = entry.seconds.reduce(0, +) / 3600
-            return ["name": entry.annotator, "submitted": entry.submitted, "width": Int(Double(entry.submitted) / Double(most) * 200),
+            var person: [String: Any] = ["name": entry.annotator, "submitted": entry.submitted, "width": Int(Double(entry.submitted) / Double(most) * 200),
                     "perHour": hours > 0 ? String(format: "%.0f", Double(entry.submitted) / hours) : "—",
                     "median": Self.median(entry.seconds).map { String(format: "%.1f s", $0) } ?? "—",
                     "withOthers": Self.figure(agreement.withOthers[entry.annotator]),
-                    "withGold": agreement.withGold[entry.annotator].map { "\(Self.figure($0.agreement)) over \($0.items)" } ?? "no gold yet",
-                    "flag": flagged[entry.annotator] ?? ""]
+                    "withGold": agreement.withGold[entry.annotator].map { "\(Self.figure($0.agreement)) over \($0.items)" } ?? "no gold yet"]
+            // Only the flagged get the key: the template shows the flag wherever the key is there, even empty.
+            if let flag = flagged[entry.annotator] { person["flag"] = flag }
+            return person
         }
         var context: [String: Any] = [
             "people": people, "hasPeople": !people.isEmpty,

@@ -305,7 +305,7 @@ class Workbench(unittest.TestCase):
         self.assertEqual({g["source"] for g in golds}, {"lead"})
         browser.get(self.base + "/projects/4/dashboard")
         self.assertIn("Krippendorff's alpha (nominal)", browser.find_element(By.TAG_NAME, "main").text)
-        self.assertIn("kim (rows) against lou (columns)", browser.find_element(By.TAG_NAME, "main").text)
+        self.assertIn("label-studio:kim (rows) against label-studio:lou (columns)", browser.find_element(By.TAG_NAME, "main").text)
 
     def answers_of(self, item_id):
         status, annotations = self.api("lead", f"/api/items/{item_id}/annotations")
