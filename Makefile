@@ -13,8 +13,12 @@ BENCH_PACKAGES := $(RUN_PACKAGES) wrk
 
 TOKENIZER := .cache/o200k_base.tiktoken
 TOKENIZER_SHA256 := 446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d
+# axe-core 4.12.1 (MPL-2.0), for the accessibility checks of the browser tests: the copy PyPI's
+# axe-playwright-python 0.1.8 ships, checked against its SHA-256.
+AXE := .cache/axe.min.js
+AXE_SHA256 := 84494fec757e4710dc751c8d7a636e457f4532f08f85c86dc9070133fbff53bc
 
-.PHONY: run build test test-swift test-browser bench deps test-deps tokenizer clean
+.PHONY: run build test test-swift test-browser bench deps test-deps tokenizer axe clean
 
 # Installs the Debian packages that are missing (apt-get update once, only when something is missing).
 define apt_install
@@ -50,10 +54,24 @@ $(TOKENIZER):
 		open("$(TOKENIZER).tmp", "wb").write(data)'
 	mv $(TOKENIZER).tmp $(TOKENIZER)
 
+axe: $(AXE)
+
+$(AXE):
+	@mkdir -p .cache/wheel
+	@if ! $(PYTHON) -m pip --version >/dev/null 2>&1 && ! command -v pip3 >/dev/null 2>&1; then $(call apt_install,python3-pip); fi
+	@if $(PYTHON) -m pip --version >/dev/null 2>&1; then PIP="$(PYTHON) -m pip"; else PIP=pip3; fi; \
+		$$PIP download --quiet --no-deps --dest .cache/wheel axe-playwright-python==0.1.8
+	$(PYTHON) -c 'import glob, hashlib, sys, zipfile; \
+		data = zipfile.ZipFile(glob.glob(".cache/wheel/axe_playwright_python-0.1.8-*.whl")[0]).read("axe_playwright_python/axe.min.js"); \
+		digest = hashlib.sha256(data).hexdigest(); \
+		sys.exit("axe.min.js: SHA-256 " + digest + " is not $(AXE_SHA256)") if digest != "$(AXE_SHA256)" else None; \
+		open("$(AXE).tmp", "wb").write(data)'
+	mv $(AXE).tmp $(AXE)
+
 run: build
 	.build/release/quorum serve --db $(DB) --host $(HOST) --port $(PORT) --demo
 
-test: test-deps tokenizer test-swift test-browser
+test: test-deps tokenizer axe test-swift test-browser
 
 test-swift:
 	$(SWIFT) build --build-tests

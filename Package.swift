@@ -40,8 +40,9 @@ let package = Package(
         .target(
             name: "QuorumServer",
             dependencies: [
-                "QuorumStore", "QuorumCore", "CCmark",
+                "QuorumStore", "QuorumCore", "CCmark", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -12,6 +12,7 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 
 let state = null;          // { item, version, status, labels, spans, decision, note, messages, original }
+let preview = false;       // a lead who is not a member looks without taking a slot: nothing is saved
 let undoStack = [];
 let history = [];          // ids of my answered items, oldest first
 let position = null;       // index into history while going back, null at the frontier
@@ -87,13 +88,26 @@ function undo() {
 
 function scheduleDraft() {
   clearTimeout(draftTimer);
-  if (state.status && state.status !== "draft") return; // a submitted answer changes only when submitted again
+  draftTimer = null;
+  if (preview || (state.status && state.status !== "draft")) return; // a submitted answer changes only when submitted again
   draftTimer = setTimeout(() => save("draft").catch((e) => say(e.message)), 1200);
 }
+
+// A draft still waiting when the page is left is sent at once (keepalive: the request outlives the page).
+window.addEventListener("pagehide", () => {
+  if (!draftTimer || !state || preview) return;
+  clearTimeout(draftTimer);
+  draftTimer = null;
+  fetch(`/api/items/${state.item.id}/annotation`, {
+    method: "PUT", keepalive: true, credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(body("draft")),
+  });
+});
 
 function show(data) {
   if (!data) {
     state = null;
+    delete $("item").dataset.item;
     $("item").replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: "Nothing left to annotate here. Thank you!" }));
     say("All done");
     renderSide();
@@ -101,6 +115,11 @@ function show(data) {
     return;
   }
   const { item, annotation, progress } = data;
+  $("item").dataset.item = item.id;
+  preview = !!data.preview;
+  $("preview").hidden = !preview;
+  $("submit").disabled = preview;
+  $("skip").disabled = preview;
   const original = kind === "chat" ? item.input.messages : null;
   state = {
     item,
@@ -119,7 +138,26 @@ function show(data) {
   resetClock();
   showProgress(progress);
   render();
+  showFeedback(data);
   $("item").focus();
+}
+
+// On an item they answered, annotators see the gold answer and the lead's comments.
+function showFeedback(data) {
+  const box = $("feedback");
+  const parts = [];
+  if (data.gold) {
+    const answer = data.gold.answer;
+    const text = answer.decision === "reject" ? "rejected" : answer.labels ? answer.labels.join(", ")
+      : answer.spans ? answer.spans.map((s) => `${s.text} [${s.label}]`).join("; ")
+      : ((answer.messages || []).filter((m) => m.role === "assistant").pop() || {}).content || "";
+    parts.push(Object.assign(document.createElement("p"), { textContent: `Gold answer: ${text}` }));
+  }
+  for (const comment of data.comments || []) {
+    parts.push(Object.assign(document.createElement("p"), { textContent: `${comment.username}: ${comment.body}` }));
+  }
+  box.replaceChildren(...parts);
+  box.hidden = !parts.length;
 }
 
 function showProgress(progress) {
@@ -207,6 +245,10 @@ function editTurn(index) {
   area.value = state.messages[index].content || "";
   area.setAttribute("aria-label", "Corrected answer");
   box.querySelector(".content").replaceWith(area);
+  // The box grows with the answer, so a long one is edited whole.
+  const grow = () => { area.style.height = "auto"; area.style.height = `${area.scrollHeight + 4}px`; };
+  area.addEventListener("input", grow);
+  grow();
   area.focus();
   const finish = () => {
     if (area.value !== (state.messages[index].content || "")) change(() => { state.messages[index].content = area.value; });
@@ -276,6 +318,11 @@ async function save(status) {
 
 async function advance(status) {
   if (!state || saving) return;
+  if (preview) {
+    // Looking only: the next item to look at, nothing saved.
+    await load(`/api/projects/${projectId}/next?after=${state.item.id}`).catch((e) => say(e.message));
+    return;
+  }
   if (status === "submitted" && kind === "classify" && !state.labels.length) {
     return say(suggestedLabels().length ? "Pick a label first (y takes the suggestion)" : "Pick a label first (or s to skip)");
   }
@@ -420,7 +467,10 @@ function spanKey(event, byKey) {
 
 document.querySelectorAll("#labels .label").forEach((b) => b.addEventListener("click", () => {
   if (!state) return;
-  if (kind === "spans") editor.type(b.dataset.label); else toggleLabel(b.dataset.label);
+  if (kind !== "spans") return toggleLabel(b.dataset.label);
+  // A click marks what is selected; with nothing selected it says so rather than mark a token out of sight.
+  if (!editor.selected && !editor.pending) return say("Select text first (or move the cursor with ←/→ and press the type's key)");
+  editor.type(b.dataset.label);
 }));
 document.querySelectorAll("#decision button").forEach((b) => b.addEventListener("click", () => state && change(() => { state.decision = b.dataset.decision; })));
 document.querySelectorAll(".panel-close").forEach((b) => b.addEventListener("click", () => { $(b.dataset.panel).hidden = true; }));

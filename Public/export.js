@@ -70,6 +70,8 @@ async function run() {
     // Rendered by the server from templates/report-body.mustache, which escapes every value.
     report.innerHTML = answer.report_html;
     result.replaceChildren(links, report);
+    // Also the server's rendering (escaped): the list of earlier exports, this one first.
+    document.getElementById("earlier-exports").innerHTML = answer.exports_html;
   } catch (error) {
     result.replaceChildren(paragraph("error", error.message));
   } finally {

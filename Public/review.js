@@ -1,5 +1,6 @@
 // The lead's review: disagreements first, every answer side by side, gold picked with a key, comments.
 import { wordDiff } from "./diff.js";
+import { counted } from "./counted.js";
 
 const root = document.getElementById("review");
 const project = root.dataset.project;
@@ -20,7 +21,7 @@ let lastChange = null; // { itemId, previous }: the last gold decision, for `u`
 async function api(method, path, body) {
   const response = await fetch(path, {
     method, credentials: "same-origin",
-    headers: body === undefined ? {} : { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    headers: body === undefined ? { "X-CSRF-Token": csrf } : { "Content-Type": "application/json", "X-CSRF-Token": csrf },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -33,7 +34,7 @@ async function loadQueue() {
   const answer = await api("GET", `/api/projects/${project}/review`);
   queue = answer.items;
   $("queue-count").textContent = `(${answer.total})`;
-  $("promoted").textContent = answer.promoted_to_gold ? `${answer.promoted_to_gold} agreed answers became gold by themselves.` : "";
+  $("promoted").textContent = answer.promoted_to_gold ? `${counted(answer.promoted_to_gold, "agreed answer")} became gold by themselves.` : "";
   const list = $("queue");
   list.replaceChildren(...queue.map((entry, i) => {
     const li = element("li", { className: "queue-item" },

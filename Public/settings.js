@@ -1,4 +1,5 @@
 // Project settings: label colour swatches, and importing a file from the browser with its errors shown by line.
+import { counted } from "./counted.js";
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 
 document.querySelectorAll(".swatch").forEach((s) => s.style.setProperty("background", s.dataset.colour));
@@ -37,8 +38,8 @@ function show(summary, ok) {
     nodes.push(Object.assign(document.createElement("p"), { className: "error", textContent: summary.error.message }));
   } else {
     const line = ok && summary.committed
-      ? `Imported ${summary.imported} items; ${summary.duplicates} duplicates skipped; ${summary.rejected} rejected.`
-      : `Nothing imported: ${summary.rejected} bad records. Fix them, or tick "skip the bad ones".`;
+      ? `Imported ${counted(summary.imported, "item")}; ${counted(summary.duplicates, "duplicate")} skipped; ${summary.rejected} rejected.`
+      : `Nothing imported: ${counted(summary.rejected, "bad record")}. Fix them, or tick "skip the bad ones".`;
     nodes.push(Object.assign(document.createElement("p"), { className: ok ? "message" : "error", textContent: line }));
     if (summary.errors && summary.errors.length) {
       const list = document.createElement("ul");

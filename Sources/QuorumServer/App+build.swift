@@ -44,17 +44,21 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     ProjectExport.removeLeftoverSpools(under: settings.exportsDirectory)
     let templates = try await MustacheLibrary(directory: settings.resources.templates.path)
-    let pages = PageRenderer(library: templates)
+    let version = settings.resources.staticVersion()
+    let pages = PageRenderer(library: templates, staticBase: "/static/\(version)")
 
     // HEAD is answered for every page and file as GET would be, without the body.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: PathCheckMiddleware())
+    router.add(middleware: CompressionMiddleware())
+    router.add(middleware: StaticVersionMiddleware(version: version))
     router.add(middleware: FileMiddleware(settings.resources.publicFiles.path, urlBasePath: "/static",
                                           cacheControl: .init([(MediaType(type: .any), [.noCache])]), logger: logger))
     router.add(middleware: BodyLimitMiddleware(limits: BodyLimits(upload: settings.maxUploadBytes, idleTimeout: .seconds(settings.idleTimeout))))
     router.add(middleware: SessionMiddleware(database: database))
+    router.get("/favicon.ico") { _, _ in Response(status: .movedPermanently, headers: [.location: "/static/\(version)/favicon.svg"]) }
     HomeController(database: database, pages: pages).addRoutes(to: router)
     SessionController(database: database, pages: pages, throttle: LoginThrottle(), checks: PasswordChecks(), secureCookies: settings.secureCookies).addRoutes(to: router)
     ProjectsController(database: database, uploadLimit: settings.maxUploadBytes).addRoutes(to: router)
@@ -64,6 +68,7 @@ public func buildApplication(
     SettingsController(database: database, pages: pages).addRoutes(to: router)
     ExportController(database: database, pages: pages, directory: settings.exportsDirectory).addRoutes(to: router)
     GoldController(database: database).addRoutes(to: router)
+    ItemsController(database: database, pages: pages).addRoutes(to: router)
 
     return Application(
         router: router,

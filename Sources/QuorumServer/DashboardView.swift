@@ -88,7 +88,7 @@ struct DashboardView {
             "line": points.enumerated().map { String(format: "%.1f,%.1f", x($0.offset), y($0.element.1)) }.joined(separator: " "),
             "points": points.enumerated().map { i, p -> [String: Any] in
                 ["x": String(format: "%.1f", x(i)), "y": String(format: "%.1f", y(p.1)), "label": Self.figure(p.1),
-                 "title": "\(p.0): \(Self.figure(p.1)) after \(p.2) answers"]
+                 "title": "\(p.0): \(Self.figure(p.1)) after \(counted(p.2, "answer"))"]
             },
             "zero": String(format: "%.1f", y(0)), "one": String(format: "%.1f", y(1)),
             "coefficient": snapshots.last?["coefficient"]?.stringValue ?? "",

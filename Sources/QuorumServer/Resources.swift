@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Finds `templates/` and `Public/` without relying on the working directory: `QUORUM_RESOURCES`, then the
@@ -10,6 +11,20 @@ public struct Resources: Sendable {
     public var demo: URL { root.appendingPathComponent("demo") }
 
     public init(root: URL) { self.root = root }
+
+    /// A digest of every file under `Public/` (names and contents): static addresses carry it, so browsers may keep
+    /// the files for good and still never use a stale one.
+    public func staticVersion() -> String {
+        var hash = SHA256()
+        let base = publicFiles.path
+        for name in ((try? FileManager.default.subpathsOfDirectory(atPath: base)) ?? []).sorted() {
+            let path = (base as NSString).appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            hash.update(data: Data(name.utf8))
+            hash.update(data: data)
+        }
+        return hash.finalize().prefix(6).map { String(format: "%02x", $0) }.joined()
+    }
 
     public static func locate(executable: String = CommandLine.arguments.first ?? "") throws -> Resources {
         var candidates: [URL] = []

@@ -142,7 +142,7 @@ extension AppDatabase {
                     SELECT (SELECT COUNT(*) FROM annotations a JOIN items i ON i.id = a.item_id
                             WHERE i.project_id = ?1 AND (a.labels LIKE ?2 OR a.spans LIKE ?2))
                     """), arguments: [project.id, pattern]) ?? 0
-                if uses > 0 { throw StoreError(.conflict, "\"\(removed)\" is used by \(uses) annotations: it cannot be removed") }
+                if uses > 0 { throw StoreError(.conflict, "\"\(removed)\" is used by \(counted(uses, "annotation")): it cannot be removed") }
             }
             try db.cachedStatement(sql: """
                 UPDATE projects SET labels = ?1, multi_label = ?2, annotators_per_item = ?3, guidelines_md = ?4,

@@ -75,15 +75,15 @@ public struct ProjectExport {
         }
         let plan = pipeline.plan()
         guard !(plan.files[.train] ?? []).isEmpty else {
-            let reasons = plan.excludedByReason.map { "\($0.count) items: \($0.reason.rawValue)" }
+            let reasons = plan.excludedByReason.map { "\(counted($0.count, "item")): \($0.reason.rawValue)" }
             throw ExportError("nothing to export: no item of \(plan.items) has an answer that can go into the train file; nothing was written",
                               reasons: reasons + (plan.items == 0 ? ["the project has no items (quorum import)"] : []))
         }
 
         let trainCount = plan.files[.train]!.count
         if settings.format.isFineTuningJSONL, trainCount < 10 {
-            throw ExportError("the train file would hold \(trainCount) examples; the OpenAI fine-tuning API refuses fewer than 10; nothing was written",
-                              reasons: plan.excludedByReason.map { "\($0.count) items left out: \($0.reason.rawValue)" }
+            throw ExportError("the train file would hold \(counted(trainCount, "example")); the OpenAI fine-tuning API refuses fewer than 10; nothing was written",
+                              reasons: plan.excludedByReason.map { "\(counted($0.count, "item")) left out: \($0.reason.rawValue)" }
                                   + ["\(plan.files[.validation]?.count ?? 0) in validation, \(plan.files[.holdout]?.count ?? 0) held out"])
         }
 

@@ -16,12 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-QUORUM = os.environ.get("QUORUM_BIN", os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "quorum"))
-PASSWORD = "password1"
-
-
-def quorum(*args, db, check=True):
-    return subprocess.run([QUORUM, *args, "--db", db], check=check, capture_output=True, text=True)
+from support import PASSWORD, run_quorum as quorum, start_server, stop_server
 
 
 def peak_rss_mb(pid):
@@ -105,22 +100,11 @@ class Hardening(unittest.TestCase):
         os.makedirs(os.path.dirname(cls.spool))
         with open(cls.spool, "w") as f:
             f.write("x" * 1000)
-        env = dict(os.environ, QUORUM_BCRYPT_COST="4")
-        cls.server = subprocess.Popen([QUORUM, "serve", "--port", "0", "--db", db, "--request-timeout", "2", "--max-upload-mb", "8"],
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-        cls.base = None
-        deadline = time.time() + 30
-        while time.time() < deadline and cls.base is None:
-            match = re.search(r"http://127\.0\.0\.1:(\d+)", cls.server.stdout.readline())
-            if match:
-                cls.base, cls.port = match.group(0), int(match.group(1))
-        if cls.base is None:
-            raise RuntimeError("quorum serve did not start")
+        cls.server, cls.base, cls.port = start_server(db, "--request-timeout", "2", "--max-upload-mb", "8")
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait(timeout=10)
+        stop_server(cls.server)
         cls.tmp.cleanup()
 
     def test_a_declared_body_over_the_limit_is_refused_before_it_is_read(self):

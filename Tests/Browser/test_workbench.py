@@ -2,25 +2,18 @@
 Python selenium), against the real `quorum serve` on an ephemeral port with a real SQLite file."""
 import json
 import os
-import re
-import subprocess
 import tempfile
-import time
 import unittest
 import urllib.request
 
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
-QUORUM = os.environ.get("QUORUM_BIN", os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "quorum"))
+from support import PAGE_CHANGES, PASSWORD, BrowserTest, quorum, start_server, stop_server
+
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "artifacts")
-PASSWORD = "password1"
-# A wait may look while a page is being replaced (a form posted, a link followed): try again.
-PAGE_CHANGES = (StaleElementReferenceException, NoSuchElementException)
 # Emoji with joiners, a flag, CJK outside the BMP and a decomposed accent: where other tools' offsets drift.
 SPAN_TEXT = "👩‍👩‍👧‍👦 Marie met 𠮷田 in Paris 🇫🇷 with Rene\u0301e"
 LONG_WORDS = [f"alpha{i} beta{i} 🎉" for i in range(1100)]
@@ -37,11 +30,7 @@ def span_of(text, word, label):
     return {"start": start, "end": start + len(word), "label": label, "text": word}
 
 
-def quorum(*args, db):
-    return subprocess.run([QUORUM, *args, "--db", db], check=True, capture_output=True, text=True).stdout
-
-
-class Workbench(unittest.TestCase):
+class Workbench(BrowserTest, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
@@ -95,62 +84,15 @@ class Workbench(unittest.TestCase):
         for project in ("Replies", "Tickets"):
             for name in ("ann1", "ann2"):
                 quorum("project", "add-member", project, name, db=db)
-        env = dict(os.environ, QUORUM_ADMIN_PASSWORD="admin-password", QUORUM_BCRYPT_COST="4")
-        cls.server = subprocess.Popen([QUORUM, "serve", "--port", "0", "--db", db], stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, text=True, env=env)
-        cls.base = None
-        deadline = time.time() + 30
-        while time.time() < deadline and cls.base is None:
-            line = cls.server.stdout.readline()
-            match = re.search(r"http://127\.0\.0\.1:\d+", line)
-            if match:
-                cls.base = match.group(0)
-        if cls.base is None:
-            raise RuntimeError("quorum serve did not start")
+        cls.server, cls.base, _ = start_server(db)
         cls.browsers = []
 
     @classmethod
     def tearDownClass(cls):
         for browser in cls.browsers:
             browser.quit()
-        cls.server.terminate()
-        cls.server.wait(timeout=10)
+        stop_server(cls.server)
         cls.tmp.cleanup()
-
-    def browser(self):
-        options = webdriver.ChromeOptions()
-        for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
-            options.add_argument(arg)
-        options.binary_location = "/usr/bin/chromium"
-        browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        self.browsers.append(browser)
-        return browser
-
-    def login(self, browser, name):
-        browser.get(self.base + "/login")
-        browser.find_element(By.ID, "username").send_keys(name)
-        browser.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)
-        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.current_url.rstrip("/") == self.base)
-
-    def open_project(self, browser, name):
-        browser.find_element(By.LINK_TEXT, name).click()
-        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#item .turn, #item .text"))
-
-    def keys(self, browser, *keys):
-        webdriver.ActionChains(browser).send_keys(*keys).perform()
-
-    def api(self, name, path):
-        """Signs in through the API and GETs `path`."""
-        login = urllib.request.Request(self.base + "/api/login", data=json.dumps({"username": name, "password": PASSWORD}).encode(),
-                                       headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(login) as response:
-            cookie = response.headers["Set-Cookie"].split(";")[0]
-        request = urllib.request.Request(self.base + path, headers={"Cookie": cookie})
-        try:
-            with urllib.request.urlopen(request) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, None
 
     def status_is(self, browser, text):
         WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: text in b.find_element(By.ID, "status").text)

@@ -33,7 +33,7 @@ public struct ExportPolicy: Sendable {
             return .resolved(gold.answer, authors: authors(of: gold.answer, input: input, writers: writers.isEmpty ? [gold.decidedBy ?? "(lead)"] : writers))
         }
         guard answers.count >= project.annotatorsPerItem, !answers.isEmpty else {
-            return .excluded(.notEnoughAnswers, detail: "\(answers.count) of \(project.annotatorsPerItem) answers submitted")
+            return .excluded(.notEnoughAnswers, detail: "\(answers.count) of \(counted(project.annotatorsPerItem, "answer")) submitted")
         }
         // Groups of equal answers, largest first; the earliest answer stands for its group. Answers equal as they
         // are (the common case) need no folded keys.
@@ -50,7 +50,7 @@ public struct ExportPolicy: Sendable {
         }
         let top = groups[0]
         guard consensus.isMet(top: top.members.count, runnerUp: groups.count > 1 ? groups[1].members.count : 0, answers: answers.count) else {
-            return .excluded(.noConsensus, detail: "\(top.members.count) of \(answers.count) answers agree (consensus: \(consensus))")
+            return .excluded(.noConsensus, detail: "\(top.members.count) of \(counted(answers.count, "answer")) agree (consensus: \(consensus))")
         }
         let answer = given[top.first]
         if answer == .rejected { return .excluded(.rejected, detail: "\(top.members.count) of \(answers.count) annotators rejected it") }

@@ -44,11 +44,11 @@ public struct ImportSummary: Sendable {
         for error in errors { lines.append(error.description) }
         if errorCount > errors.count { lines.append("… and \(errorCount - errors.count) more errors") }
         if !committed {
-            lines.append("Nothing imported: \(rejected) bad record\(rejected == 1 ? "" : "s"). Fix them, or import the good ones with --skip-invalid.")
+            lines.append("Nothing imported: \(counted(rejected, "bad record")). Fix them, or import the good ones with --skip-invalid.")
         } else {
-            var line = "Imported \(imported) item\(imported == 1 ? "" : "s") (\(format.rawValue)); \(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped"
+            var line = "Imported \(counted(imported, "item")) (\(format.rawValue)); \(counted(duplicates, "duplicate")) skipped"
             if rejected > 0 { line += "; \(rejected) rejected" }
-            if annotations > 0 { line += "; \(annotations) annotations" }
+            if annotations > 0 { line += "; \(counted(annotations, "annotation"))" }
             lines.append(line + ".")
             if let labelColumn { lines.append("Labels from column \"\(labelColumn)\".") }
             if !addedLabels.isEmpty { lines.append("Labels added to the project: \(addedLabels.joined(separator: ", ")).") }

@@ -72,6 +72,13 @@ struct AnnotateController {
     func next(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.user()
         let project = try project(try request.id(context), for: user)
+        // A lead or admin who is not a member only looks: no lease, no slot taken, nothing to save.
+        if user.role != .annotator, try !database.isMember(user: user, of: project) {
+            let after = request.uri.queryParameters.get("after").flatMap { Int64($0) }
+            guard let item = try database.previewItem(in: project, after: after) else { return Response(status: .noContent) }
+            return API.json(["item": try await itemJSON(item, project: project), "annotation": .null, "preview": true,
+                             "progress": try progress(project, user)])
+        }
         guard let (item, draft, progress) = try await database.nextItem(in: project, for: user) else { return Response(status: .noContent) }
         return API.json(["item": try await itemJSON(item, project: project), "annotation": draft?.json ?? .null, "progress": Self.json(progress)])
     }
@@ -90,10 +97,19 @@ struct AnnotateController {
     }
 
     /// One item with the caller's own answer (to go back to it); never another annotator's.
+    /// Once they have submitted their own answer, annotators also see the item's gold answer and the lead's comments.
     func item(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (item, project, user) = try loadItem(request, context)
-        return API.json(["item": try await itemJSON(item, project: project), "annotation": try database.annotation(itemID: item.id, by: user)?.json ?? .null,
-                         "progress": try progress(project, user)])
+        var members: [(key: String, value: JSONValue)] = [
+            (key: "item", value: try await itemJSON(item, project: project)),
+            (key: "annotation", value: try database.annotation(itemID: item.id, by: user)?.json ?? .null),
+            (key: "progress", value: try progress(project, user)),
+        ]
+        if try database.hasAnswered(item, by: user) {
+            members.append((key: "gold", value: try database.gold(for: item) ?? .null))
+            members.append((key: "comments", value: .array(try database.comments(on: item))))
+        }
+        return API.json(.object(members))
     }
 
     /// The store reads the item and checks the user's membership and the answer in the saving transaction.
@@ -123,8 +139,12 @@ struct AnnotateController {
     }
 
     func page(_ request: Request, _ context: AppRequestContext) throws -> Response {
-        guard let session = context.session else { return Response(status: .seeOther, headers: [.location: "/login"]) }
-        let project = try project(try request.id(context), for: session.user)
+        guard let session = context.session else { return try pages.refuse(nil) }
+        guard let found = try database.project(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such project") }
+        guard try session.user.role != .annotator || database.isMember(user: session.user, of: found) else {
+            return try pages.refuse(session, "You are not a member of this project: ask its lead to add you.")
+        }
+        let project = found
         let labels = LabelStyle.context(project.labels)
         return try pages.render("annotate", [
             "title": "Annotate · \(project.name)", "project": project.name, "projectID": project.id, "kind": project.kind.rawValue,

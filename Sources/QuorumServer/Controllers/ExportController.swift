@@ -35,7 +35,7 @@ struct ExportController {
     }
 
     func page(_ request: Request, _ context: AppRequestContext) throws -> Response {
-        guard let session = context.session, session.user.role != .annotator else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
         let project = try project(request, context)
         let formats = ExportFormat.allCases.filter { $0.problem(for: project.kind) == nil }
         return try pages.render("export", [
@@ -97,7 +97,11 @@ struct ExportController {
                 return try ProjectExport(database: database, project: project, settings: chosen, directory: folder, counter: counter)
                     .run(by: user) { progress.update(project.id, done: $0, total: $1) }
             }
-            return API.json(["export": .number(String(id)), "report": report.json, "report_html": .string(pages.html("report-body", ReportView.context(report.json)))], status: .created)
+            // The page's list of earlier exports comes along, so it shows this one at once.
+            let earlier = pages.html("exports-list", ["exports": try database.exports(of: project).map(Self.row)])
+            return API.json(["export": .number(String(id)), "report": report.json,
+                             "report_html": .string(pages.html("report-body", ReportView.context(report.json))),
+                             "exports_html": .string(earlier)], status: .created)
         } catch let error as ExportError {
             return API.json(["error": ["message": .string(error.message), "reasons": .array(error.reasons.map { .string($0) })]],
                             status: .unprocessableContent)
@@ -117,7 +121,7 @@ struct ExportController {
     }
 
     func reportPage(_ request: Request, _ context: AppRequestContext) throws -> Response {
-        guard let session = context.session, session.user.role != .annotator else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
         let record = try record(request, context)
         guard let text = try? String(contentsOfFile: (record.directory as NSString).appendingPathComponent("report.json"), encoding: .utf8),
               let report = try? JSONParser.parse(text) else {

@@ -57,7 +57,7 @@ struct ReviewController {
     }
 
     func page(_ template: String, _ request: Request, _ context: AppRequestContext, extra: [String: Any] = [:]) throws -> Response {
-        guard let session = context.session, session.user.role != .annotator else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
         let project = try project(request, context)
         var page: [String: Any] = [
             "title": "\(template == "review" ? "Review" : "Dashboard") · \(project.name)", "signedIn": true,
@@ -70,7 +70,7 @@ struct ReviewController {
     }
 
     func dashboard(_ request: Request, _ context: AppRequestContext) throws -> Response {
-        guard context.session?.user.role ?? .annotator != .annotator else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        guard context.session?.user.role ?? .annotator != .annotator else { return try pages.refuse(context.session) }
         let project = try project(request, context)
         let agreement = try database.agreement(of: project)
         if try database.snapshotDue(for: project) { try database.recordSnapshot(of: project, agreement) }

@@ -28,7 +28,7 @@ struct SettingsController {
 
     func page(_ request: Request, _ context: AppRequestContext, message: String? = nil, error: String? = nil,
               status: HTTPResponse.Status = .ok) throws -> Response {
-        guard let session = lead(context) else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        guard let session = lead(context) else { return try pages.refuse(context.session) }
         let project = try project(request, context)
         let members = Set(try database.members(of: project).map(\.id))
         let users = try database.users()
@@ -84,7 +84,7 @@ struct SettingsController {
     }
 
     func users(_ context: AppRequestContext, message: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
-        guard let session = context.session, session.user.role == .admin else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        guard let session = context.session, session.user.role == .admin else { return try pages.refuse(context.session, "This page is for admins.") }
         return try pages.render("users", [
             "title": "Users", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf, "isAdmin": true,
             "users": try database.users().map { ["id": $0.id, "username": $0.username, "name": $0.displayName, "role": $0.role.rawValue,

@@ -35,23 +35,23 @@ struct AgreementCommand: AsyncParsableCommand {
                     return
                 }
                 func figure(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "undefined" }
-                print("\(project.name): \(agreement.answers) answers by \(agreement.annotators.count) annotators, \(agreement.sharedItems) items answered by two or more")
+                print("\(project.name): \(counted(agreement.answers, "answer")) by \(counted(agreement.annotators.count, "annotator")), \(counted(agreement.sharedItems, "item")) answered by two or more")
                 print("\(agreement.coefficient): \(figure(agreement.value))")
                 if let c = agreement.categorical {
                     print("  percent agreement \(figure(c.percentAgreement)), Fleiss' kappa \(figure(c.fleissKappa)), Gwet's AC1 \(figure(c.gwetAC1))")
                     for pair in c.cohenKappas {
-                        print("  Cohen's kappa \(agreement.annotators[pair.raters.0]) × \(agreement.annotators[pair.raters.1]): \(figure(pair.kappa)) over \(pair.items) items")
+                        print("  Cohen's kappa \(agreement.annotators[pair.raters.0]) × \(agreement.annotators[pair.raters.1]): \(figure(pair.kappa)) over \(counted(pair.items, "item"))")
                     }
                 }
                 for (label, a) in agreement.perLabel { print("  \(label): alpha \(figure(a.krippendorffAlpha)) (yes/no)") }
                 if let spans = agreement.spans { print("  overlap F1 \(figure(spans.overlapF1))") }
                 if let tokens = agreement.tokens { print("  token-level alpha \(figure(tokens.krippendorffAlpha))") }
                 for d in agreement.editDistance {
-                    print("  edit distance \(d.annotators.0) × \(d.annotators.1): \(figure(d.mean)) over \(d.items) items")
+                    print("  edit distance \(d.annotators.0) × \(d.annotators.1): \(figure(d.mean)) over \(counted(d.items, "item"))")
                 }
                 for name in agreement.annotators {
                     var line = "  \(name): with the others \(figure(agreement.withOthers[name]))"
-                    if let gold = agreement.withGold[name] { line += ", with gold \(figure(gold.agreement)) over \(gold.items) items" }
+                    if let gold = agreement.withGold[name] { line += ", with gold \(figure(gold.agreement)) over \(counted(gold.items, "item"))" }
                     print(line)
                 }
                 for flag in agreement.flagged { print("flagged: \(flag.annotator): \(flag.reason)") }

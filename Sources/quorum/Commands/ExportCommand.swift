@@ -58,7 +58,7 @@ struct ExportCommand: AsyncParsableCommand {
                 let count = result.report.count
                 print("Exported \(project.name) as \(format.rawValue) into \(out): \(count.train) train, \(count.validation) validation, \(count.holdout) hold-out; \(result.report.plan.excluded.count) left out.")
                 let drawn = result.report.plan.newlyHeldOut.count
-                if drawn > 0 { print("  \(drawn) items drawn into the hold-out set now; they stay there in later exports") }
+                if drawn > 0 { print("  \(counted(drawn, "item")) drawn into the hold-out set now; they stay there in later exports") }
                 for (reason, n) in result.report.plan.excludedByReason { print("  \(n) \(reason.rawValue)") }
                 for warning in result.report.warnings { print("warning: \(warning)") }
                 print("Report: \((out as NSString).appendingPathComponent("report.md"))")
