@@ -90,7 +90,10 @@ bench: tokenizer
 	$(PYTHON) bench/validate_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/export_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum
+	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum --kind chat --items 150000
+	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum --kind spans --items 150000
 	$(PYTHON) bench/annotate_load.py --quorum .build/release/quorum
+	$(PYTHON) bench/durability_bench.py --quorum .build/release/quorum
 
 clean:
 	rm -rf .build

@@ -8,11 +8,13 @@ import Synchronization
 /// per project, whether one is due, and computes it off the request's path.
 final class AgreementSnapshots: Sendable {
     let database: AppDatabase
+    let agreements: AgreementCache
     let logger: Logger
     private let lastCheck = Mutex<[Int64: Date]>([:])
 
-    init(database: AppDatabase, logger: Logger) {
+    init(database: AppDatabase, agreements: AgreementCache, logger: Logger) {
         self.database = database
+        self.agreements = agreements
         self.logger = logger
     }
 
@@ -24,11 +26,11 @@ final class AgreementSnapshots: Sendable {
             return true
         }
         guard check else { return }
-        let database = self.database, logger = self.logger
+        let database = self.database, agreements = self.agreements, logger = self.logger
         Task.detached(priority: .background) {
             do {
                 guard try database.snapshotDue(for: project) else { return }
-                try database.recordSnapshot(of: project, try database.agreement(of: project))
+                try database.recordSnapshot(of: project, try await agreements.agreement(of: project))
             } catch {
                 logger.error("agreement snapshot of project \(project.id) failed: \(error)")
             }

@@ -62,9 +62,10 @@ public func buildApplication(
     HomeController(database: database, pages: pages).addRoutes(to: router)
     SessionController(database: database, pages: pages, throttle: LoginThrottle(), checks: PasswordChecks(), secureCookies: settings.secureCookies).addRoutes(to: router)
     ProjectsController(database: database, uploadLimit: settings.maxUploadBytes).addRoutes(to: router)
-    AnnotateController(database: database, pages: pages, snapshots: AgreementSnapshots(database: database, logger: logger),
+    let agreements = AgreementCache(database: database)
+    AnnotateController(database: database, pages: pages, snapshots: AgreementSnapshots(database: database, agreements: agreements, logger: logger),
                        spanSuggestions: SpanSuggestions(database: database, logger: logger)).addRoutes(to: router)
-    ReviewController(database: database, pages: pages).addRoutes(to: router)
+    ReviewController(database: database, pages: pages, agreements: agreements).addRoutes(to: router)
     SettingsController(database: database, pages: pages).addRoutes(to: router)
     ExportController(database: database, pages: pages, directory: settings.exportsDirectory).addRoutes(to: router)
     GoldController(database: database).addRoutes(to: router)

@@ -69,7 +69,7 @@ extension AppDatabase {
                     func handle(_ record: ImportRecord) throws {
                         records += 1
                         var outcome = record.result
-                        if case .success(let item) = outcome {
+                        if case .success(let item) = outcome, item.leftOut == nil {
                             let issues = policy.check(item, line: record.line)
                             if !issues.isEmpty { outcome = .failure(ImportIssues(issues)) }
                         }
@@ -79,6 +79,11 @@ extension AppDatabase {
                             failed = true
                             try rejected?(record, issues.issues)
                         case .success(let item):
+                            if let reason = item.leftOut {
+                                summary.leftOut[reason, default: 0] += 1
+                                return
+                            }
+                            for field in item.notCarried { summary.notCarried[field, default: 0] += 1 }
                             // After the first bad record of an all-or-nothing import, only keep finding errors.
                             if failed && !options.skipInvalid { return }
                             try writer.add(item)

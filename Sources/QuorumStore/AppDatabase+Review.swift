@@ -74,7 +74,26 @@ extension AppDatabase {
     }
 }
 
+/// What a project's agreement depends on, cheap to read: when it is the same, the figures are too.
+public struct AgreementStamp: Equatable, Sendable {
+    let lastChange: Int64
+    let goldCount: Int
+    let lastGold: String?
+}
+
 extension AppDatabase {
+    /// The stamp of the project's answers and gold now: the newest answer change (every save writes an event),
+    /// and the project's gold answers, counted, with the newest decision.
+    public func agreementStamp(of project: Project) throws -> AgreementStamp {
+        try writer.read { db in
+            let last = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM annotation_events") ?? 0
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS n, MAX(g.decided_at) AS at FROM gold g JOIN items i ON i.id = g.item_id WHERE i.project_id = ?
+                """, arguments: [project.id])
+            return AgreementStamp(lastChange: last, goldCount: row?["n"] ?? 0, lastGold: row?["at"])
+        }
+    }
+
     /// A project's agreement: the answers are read on one thread and parsed on the others as they arrive.
     public func agreement(of project: Project) throws -> ProjectAgreement {
         let batches = Handoff<[StoredItem]>.filled(capacity: 2) { [self] batches in

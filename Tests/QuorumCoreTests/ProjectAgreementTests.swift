@@ -55,6 +55,11 @@ import Testing
         #expect(abs(agreement.editDistance[0].mean - 1.0 / 3.0) < 1e-9)
         #expect(EditDistance.normalized("kitten", "sitting") == 3.0 / 7.0)
         #expect(EditDistance.normalized("", "") == 0)
+        // A shared start and end are set aside before the table: the distances stay Levenshtein's.
+        #expect(EditDistance.distance(Array("abcXdef".unicodeScalars), Array("abcYYdef".unicodeScalars)) == 2)
+        #expect(EditDistance.distance(Array("aaa".unicodeScalars), Array("aa".unicodeScalars)) == 1)
+        #expect(EditDistance.distance(Array("abab".unicodeScalars), Array("ab".unicodeScalars)) == 2)
+        #expect(EditDistance.distance(Array("kitten on the mat".unicodeScalars), Array("sitting on the mat".unicodeScalars)) == 3)
     }
 
     @Test func reviewQueueHoldsDisagreementsMostFirst() {

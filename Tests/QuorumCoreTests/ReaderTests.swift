@@ -135,7 +135,7 @@ extension ImportRecord {
         let records = read(LabelStudioReader(), export)
         #expect(records.count == 2)
         #expect(records[1].issues.first?.line == 3)
-        #expect(records[1].issues.first?.field == "[1].data")
+        #expect(records[1].issues.first?.field == "[1].data.text")
     }
 }
 

@@ -224,6 +224,17 @@ import QuorumTestSupport
                 #expect(spans.map { [$0.start, $0.end] } == want.map { [$0.start, $0.end] }, "\(format) \(text)")
                 #expect(spans.map { codePoints.slice($0.start, $0.end) } == want.map(\.text))
             }
+            // And back in, auto-detected: every span of every item arrives as it left.
+            let again = try fixture.database.createProject(name: "Back from \(format.rawValue)", kind: .spans)
+            let summary = try fixture.database.importItems(into: again, from: .file(fixture.folder.path("\(format.rawValue)/train.jsonl")),
+                                                           options: ImportOptions(fileName: "train.jsonl"))
+            #expect(summary.format == (format == .doccano ? .doccano : .spacy))
+            #expect(summary.imported == texts.count)
+            for item in try items(again) {
+                let text = try #require(item.input["text"]?.stringValue)
+                let spans = item.suggestions["spans"]?.arrayValue?.compactMap(Span.init(json:)) ?? []
+                #expect(spans == expected[text], "\(format) round trip of \(text)")
+            }
         }
         _ = try export(project, ExportSettings(format: .conll), into: "conll")
         let conll = try String(contentsOfFile: fixture.folder.path("conll/train.conll"), encoding: .utf8)

@@ -9,6 +9,17 @@ public enum EditDistance {
     }
 
     static func distance(_ x: [Unicode.Scalar], _ y: [Unicode.Scalar]) -> Int {
+        // What two corrections share at the start and the end costs nothing: only the middle needs the table
+        // (equal texts, the common case, need none).
+        var start = 0
+        while start < x.count, start < y.count, x[start] == y[start] { start += 1 }
+        var end = 0
+        while end < x.count - start, end < y.count - start, x[x.count - 1 - end] == y[y.count - 1 - end] { end += 1 }
+        if start > 0 || end > 0 { return table(Array(x[start..<(x.count - end)]), Array(y[start..<(y.count - end)])) }
+        return table(x, y)
+    }
+
+    private static func table(_ x: [Unicode.Scalar], _ y: [Unicode.Scalar]) -> Int {
         if x.isEmpty { return y.count }
         if y.isEmpty { return x.count }
         var previous = Array(0...y.count)

@@ -4,7 +4,7 @@ import Foundation
 /// coefficients overall and per label (as yes/no), for spans F1 per pair and token-level agreement, for chat
 /// agreement on accept/reject and the edit distance between corrected answers; each annotator's agreement with
 /// the others and with the gold answers, and who is far below the rest.
-public struct ProjectAgreement {
+public struct ProjectAgreement: Sendable {
     public let project: Project
     public let annotators: [String]
     /// Items with at least two answers: the ones agreement is about.
@@ -59,7 +59,10 @@ public struct ProjectAgreement {
                                                      spans: json["spans"]?.jsonText, messages: json["messages"]?.jsonText)
                 return Answer.of(answer.submitted, project: project, input: input)
             }
-            return AnsweredItem(id: item.itemID, input: input, answers: given, gold: gold)
+            // Only what agreement compares is kept, so a project of long conversations is not held whole: the
+            // assistant turns of each answer (what annotators correct) and, for spans, the text alone.
+            let kept: JSONValue = project.kind == .spans ? .object([(key: "text", value: input["text"] ?? .string(""))]) : .null
+            return AnsweredItem(id: item.itemID, input: kept, answers: given.map { ($0.0, $0.1.compacted) }, gold: gold?.compacted)
         }.compactMap { $0 }
     }
 
@@ -167,7 +170,7 @@ public struct ProjectAgreement {
             for item in shared {
                 let finals = item.answers.compactMap { name, answer -> (String, String)? in
                     guard case .conversation(let messages) = answer else { return nil }
-                    return (name, messages.last(where: { $0["role"]?.stringValue == "assistant" })?["content"]?.stringValue ?? "")
+                    return (name, messages.last(where: { $0["role"]?.stringValue == "assistant" })?.contentText ?? "")
                 }
                 for a in 0..<finals.count {
                     for b in (a + 1)..<finals.count {

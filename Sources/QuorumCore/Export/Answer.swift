@@ -11,7 +11,10 @@ public enum Answer: Equatable, Sendable {
         if submitted.decision == .reject { return .rejected }
         switch project.kind {
         case .classify: return .labels(project.labels.filter(submitted.labels.contains))
-        case .spans: return .spans(submitted.spans.sorted { ($0.start, $0.end, $0.label) < ($1.start, $1.end, $1.label) })
+        case .spans:
+            // A set of spans: one marked twice identically is one.
+            var seen = Set<Span>()
+            return .spans(submitted.spans.filter { seen.insert($0).inserted }.sorted { ($0.start, $0.end, $0.label) < ($1.start, $1.end, $1.label) })
         case .chat: return .conversation(submitted.messages?.arrayValue ?? input["messages"]?.arrayValue ?? [])
         }
     }
@@ -25,6 +28,16 @@ public enum Answer: Equatable, Sendable {
         case .spans(let spans): return Array(("S" + spans.map { "\($0.start):\($0.end):\($0.label)" }.joined(separator: "\u{1F}")).utf8)
         case .conversation(let messages): return [UInt8(ascii: "C")] + ConversationKeys(messages: messages).whole
         }
+    }
+
+    /// The answer reduced to what agreement compares: a conversation to its assistant turns' text (annotators
+    /// correct those; the rest is the item's), anything else as it is.
+    var compacted: Answer {
+        guard case .conversation(let messages) = self else { return self }
+        return .conversation(messages.compactMap { message in
+            guard message["role"]?.stringValue == "assistant" else { return nil }
+            return .object([(key: "role", value: "assistant"), (key: "content", value: message["content"] ?? .null)])
+        })
     }
 
     /// The shape kept in the `gold` table and sent to `PUT /api/items/{id}/gold`.
@@ -65,7 +78,7 @@ public enum Answer: Equatable, Sendable {
         case .rejected: text = "(rejected)"
         case .labels(let labels): text = labels.joined(separator: ", ")
         case .spans(let spans): text = spans.map { "\($0.text) [\($0.label)]" }.joined(separator: "; ")
-        case .conversation(let messages): text = messages.last?["content"]?.stringValue ?? ""
+        case .conversation(let messages): text = messages.last?.contentText ?? ""
         }
         return text.count > 200 ? String(text.prefix(199)) + "…" : text
     }

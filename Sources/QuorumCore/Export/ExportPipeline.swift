@@ -127,12 +127,12 @@ public final class ExportPipeline {
                                                      : ChatFormatValidator.check(chat: example, line: 0)
                     issues.removeAll { $0.severity != .error }
                     if counter != nil {
-                        var messages: [JSONValue] = example["messages"]?.arrayValue ?? []
                         if settings.format == .dpo {
-                            messages = example["input"]?["messages"]?.arrayValue ?? []
-                            messages += example["preferred_output"]?.arrayValue ?? []
+                            let messages = (example["input"]?["messages"]?.arrayValue ?? []) + (example["preferred_output"]?.arrayValue ?? [])
+                            tokens = Int32(clamping: counter!.count(messages: messages) + counter!.count(tools: example["input"]?["tools"]?.arrayValue ?? []))
+                        } else {
+                            tokens = Int32(clamping: counter!.count(example: example))
                         }
-                        tokens = Int32(clamping: counter!.count(messages: messages))
                     }
                 } else if case .spans(let spans) = answer {
                     issues = Self.spanProblems(spans, text: input["text"]?.stringValue ?? "")

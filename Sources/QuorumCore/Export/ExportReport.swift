@@ -179,8 +179,8 @@ public struct ExportReport {
     /// The answer a stored record gives, for quoting a contradiction.
     public static func quote(record: String) -> String {
         guard let value = try? JSONParser.parse(record) else { return String(record.prefix(200)) }
-        let answer = value["messages"]?.arrayValue?.last?["content"]?.stringValue
-            ?? value["preferred_output"]?.arrayValue?.last?["content"]?.stringValue
+        let answer = (value["messages"]?.arrayValue?.last ?? value["preferred_output"]?.arrayValue?.last)
+            .map { ([$0.contentText] + $0.toolCallTexts).filter { !$0.isEmpty }.joined(separator: "\n") }
             ?? value["label"]?.jsonText ?? record
         return answer.count > 200 ? String(answer.prefix(199)) + "…" : answer
     }

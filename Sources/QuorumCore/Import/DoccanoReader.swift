@@ -1,6 +1,12 @@
-/// doccano JSONL: `{"text": ..., "label": [[start, end, "TYPE"], ...]}` for entities (also the newer
-/// `"entities": [{"start_offset", "end_offset", "label"}]`) or `"label": ["cat", ...]` for categories.
-/// Offsets are code points, as doccano's Python back end counts them.
+/// JSONL of texts with their labels, in the shapes doccano, spaCy and Prodigy write and read. Offsets are code points
+/// (Python `str` indices), as all three count them.
+/// - doccano: `"label": ["cat", ...]` (categories) or `"label": [[start, end, "TYPE"], ...]` (entities); `"entities"`
+///   as triples or as `{"start_offset", "end_offset", "label"}` objects; `"cats"` (intent detection); the relation
+///   extraction shape (`"entities"` and `"relations"`: the relations are reported as not carried).
+/// - spaCy / Prodigy: `"spans": [{"start", "end", "label", "text"?, ...}]` (`ner_manual`, and Quorum's own `spacy`
+///   export), `"cats"` as `{"LABEL": score}` (above 0.5 is a label) or a list, and `"answer"`: a record answered
+///   "reject" or "ignore" is left out and counted.
+/// Labels and spans become suggestions; a span or label repeated identically is kept once.
 public struct DoccanoReader: ItemReader {
     public init() {}
 
@@ -24,41 +30,58 @@ public struct DoccanoReader: ItemReader {
         var item = ImportedItem(text: text, externalID: externalID)
         let codePoints = CodePointText(text)
         var issues: [ImportIssue] = []
+        func addSpan(start: Int, end: Int, type: String, expected: String? = nil, field: String) {
+            switch SpanCheck.span(start: start, end: end, label: type, in: codePoints, expectedText: expected) {
+            case .success(let span): item.suggestedSpans.append(span)
+            case .failure(let failure): issues.append(ImportIssue(line: line, field: field, message: failure.message))
+            }
+        }
+        /// A span as a `[start, end, "TYPE"]` triple or an object with start/end (or doccano's *_offset) and label.
+        func readSpan(_ element: JSONValue, field: String) -> Bool {
+            if let triple = element.arrayValue, triple.count == 3,
+               let start = triple[0].intValue, let end = triple[1].intValue, let type = triple[2].stringValue {
+                addSpan(start: start, end: end, type: type, field: field)
+                return true
+            }
+            if case .object = element, let start = (element["start_offset"] ?? element["start"])?.intValue,
+               let end = (element["end_offset"] ?? element["end"])?.intValue, let type = element["label"]?.stringValue {
+                addSpan(start: start, end: end, type: type, expected: element["text"]?.stringValue, field: field)
+                return true
+            }
+            return false
+        }
         let labelKey = value["label"] != nil ? "label" : "labels"
-        if let labels = value[labelKey] {
+        if let labels = value[labelKey], !labels.isNull {
             guard let elements = labels.arrayValue else { return failure(labelKey, "must be an array") }
             for (i, element) in elements.enumerated() {
-                let field = "\(labelKey)[\(i)]"
                 if let name = element.stringValue {
                     item.suggestedLabels.append(name)
-                } else if let triple = element.arrayValue, triple.count == 3,
-                          let start = triple[0].intValue, let end = triple[1].intValue, let type = triple[2].stringValue {
-                    switch SpanCheck.span(start: start, end: end, label: type, in: codePoints) {
-                    case .success(let span): item.suggestedSpans.append(span)
-                    case .failure(let failure): issues.append(ImportIssue(line: line, field: field, message: failure.message))
-                    }
-                } else {
-                    issues.append(ImportIssue(line: line, field: field, message: "must be a category name or [start, end, \"TYPE\"]"))
+                } else if !readSpan(element, field: "\(labelKey)[\(i)]") {
+                    issues.append(ImportIssue(line: line, field: "\(labelKey)[\(i)]", message: "must be a category name or [start, end, \"TYPE\"]"))
                 }
             }
         }
-        if let entities = value["entities"]?.arrayValue {
-            for (i, entity) in entities.enumerated() {
-                let field = "entities[\(i)]"
-                guard let start = (entity["start_offset"] ?? entity["start"])?.intValue,
-                      let end = (entity["end_offset"] ?? entity["end"])?.intValue,
-                      let type = entity["label"]?.stringValue else {
-                    issues.append(ImportIssue(line: line, field: field, message: "needs start_offset, end_offset and label"))
-                    continue
-                }
-                switch SpanCheck.span(start: start, end: end, label: type, in: codePoints) {
-                case .success(let span): item.suggestedSpans.append(span)
-                case .failure(let failure): issues.append(ImportIssue(line: line, field: field, message: failure.message))
-                }
+        for key in ["entities", "spans"] {
+            guard let list = value[key], !list.isNull else { continue }
+            guard let elements = list.arrayValue else { return failure(key, "must be an array of spans") }
+            for (i, element) in elements.enumerated() where !readSpan(element, field: "\(key)[\(i)]") {
+                issues.append(ImportIssue(line: line, field: "\(key)[\(i)]",
+                                          message: "must be [start, end, \"TYPE\"] or {\"start\", \"end\", \"label\"} (doccano: start_offset, end_offset)"))
             }
+        }
+        switch value["cats"] {
+        case nil, .null?: break
+        case .array(let names)?: item.suggestedLabels += names.compactMap(\.stringValue)
+        case .object(let scores)?:
+            for (name, score) in scores where score == .bool(true) || (score.doubleValue ?? 0) > 0.5 { item.suggestedLabels.append(name) }
+        default: issues.append(ImportIssue(line: line, field: "cats", message: "must be a list of labels or an object of label scores"))
+        }
+        if let relations = value["relations"]?.arrayValue, !relations.isEmpty { item.notCarried.append("relations") }
+        if let answer = value["answer"]?.stringValue, answer != "accept" {
+            item.leftOut = "answer \"\(answer)\" (Prodigy)"
         }
         if !issues.isEmpty { return .failure(ImportIssues(issues)) }
-        item.suggestedSpans.sort { ($0.start, $0.end) < ($1.start, $1.end) }
+        item.foldRepeats()
         return .success(item)
     }
 }

@@ -6,6 +6,8 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     case csv
     case text
     case doccano
+    /// spaCy's and Prodigy's JSONL (`"spans"`, `"cats"`, `"answer"`); read by the same reader as doccano.
+    case spacy
     case labelStudio = "label-studio"
     case conll
 
@@ -18,16 +20,22 @@ public enum ImportFormat: String, CaseIterable, Sendable {
         if name.hasSuffix(".csv") || name.hasSuffix(".tsv") { return .csv }
         if name.hasSuffix(".conll") || name.hasSuffix(".bio") || name.hasSuffix(".iob") || name.hasSuffix(".conllu") { return .conll }
         let line = firstLine?.trimmingWhitespace ?? ""
-        if line.hasPrefix("[") || (name.hasSuffix(".json") && !line.hasPrefix("{")) { return .labelStudio }
-        if line.hasPrefix("{"), let value = try? JSONParser.parse(line) {
+        // A JSON document (an array of tasks, or one task spread over lines) before JSON lines.
+        if line.hasPrefix("[") { return .labelStudio }
+        let parsed = line.hasPrefix("{") ? try? JSONParser.parse(line) : nil
+        if name.hasSuffix(".json"), parsed == nil || parsed?["data"] != nil || parsed?["annotations"] != nil { return .labelStudio }
+        if line == "{" { return .labelStudio }
+        if let value = parsed {
             if value["messages"] != nil { return .chat }
             if value["prompt"] != nil, value["completion"] != nil { return .promptCompletion }
+            if value["data"] != nil || value["annotations"] != nil || value["predictions"] != nil { return .labelStudio }
+            if value["spans"] != nil || value["answer"] != nil || value["tokens"] != nil { return .spacy }
             if value["text"] != nil { return .doccano }
-            if value["data"] != nil { return .labelStudio }
         }
         if line.hasPrefix("{") { return .chat }  // a broken JSON line: the chat reader reports it best
-        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-        if fields.count == 2, CoNLLReader.isTag(String(fields[1])) { return .conll }
+        // CoNLL: a token and its tag, by tabs or spaces, with any columns between (CoNLL-2003 has four).
+        let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
+        if (2...4).contains(fields.count), CoNLLReader.isTag(String(fields[fields.count - 1])) || line.hasPrefix("-DOCSTART-") { return .conll }
         return .text
     }
 }

@@ -69,7 +69,7 @@ public final class ImportPipeline {
             return CSVReader(textColumn: options.textColumn, labelColumn: options.labelColumn, separator: tab ? "\t" : ",")
         case .labelStudio: return LabelStudioReader()
         case .conll: return CoNLLReader()
-        case .auto, .chat, .promptCompletion, .text, .doccano: return ImportLines.reader(for: format)
+        case .auto, .chat, .promptCompletion, .text, .doccano, .spacy: return ImportLines.reader(for: format)
         }
     }
 
@@ -162,9 +162,9 @@ public enum ImportBatch: Sendable {
 
 /// Lines of a one-record-per-line format, kept as bytes until a worker reads them.
 public struct ImportLines: Sendable {
-    static let formats: Set<ImportFormat> = [.chat, .promptCompletion, .doccano, .text]
+    static let formats: Set<ImportFormat> = [.chat, .promptCompletion, .doccano, .spacy, .text]
     /// Formats whose blank lines carry nothing (editors and CRLF files leave them between JSON lines).
-    private static let skipsBlankLines: Set<ImportFormat> = [.chat, .promptCompletion, .doccano]
+    private static let skipsBlankLines: Set<ImportFormat> = [.chat, .promptCompletion, .doccano, .spacy]
 
     public let format: ImportFormat
     private var bytes: [UInt8] = []
@@ -186,7 +186,7 @@ public struct ImportLines: Sendable {
         switch format {
         case .promptCompletion: return PromptCompletionReader()
         case .text: return TextReader()
-        case .doccano: return DoccanoReader()
+        case .doccano, .spacy: return DoccanoReader()
         default: return ChatReader()
         }
     }

@@ -15,6 +15,10 @@ public struct ImportSummary: Sendable {
     public var sha256 = ""
     /// False when errors stopped an all-or-nothing import: nothing was written.
     public var committed = true
+    /// Records left out on purpose, by reason (a Prodigy answer of "reject" or "ignore").
+    public var leftOut: [String: Int] = [:]
+    /// Fields records carried that Quorum does not keep, by name, with how many records had them.
+    public var notCarried: [String: Int] = [:]
 
     public init(format: ImportFormat) { self.format = format }
 
@@ -35,6 +39,8 @@ public struct ImportSummary: Sendable {
             (key: "added_labels", value: .array(addedLabels.map { .string($0) })), (key: "sha256", value: .string(sha256)),
         ]
         if let labelColumn { members.append((key: "label_column", value: .string(labelColumn))) }
+        members.append((key: "left_out", value: .object(leftOut.sorted { $0.key < $1.key }.map { (key: $0.key, value: .int($0.value)) })))
+        members.append((key: "not_carried", value: .object(notCarried.sorted { $0.key < $1.key }.map { (key: $0.key, value: .int($0.value)) })))
         return .object(members)
     }
 
@@ -52,6 +58,10 @@ public struct ImportSummary: Sendable {
             lines.append(line + ".")
             if let labelColumn { lines.append("Labels from column \"\(labelColumn)\".") }
             if !addedLabels.isEmpty { lines.append("Labels added to the project: \(addedLabels.joined(separator: ", ")).") }
+            for (reason, count) in leftOut.sorted(by: { $0.key < $1.key }) { lines.append("Left out: \(counted(count, "record")) with \(reason).") }
+            for (field, count) in notCarried.sorted(by: { $0.key < $1.key }) {
+                lines.append("Not carried: \(field) in \(counted(count, "record")) (Quorum does not keep them).")
+            }
         }
         return lines.joined(separator: "\n")
     }

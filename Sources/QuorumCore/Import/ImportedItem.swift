@@ -51,6 +51,10 @@ public struct ImportedItem: Sendable {
     public var suggestedLabels: [String] = []
     public var suggestedSpans: [Span] = []
     public var annotations: [ImportedAnnotation] = []
+    /// What the record carried that Quorum does not keep (relations, say), named for the summary.
+    public var notCarried: [String] = []
+    /// Why the record is left out on purpose (a Prodigy answer of "reject"), if it is.
+    public var leftOut: String?
 
     /// `dedupKey` is what the duplicate hash is computed from (already normalized).
     public init(kind: ProjectKind?, externalID: String?, input: String, dedupKey: [UInt8]) {
@@ -67,6 +71,15 @@ public struct ImportedItem: Sendable {
         var key: [UInt8] = []
         TextNormalization.appendNormalized(text, to: &key)
         self.init(kind: nil, externalID: externalID, input: JSONValue.object(members).jsonText, dedupKey: key)
+    }
+
+    /// Keeps each suggested span and label once, spans in text order: files that repeat an identical span (or a
+    /// label) mean it once.
+    public mutating func foldRepeats() {
+        var seenSpans = Set<Span>()
+        suggestedSpans = suggestedSpans.filter { seenSpans.insert($0).inserted }.sorted { ($0.start, $0.end, $0.label) < ($1.start, $1.end, $1.label) }
+        var seenLabels = Set<String>()
+        suggestedLabels = suggestedLabels.filter { seenLabels.insert($0).inserted }
     }
 
     /// The `suggestions` column: `{"labels": [...]}`, `{"spans": [...]}`, or nil when there are none.

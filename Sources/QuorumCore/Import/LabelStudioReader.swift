@@ -26,14 +26,20 @@ public struct LabelStudioReader: ItemReader {
                 ImportIssue(line: line, field: "json", message: "\(error.message) (a Label Studio export is one JSON array of tasks)")
             ]))))
         case .success(let (value, offsets)):
-            guard let tasks = value.arrayValue else {
+            // One task alone (a pretty-printed task file) is taken as a list of one.
+            let tasks: [JSONValue]
+            switch value {
+            case .array(let list): tasks = list
+            case .object: tasks = [value]
+            default:
                 try emit(ImportRecord(line: 1, raw: "", result: .failure(ImportIssues([
-                    ImportIssue(line: 1, field: "json", message: "expected a JSON array of tasks, found \(value.typeName)")
+                    ImportIssue(line: 1, field: "json", message: "expected a JSON array of tasks (or one task), found \(value.typeName)")
                 ]))))
                 return
             }
+            let starts = value.arrayValue == nil ? [0] : offsets
             for (i, task) in tasks.enumerated() {
-                let line = lineNumber(at: offsets[i])
+                let line = lineNumber(at: starts[i])
                 try emit(ImportRecord(line: line, raw: task.jsonText, result: Self.item(task, index: i, line: line)))
             }
         }
@@ -53,7 +59,18 @@ public struct LabelStudioReader: ItemReader {
         let prefix = "[\(index)]"
         var issues: [ImportIssue] = []
         func issue(_ field: String, _ message: String) { issues.append(ImportIssue(line: line, field: prefix + field, message: message)) }
-        guard case .object = task, let data = task["data"], case .object(let dataMembers) = data else {
+        guard case .object(let taskMembers) = task else {
+            issue("", "each task must be a JSON object, found \(task.typeName)")
+            return .failure(ImportIssues(issues))
+        }
+        // Label Studio also takes tasks whose fields are not wrapped in "data": everything but its own keys.
+        let data: JSONValue
+        if let wrapped = task["data"] {
+            data = wrapped
+        } else {
+            data = .object(taskMembers.filter { !["id", "annotations", "predictions", "meta", "created_at", "updated_at"].contains($0.key) })
+        }
+        guard case .object(let dataMembers) = data else {
             issue(".data", "each task needs a \"data\" object with the text")
             return .failure(ImportIssues(issues))
         }
@@ -68,7 +85,8 @@ public struct LabelStudioReader: ItemReader {
         let codePoints = CodePointText(text)
 
         for (p, prediction) in (task["predictions"]?.arrayValue ?? []).enumerated() {
-            let (labels, spans) = results(prediction["result"], field: "\(prefix).predictions[\(p)].result", line: line, text: codePoints, issues: &issues)
+            let (labels, spans) = results(prediction["result"], field: "\(prefix).predictions[\(p)].result", line: line, text: codePoints,
+                                          issues: &issues, notCarried: &item.notCarried)
             for label in labels where !item.suggestedLabels.contains(label) { item.suggestedLabels.append(label) }
             for span in spans where !item.suggestedSpans.contains(span) { item.suggestedSpans.append(span) }
         }
@@ -76,12 +94,14 @@ public struct LabelStudioReader: ItemReader {
 
         for (a, annotation) in (task["annotations"]?.arrayValue ?? []).enumerated() {
             let field = "\(prefix).annotations[\(a)]"
-            let (labels, spans) = results(annotation["result"], field: "\(field).result", line: line, text: codePoints, issues: &issues)
+            let (labels, spans) = results(annotation["result"], field: "\(field).result", line: line, text: codePoints,
+                                          issues: &issues, notCarried: &item.notCarried)
             let annotationID = annotation["id"].flatMap { $0.intValue.map(String.init) ?? $0.stringValue } ?? "\(externalID ?? "task\(index + 1)")-\(a + 1)"
             let user = annotator(annotation["completed_by"], annotationID: annotationID)
+            var seen = Set<Span>()
             item.annotations.append(ImportedAnnotation(
                 username: user.username, displayName: user.displayName, sourceName: user.sourceName, labels: labels,
-                spans: spans.sorted { ($0.start, $0.end) < ($1.start, $1.end) },
+                spans: spans.filter { seen.insert($0).inserted }.sorted { ($0.start, $0.end) < ($1.start, $1.end) },
                 skipped: annotation["was_cancelled"] == .bool(true),
                 createdAt: annotation["created_at"]?.stringValue))
         }
@@ -105,12 +125,19 @@ public struct LabelStudioReader: ItemReader {
         return ("label-studio-annotation-\(annotationID)", "Label Studio annotation \(annotationID) (no annotator named)", "")
     }
 
-    static func results(_ value: JSONValue?, field: String, line: Int, text: CodePointText, issues: inout [ImportIssue]) -> ([String], [Span]) {
+    static func results(_ value: JSONValue?, field: String, line: Int, text: CodePointText, issues: inout [ImportIssue],
+                        notCarried: inout [String]) -> ([String], [Span]) {
         var labels: [String] = []
         var spans: [Span] = []
         for (r, result) in (value?.arrayValue ?? []).enumerated() {
             let path = "\(field)[\(r)]"
-            guard let v = result["value"] else { continue }
+            guard let v = result["value"], v["choices"] != nil || v["start"] != nil else {
+                // Relations, ratings, text areas, …: Quorum keeps labels and spans only, and says what it did not keep.
+                let kind = result["type"]?.stringValue ?? (result["value"]?.objectValue?.first?.key ?? "unknown")
+                let name = "Label Studio \(kind) results"
+                if !notCarried.contains(name) { notCarried.append(name) }
+                continue
+            }
             if let choices = v["choices"]?.arrayValue {
                 labels.append(contentsOf: choices.compactMap(\.stringValue))
             } else if let start = v["start"]?.intValue, let end = v["end"]?.intValue {

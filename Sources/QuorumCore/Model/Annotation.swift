@@ -75,12 +75,15 @@ public struct AnnotationInput: Sendable {
         if let spans = body["spans"], !spans.isNull {
             guard let list = spans.arrayValue else { return .failure(FieldError("spans", "must be an array")) }
             guard list.count <= Limits.spans else { return .failure(FieldError("spans", "at most \(Limits.spans) spans per answer")) }
+            var seen = Set<Span>()
             for (i, span) in list.enumerated() {
                 guard let start = span["start"]?.intValue, let end = span["end"]?.intValue,
                       let label = span["label"]?.stringValue, let text = span["text"]?.stringValue else {
                     return .failure(FieldError("spans[\(i)]", "needs start, end, label and text"))
                 }
-                input.spans.append(Span(start: start, end: end, label: label, text: text))
+                let span = Span(start: start, end: end, label: label, text: text)
+                // The same span twice (a suggestion accepted over one already marked) is one span.
+                if seen.insert(span).inserted { input.spans.append(span) }
             }
         }
         if let messages = body["messages"], !messages.isNull {

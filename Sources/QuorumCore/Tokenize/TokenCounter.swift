@@ -7,19 +7,64 @@ public protocol TokenCounter {
 
 extension TokenCounter {
     /// Tokens of one chat example as fine-tuning bills them: 3 per message, the tokens of each string
-    /// value (+1 for a `name`), and 3 for the reply's priming.
+    /// value (+1 for a `name`), and 3 for the reply's priming. Content parts count by their text; an assistant's
+    /// tool calls count their function name and arguments with 3 tokens each around them (an estimate: the
+    /// rendering of calls is not published).
     public mutating func count(messages: [JSONValue]) -> Int {
         var total = 3
         for message in messages {
             total += 3
             for member in message.objectValue ?? [] {
-                guard case .string(let value) = member.value else { continue }
-                total += count(value)
-                if member.key == "name" { total += 1 }
+                switch member.value {
+                case .string(let value):
+                    total += count(value)
+                    if member.key == "name" { total += 1 }
+                case .array where member.key == "content":
+                    total += count(message.contentText)
+                case .array(let calls) where member.key == "tool_calls":
+                    for call in calls {
+                        total += 3 + count(call["function"]?["name"]?.stringValue ?? "") + count(call["function"]?["arguments"]?.stringValue ?? "")
+                    }
+                default:
+                    continue
+                }
             }
         }
         return total
     }
+
+    /// Tokens of an example's `tools`, as OpenAI's token-counting guide renders function definitions for gpt-4o
+    /// and gpt-4o-mini ("How to count tokens with tiktoken", section 7): 7 per function and the tokens of
+    /// `name:description`, 3 for the properties and 3 per property with `key:type:description`, an enum -3 and
+    /// 3 per value with its tokens, and 12 at the end. An estimate: the guide's own word for it.
+    public mutating func count(tools: [JSONValue]) -> Int {
+        guard !tools.isEmpty else { return 0 }
+        var total = 12
+        for tool in tools {
+            let function = tool["function"] ?? tool
+            total += 7 + count("\(function["name"]?.stringValue ?? ""):\(Self.withoutFinalPeriod(function["description"]?.stringValue ?? ""))")
+            let properties = function["parameters"]?["properties"]?.objectValue ?? []
+            guard !properties.isEmpty else { continue }
+            total += 3
+            for (key, property) in properties {
+                total += 3
+                if let values = property["enum"]?.arrayValue {
+                    total -= 3
+                    for value in values { total += 3 + count(value.stringValue ?? value.jsonText) }
+                }
+                let type = property["type"]?.stringValue ?? property["type"]?.jsonText ?? ""
+                total += count("\(key):\(type):\(Self.withoutFinalPeriod(property["description"]?.stringValue ?? ""))")
+            }
+        }
+        return total
+    }
+
+    /// Tokens of a whole example: its messages and the tool definitions sent with it.
+    public mutating func count(example: JSONValue) -> Int {
+        count(messages: example["messages"]?.arrayValue ?? []) + count(tools: example["tools"]?.arrayValue ?? [])
+    }
+
+    static func withoutFinalPeriod(_ text: String) -> String { text.hasSuffix(".") ? String(text.dropLast()) : text }
 }
 
 /// o200k_base (gpt-4o, gpt-4o-mini, gpt-4.1): byte-pair encoding over the pieces `O200kPreTokenizer` cuts.

@@ -3,6 +3,15 @@ public enum ChatFormatValidator {
     static let topLevelKeys: Set<String> = ["messages", "tools", "parallel_tool_calls", "functions"]
     static let messageKeys: Set<String> = ["role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal"]
     static let roles: Set<String> = ["system", "user", "assistant", "tool", "function"]
+    /// Content part types per role (OpenAI's chat request schema, which the fine-tuning format's messages use).
+    static let contentParts: [String: [String]] = ["system": ["text"], "user": ["text", "image_url"], "assistant": ["text", "refusal"], "tool": ["text"]]
+    static func partShape(_ type: String) -> String {
+        switch type {
+        case "image_url": return "{\"type\": \"image_url\", \"image_url\": {\"url\": ...}}"
+        case "refusal": return "{\"type\": \"refusal\", \"refusal\": ...}"
+        default: return "{\"type\": \"text\", \"text\": ...}"
+        }
+    }
 
     /// Checks one chat example.
     public static func check(chat example: JSONValue, line: Int) -> [ValidationIssue] {
@@ -63,19 +72,26 @@ public enum ChatFormatValidator {
             let hasToolCalls = message["tool_calls"] != nil || message["function_call"] != nil
             switch message["content"] {
             case .string?: break
-            case .array(let parts)? where role == "user":
+            case .array(let parts)? where role != "function":
+                // The parts each role takes in the chat request schema the fine-tuning format builds on: text for
+                // every role, images from the user, refusals from the assistant.
+                let allowed = Self.contentParts[role] ?? ["text"]
+                if parts.isEmpty { add(.error, "content", "missing_content", "content parts must not be empty") }
                 for (p, part) in parts.enumerated() {
-                    let type = part["type"]?.stringValue
-                    if type == "text", part["text"]?.stringValue != nil { continue }
-                    if type == "image_url", part["image_url"]?["url"]?.stringValue != nil { continue }
-                    add(.error, "content[\(p)]", "invalid_content_part", "a content part must be {\"type\": \"text\", \"text\": ...} or {\"type\": \"image_url\", \"image_url\": {\"url\": ...}}")
+                    let type = part["type"]?.stringValue ?? ""
+                    let complete = type == "text" ? part["text"]?.stringValue != nil
+                        : type == "image_url" ? part["image_url"]?["url"]?.stringValue != nil
+                        : type == "refusal" ? part["refusal"]?.stringValue != nil : false
+                    if allowed.contains(type), complete { continue }
+                    add(.error, "content[\(p)]", "invalid_content_part",
+                        "a \(role) content part must be " + allowed.map(Self.partShape).joined(separator: " or "))
                 }
             case .null?, nil:
                 if role == "assistant" && hasToolCalls { break }
                 add(.error, "content", "missing_content", role == "assistant"
                     ? "an assistant message needs content unless it has tool_calls" : "a \(role) message needs content")
             case let other?:
-                add(.error, "content", "invalid_content", "content must be a string\(role == "user" ? " or an array of content parts" : ""), found \(other.typeName)")
+                add(.error, "content", "invalid_content", "content must be a string\(role == "function" ? "" : " or an array of content parts"), found \(other.typeName)")
             }
             if let name = message["name"], name.stringValue == nil { add(.error, "name", "invalid_name", "\"name\" must be a string") }
             if let weight = message["weight"] {

@@ -6,16 +6,24 @@ struct ConversationKeys {
     var prompt: [UInt8] = []
     /// The final assistant message's folded content; nil when the conversation does not end with one.
     var answer: [UInt8]? = nil
+    /// The conversation without its system messages: near duplicates are looked for here, so examples that share
+    /// only a long system prompt are not taken for copies of each other.
+    var dialogue: [UInt8] = []
 
     init(messages: [JSONValue]) {
         for (i, message) in messages.enumerated() {
             let role = message["role"]?.stringValue ?? ""
-            let content = message["content"]?.stringValue ?? ""
+            // Tool calls are part of what a turn says: two answers calling different functions are different.
+            let content = ([message.contentText] + message.toolCallTexts).joined(separator: "\n")
             let start = whole.count
             whole.append(contentsOf: role.utf8)
             whole.append(contentsOf: ": ".utf8)
             let contentStart = whole.count
             TextNormalization.appendFolded(content, to: &whole)
+            if role != "system" {
+                dialogue.append(contentsOf: whole[start...])
+                dialogue.append(0x20)
+            }
             if role == "assistant", i == messages.count - 1 {
                 answer = Array(whole[contentStart...])
             } else {

@@ -68,6 +68,10 @@ public final class DatasetValidator {
     private var promptKeys: [UInt64] = []
     private var answerKeys: [UInt64] = []
     private var answers: [String: Int]? = [:]
+    /// Examples whose final answer is not one of `answers` (too long to be a class): the balance check needs
+    /// answers that form a small set over most examples.
+    private var unclassed = 0
+    private var toolExamples = 0
     private var missingSystem: [Int] = []
     private var missingUser: [Int] = []
     private var overContext: [Int] = []
@@ -87,6 +91,7 @@ public final class DatasetValidator {
                 return analysis
             }
             let messages: [JSONValue]
+            let tools: [JSONValue]
             switch format {
             case .promptCompletion:
                 analysis.legacy = true
@@ -95,37 +100,50 @@ public final class DatasetValidator {
                 analysis.issues = ChatFormatValidator.check(preference: value, line: line)
                 messages = (value["input"]?["messages"]?.arrayValue ?? []) + (value["preferred_output"]?.arrayValue ?? [])
                     + (value["non_preferred_output"]?.arrayValue ?? [])
+                tools = value["input"]?["tools"]?.arrayValue ?? []
             case .chat:
                 analysis.issues = ChatFormatValidator.check(chat: value, line: line)
                 messages = value["messages"]?.arrayValue ?? []
+                tools = value["tools"]?.arrayValue ?? []
             }
             guard !analysis.issues.contains(where: { $0.severity == .error }) else { return analysis }
-            analysis.example = example(line: line, messages: messages, counter: &counter, issues: &analysis.issues)
+            analysis.example = example(line: line, messages: messages, tools: tools, counter: &counter, issues: &analysis.issues)
             return analysis
         }
 
-        private func example(line: Int, messages: [JSONValue], counter: inout any TokenCounter, issues: inout [ValidationIssue]) -> Example {
+        private func example(line: Int, messages: [JSONValue], tools: [JSONValue], counter: inout any TokenCounter,
+                             issues: inout [ValidationIssue]) -> Example {
             var assistant = 0
             var roles = Set<String>()
+            var callsTools = !tools.isEmpty
             for (i, message) in messages.enumerated() {
                 let role = message["role"]?.stringValue ?? ""
                 roles.insert(role)
-                let content = message["content"]?.stringValue ?? ""
-                if role == "assistant" { assistant += counter.count(content) }
-                if message["content"]?.stringValue != nil, DatasetValidator.isBlank(content),
-                   !(role == "assistant" && message["tool_calls"] != nil) {
+                let content = message.contentText
+                let calls = message["tool_calls"]?.arrayValue ?? []
+                if !calls.isEmpty { callsTools = true }
+                if role == "assistant" {
+                    assistant += counter.count(content)
+                    for call in calls {
+                        assistant += 3 + counter.count(call["function"]?["name"]?.stringValue ?? "") + counter.count(call["function"]?["arguments"]?.stringValue ?? "")
+                    }
+                }
+                if message["content"]?.isNull == false, DatasetValidator.isBlank(content), !(role == "assistant" && !calls.isEmpty) {
                     issues.append(ValidationIssue(.warning, line: line, messageIndex: i, field: "messages[\(i)].content",
                                                   code: "empty_content", "content is empty or only whitespace"))
                 }
             }
             let keys = ConversationKeys(messages: messages)
             let lastAnswer = keys.answer
+            // The final answer as a class for the balance check: a tool call counts by the function it calls.
+            let finalCalls = messages.last?["role"]?.stringValue == "assistant" ? messages.last!.toolCallNames : []
+            let answerText = !finalCalls.isEmpty ? "tool call: " + finalCalls.joined(separator: ", ")
+                : lastAnswer.flatMap { $0.count <= 200 ? String(decoding: $0, as: UTF8.self) : nil }
             return Example(
-                messages: messages.count, tokens: counter.count(messages: messages), assistantTokens: assistant,
+                messages: messages.count, tokens: counter.count(messages: messages) + counter.count(tools: tools), assistantTokens: assistant,
                 hasSystem: roles.contains("system"), hasUser: roles.contains("user"), exactKey: Key64(keys.whole),
-                signature: MinHash.signature(of: keys.whole), prompt: lastAnswer == nil ? nil : Key64(keys.prompt),
-                answer: lastAnswer.map(Key64.init),
-                answerText: lastAnswer.flatMap { $0.count <= 200 ? String(decoding: $0, as: UTF8.self) : nil })
+                signature: MinHash.signature(of: keys.dialogue), prompt: lastAnswer == nil ? nil : Key64(keys.prompt),
+                answer: lastAnswer.map(Key64.init), answerText: answerText, usesTools: callsTools)
         }
     }
 
@@ -162,6 +180,8 @@ public final class DatasetValidator {
         var prompt: Key64?
         var answer: Key64?
         var answerText: String?
+        /// Tool definitions or calls, whose token counts are estimates.
+        var usesTools: Bool
     }
 
     public func add(line: Int, text: String) {
@@ -210,6 +230,7 @@ public final class DatasetValidator {
         assistantTokens.append(Int32(example.assistantTokens))
         if !example.hasSystem { missingSystem.append(line) }
         if !example.hasUser { missingUser.append(line) }
+        if example.usesTools { toolExamples += 1 }
         if example.tokens > options.contextLimit { overContext.append(line) }
         exactKeys.append(example.exactKey.value)
         signatures.append(contentsOf: example.signature.map { UInt16(truncatingIfNeeded: $0 >> 16) })
@@ -220,6 +241,8 @@ public final class DatasetValidator {
             if answers != nil, let text = example.answerText {
                 answers![text, default: 0] += 1
                 if answers!.count > 50 { answers = nil }
+            } else if example.answerText == nil {
+                unclassed += 1
             }
         }
     }
@@ -241,12 +264,13 @@ public final class DatasetValidator {
     public func quote(line: Int, text: String) {
         guard let value = try? JSONParser.parse(text), let messages = value["messages"]?.arrayValue,
               let last = messages.last, last["role"]?.stringValue == "assistant" else { return }
-        let answer = last["content"]?.stringValue ?? ""
+        let answer = ([last.contentText] + last.toolCallTexts).filter { !$0.isEmpty }.joined(separator: "\n")
         quoted[line] = answer.count > 500 ? String(answer.prefix(500)) + "…" : answer
     }
 
     public func finish() -> ValidationReport {
         var report = ValidationReport(format: format ?? .chat, tokensAreExact: counter.isExact, options: options)
+        report.toolExamples = toolExamples
         let n = lines.count
         if format != .promptCompletion {
             if n < 10 {
@@ -274,7 +298,10 @@ public final class DatasetValidator {
             group.map { (line: Int($0), answer: quoted[Int($0)]) }
         }
         report.contradictionCount = contradictionGroups.count
-        if let answers, answers.count >= 2, n >= answers.count * 2 {
+        // Balance is a statement about classification-like data: answers from a small set (at most 50, each used
+        // three times on average) covering nine in ten examples; free-text answers are not classes.
+        let classed = answers.map { $0.values.reduce(0, +) } ?? 0
+        if let answers, answers.count >= 2, classed >= answers.count * 3, Double(classed) >= 0.9 * Double(classed + unclassed) {
             report.balance = answers.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
         }
         report.estimate = FineTuningEstimate(model: options.model, contextLimit: options.contextLimit,
@@ -304,16 +331,13 @@ public final class DatasetValidator {
         }
     }
 
+    /// Groups of near duplicates, each a seed and the examples similar to the seed itself (a tight cluster, never a
+    /// chain where A is like B and B like C but A nothing like C); an example is in one group at most.
     private func nearDuplicateGroups() -> [[Int]] {
-        var parent = Array(0..<lines.count)
-        func find(_ x: Int) -> Int {
-            var x = x
-            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
-            return x
-        }
-        var linked = Set<Int>()
         var exactOf: [Int: Int] = [:]
         for group in exactGroups { for i in group.dropFirst() { exactOf[i] = group[0] } }
+        var similar: [Int: [Int]] = [:]
+        var compared = Set<UInt64>()
         let p = MinHash.permutations
         for band in 0..<MinHash.bands {
             // Band keys are made from the stored signatures, one band at a time, to keep memory flat.
@@ -329,21 +353,27 @@ public final class DatasetValidator {
                     let pairs: [(Int, Int)] = members.count > 200
                         ? members.dropFirst().map { (members[0], $0) }
                         : (0..<members.count).flatMap { i in ((i + 1)..<members.count).map { (members[i], members[$0]) } }
-                    for (a, b) in pairs where find(a) != find(b) {
+                    for (a, b) in pairs where compared.insert(UInt64(min(a, b)) << 32 | UInt64(max(a, b))).inserted {
                         if exactOf[a] ?? a == exactOf[b] ?? b { continue }
                         let similarity = MinHash.similarity(signatures[(a * p)..<(a * p + p)], signatures[(b * p)..<(b * p + p)])
                         if similarity >= options.nearDuplicateThreshold {
-                            parent[find(a)] = find(b)
-                            linked.insert(a)
-                            linked.insert(b)
+                            similar[a, default: []].append(b)
+                            similar[b, default: []].append(a)
                         }
                     }
                 }
                 start = end
             }
         }
-        var groups: [Int: [Int]] = [:]
-        for i in linked.sorted() { groups[find(i), default: []].append(Int(lines[i])) }
-        return groups.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        var grouped = Set<Int>()
+        var groups: [[Int]] = []
+        for seed in similar.keys.sorted() where !grouped.contains(seed) {
+            let members = similar[seed]!.filter { !grouped.contains($0) }
+            guard !members.isEmpty else { continue }
+            let group = [seed] + members
+            grouped.formUnion(group)
+            groups.append(group.map { Int(lines[$0]) }.sorted())
+        }
+        return groups.sorted { $0[0] < $1[0] }
     }
 }

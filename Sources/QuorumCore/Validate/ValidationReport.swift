@@ -45,6 +45,9 @@ public struct ValidationReport: Sendable {
     public var balance: [(answer: String, count: Int)]? = nil
     public var lengthOutliers: [Int] = []
     public var estimate: FineTuningEstimate? = nil
+    /// Examples with tool definitions or tool calls: their counts follow OpenAI's published rendering of
+    /// functions, an estimate (calls are not published at all).
+    public var toolExamples = 0
 
     mutating func addBalanceWarnings() {
         guard let balance, let top = balance.first, let stats, stats.examples > 0 else { return }
@@ -73,6 +76,8 @@ public struct ValidationReport: Sendable {
             (key: "warnings", value: .array(warnings.map(\.json))),
             (key: "counts_by_code", value: .object(issueCounts.sorted { $0.key < $1.key }.map { (key: $0.key, value: .int($0.value)) })),
             (key: "tokens_exact", value: .bool(tokensAreExact)),
+            (key: "tool_examples", value: .int(toolExamples)),
+            (key: "tool_tokens_estimated", value: .bool(toolExamples > 0)),
         ]
         members.append((key: "stats", value: stats?.json ?? .null))
         members.append((key: "duplicates", value: .array(duplicates.map { .array($0.map { .int($0) }) })))
@@ -95,6 +100,9 @@ public struct ValidationReport: Sendable {
         var out: [String] = []
         if !tokensAreExact {
             out.append("NOTE: token counts below are ESTIMATES (about 4 bytes a token); install the o200k_base ranks (make tokenizer) for exact counts.")
+        }
+        if toolExamples > 0 {
+            out.append("NOTE: \(counted(toolExamples, "example")) with tools: tool definitions and calls are counted as OpenAI's token-counting guide renders them, an estimate.")
         }
         func section(_ title: String, _ list: [ValidationIssue], total: Int) {
             guard total > 0 else { return }

@@ -9,15 +9,16 @@ import QuorumStore
 struct ReviewController {
     let database: AppDatabase
     let pages: PageRenderer
+    let agreements: AgreementCache
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/projects/{id}/review") { request, context in try page("review", request, context) }
-        router.get("/projects/{id}/dashboard") { request, context in try dashboard(request, context) }
+        router.get("/projects/{id}/dashboard") { request, context in try await dashboard(request, context) }
         router.get("/api/projects/{id}/review") { request, context in try queue(request, context) }
         router.get("/api/projects/{id}/agreement") { request, context in
             _ = try context.lead()
             let project = try project(request, context)
-            let agreement = try database.agreement(of: project)
+            let agreement = try await agreements.agreement(of: project)
             if try database.snapshotDue(for: project) { try database.recordSnapshot(of: project, agreement) }
             return API.json(agreement.json)
         }
@@ -69,10 +70,10 @@ struct ReviewController {
         return try pages.render(template, page)
     }
 
-    func dashboard(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func dashboard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard context.session?.user.role ?? .annotator != .annotator else { return try pages.refuse(context.session) }
         let project = try project(request, context)
-        let agreement = try database.agreement(of: project)
+        let agreement = try await agreements.agreement(of: project)
         if try database.snapshotDue(for: project) { try database.recordSnapshot(of: project, agreement) }
         let view = DashboardView(project: project, agreement: agreement, activity: try database.activity(in: project),
                                  snapshots: try database.snapshots(of: project),

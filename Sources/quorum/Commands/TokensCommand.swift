@@ -29,10 +29,10 @@ struct TokensCommand: AsyncParsableCommand {
                 try source.forEachLine(maxLineBytes: lineLimit.bytes) { number, bytes in
                     let text = String(decoding: bytes, as: UTF8.self)
                     guard text.contains(where: { !$0.isWhitespace }) else { return }
-                    guard let value = try? JSONParser.parse(text), let messages = value["messages"]?.arrayValue else {
+                    guard let value = try? JSONParser.parse(text), value["messages"]?.arrayValue != nil else {
                         throw CLIError("line \(number): not a chat example ({\"messages\": [...]})")
                     }
-                    out += "\(counter.count(messages: messages))\n"
+                    out += "\(counter.count(example: value))\n"
                     if out.utf8.count > 1 << 16 { print(out, terminator: ""); out = "" }
                 }
                 print(out, terminator: "")
