@@ -34,7 +34,6 @@ async function loadQueue() {
   const answer = await api("GET", `/api/projects/${project}/review`);
   queue = answer.items;
   $("queue-count").textContent = `(${answer.total})`;
-  $("promoted").textContent = answer.promoted_to_gold ? `${counted(answer.promoted_to_gold, "agreed answer")} became gold by themselves.` : "";
   const list = $("queue");
   list.replaceChildren(...queue.map((entry, i) => {
     const li = element("li", { className: "queue-item" },
@@ -238,4 +237,10 @@ document.addEventListener("keydown", (event) => {
   else if (event.key === "e") { event.preventDefault(); editGold(); }
 });
 
-loadQueue().catch((error) => { $("current").replaceChildren(element("p", { className: "error" }, error.message)); });
+// Agreed answers become gold first (when the project allows it), then the queue.
+api("POST", `/api/projects/${project}/review/promote`, {})
+  .then((answer) => {
+    $("promoted").textContent = answer.promoted_to_gold ? `${counted(answer.promoted_to_gold, "agreed answer")} became gold by themselves.` : "";
+    return loadQueue();
+  })
+  .catch((error) => { $("current").replaceChildren(element("p", { className: "error" }, error.message)); });

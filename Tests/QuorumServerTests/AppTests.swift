@@ -401,9 +401,12 @@ struct Client {
                 #expect(try await annotator.call(client, .get, "/api/projects/\(project.id)/review").0 == .forbidden)
                 #expect(try await annotator.call(client, .get, "/api/projects/\(project.id)/agreement").0 == .forbidden)
             }
+            // Reading the queue changes nothing: the agreed item becomes gold only when asked to, by POST.
+            #expect(try await lead.call(client, .get, "/api/projects/\(project.id)/review").1["total"] == 2)
+            #expect(try await lead.call(client, .post, "/api/projects/\(project.id)/review/promote", "{}").1["promoted_to_gold"] == 1)
+            #expect(try await lead.call(client, .post, "/api/projects/\(project.id)/review/promote", "{}").1["promoted_to_gold"] == 0)
             let (status, queue) = try await lead.call(client, .get, "/api/projects/\(project.id)/review")
             #expect(status == .ok)
-            #expect(queue["promoted_to_gold"] == 1)  // the unanimous item became gold by itself
             let entries = try #require(queue["items"]?.arrayValue)
             #expect(entries.count == 2 && entries.allSatisfy { $0["agreeing"] == 1 && $0["answers"] == 2 })
             let first = try #require(entries[0]["item_id"]?.intValue)

@@ -16,7 +16,7 @@ public struct ProjectAgreement: Sendable {
     public let categorical: CategoricalAgreement?
     public let perLabel: [(label: String, agreement: CategoricalAgreement)]
     public let spans: SpanAgreement?
-    public let tokens: CategoricalAgreement?
+    public let tokens: TokenAgreement?
     public let editDistance: [(annotators: (String, String), items: Int, mean: Double)]
     /// Each annotator's mean agreement with the others (the pairwise figure of the headline's kind).
     public let withOthers: [String: Double]
@@ -34,6 +34,9 @@ public struct ProjectAgreement: Sendable {
         let input: JSONValue
         let answers: [(String, Answer)]
         let gold: Answer?
+        /// Chat: the normalized edit distance between each pair of answers' final assistant turns, worked out while
+        /// the answers are read (the texts are not kept).
+        var distances: [(String, String, Double)] = []
     }
 
     /// Reads stored items (parsing their answers, on `workers` threads): the part of the work that can go on while
@@ -59,10 +62,24 @@ public struct ProjectAgreement: Sendable {
                                                      spans: json["spans"]?.jsonText, messages: json["messages"]?.jsonText)
                 return Answer.of(answer.submitted, project: project, input: input)
             }
-            // Only what agreement compares is kept, so a project of long conversations is not held whole: the
-            // assistant turns of each answer (what annotators correct) and, for spans, the text alone.
+            // Only what agreement compares is kept, so a project of long conversations is not held whole: for chat the
+            // distances between final answers and a digest of each answer's assistant turns, for spans the text alone.
+            var distances: [(String, String, Double)] = []
+            if project.kind == .chat {
+                let finals = given.compactMap { name, answer -> (String, String)? in
+                    guard case .conversation(let messages) = answer else { return nil }
+                    return (name, messages.last(where: { $0["role"]?.stringValue == "assistant" })?.contentText ?? "")
+                }
+                for a in finals.indices {
+                    for b in finals.indices where b > a {
+                        distances.append((finals[a].0, finals[b].0, EditDistance.normalized(finals[a].1, finals[b].1)))
+                    }
+                }
+            }
             let kept: JSONValue = project.kind == .spans ? .object([(key: "text", value: input["text"] ?? .string(""))]) : .null
-            return AnsweredItem(id: item.itemID, input: kept, answers: given.map { ($0.0, $0.1.compacted) }, gold: gold?.compacted)
+            var answered = AnsweredItem(id: item.itemID, input: kept, answers: given.map { ($0.0, $0.1.compacted) }, gold: gold?.compacted)
+            answered.distances = distances
+            return answered
         }.compactMap { $0 }
     }
 
@@ -96,7 +113,7 @@ public struct ProjectAgreement: Sendable {
         var categorical: CategoricalAgreement? = nil
         var perLabel: [(String, CategoricalAgreement)] = []
         var spans: SpanAgreement? = nil
-        var tokens: CategoricalAgreement? = nil
+        var tokens: TokenAgreement? = nil
         var distances: [(annotators: (String, String), items: Int, mean: Double)] = []
         var pairwise: [String: [Double]] = [:]
         switch project.kind {
@@ -150,35 +167,24 @@ public struct ProjectAgreement: Sendable {
                 pairwise[pair.annotators.0, default: []].append(f1)
                 pairwise[pair.annotators.1, default: []].append(f1)
             }
-            // Token level: each whitespace token takes the type of the span over it, or O.
-            var matrix = [[String?]](repeating: [], count: annotators.count)
+            // Token level: each whitespace token takes the type of the span over it, or O; summed item by item.
+            var tokenLevel = TokenAgreement(raters: annotators.count)
             for item in shared {
-                let bounds = Self.tokenBounds(item.input["text"]?.stringValue ?? "")
-                var answered = [Bool](repeating: false, count: annotators.count)
-                for (name, answer) in item.answers {
-                    let r = rater[name]!
-                    answered[r] = true
-                    let marked: [Span] = { if case .spans(let s) = answer { return s }; return [] }()
-                    matrix[r].append(contentsOf: bounds.map { token in marked.first { $0.start < token.1 && token.0 < $0.end }?.label ?? "O" })
+                let answers = item.answers.map { name, answer -> (rater: Int, spans: [Span]) in
+                    if case .spans(let marked) = answer { return (rater[name]!, marked) }
+                    return (rater[name]!, [])
                 }
-                for r in annotators.indices where !answered[r] { matrix[r].append(contentsOf: [String?](repeating: nil, count: bounds.count)) }
+                tokenLevel.add(tokens: Self.tokenBounds(item.input["text"]?.stringValue ?? ""), answers: answers)
             }
-            tokens = try? CategoricalAgreement(level: .nominal, ratings: matrix)
+            tokens = tokenLevel
         case .chat:
             categorical = try? CategoricalAgreement(level: .nominal, ratings: ratings { $0 == .rejected ? "reject" : "accept" }, categories: ["accept", "reject"])
             var sums: [String: (Int, Double)] = [:]
             for item in shared {
-                let finals = item.answers.compactMap { name, answer -> (String, String)? in
-                    guard case .conversation(let messages) = answer else { return nil }
-                    return (name, messages.last(where: { $0["role"]?.stringValue == "assistant" })?.contentText ?? "")
-                }
-                for a in 0..<finals.count {
-                    for b in (a + 1)..<finals.count {
-                        let key = [finals[a].0, finals[b].0].sorted().joined(separator: "\u{1F}")
-                        let d = EditDistance.normalized(finals[a].1, finals[b].1)
-                        sums[key, default: (0, 0)].0 += 1
-                        sums[key, default: (0, 0)].1 += d
-                    }
+                for (a, b, d) in item.distances {
+                    let key = [a, b].sorted().joined(separator: "\u{1F}")
+                    sums[key, default: (0, 0)].0 += 1
+                    sums[key, default: (0, 0)].1 += d
                 }
             }
             distances = sums.sorted { $0.key < $1.key }.map { key, sum in
@@ -200,9 +206,7 @@ public struct ProjectAgreement: Sendable {
         }
         if let tokens {
             jobs.append {
-                let kappas = tokens.cohenKappas.compactMap(\.kappa)
-                return ["krippendorff_alpha": number(tokens.krippendorffAlpha),
-                        "mean_cohen_kappa": number(kappas.isEmpty ? nil : kappas.reduce(0, +) / Double(kappas.count)), "tokens": .int(tokens.itemCount)]
+                ["krippendorff_alpha": number(tokens.krippendorffAlpha), "mean_cohen_kappa": number(tokens.meanCohenKappa), "tokens": .int(tokens.tokenCount)]
             }
         }
         var figures = [JSONValue](repeating: .null, count: jobs.count)

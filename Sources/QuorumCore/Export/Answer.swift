@@ -30,14 +30,17 @@ public enum Answer: Equatable, Sendable {
         }
     }
 
-    /// The answer reduced to what agreement compares: a conversation to its assistant turns' text (annotators
-    /// correct those; the rest is the item's), anything else as it is.
+    /// The answer reduced to what agreement still compares once distances are worked out: a conversation to one
+    /// message holding a digest of its assistant turns (annotators correct those; equal turns, equal digests),
+    /// anything else as it is.
     var compacted: Answer {
         guard case .conversation(let messages) = self else { return self }
-        return .conversation(messages.compactMap { message in
-            guard message["role"]?.stringValue == "assistant" else { return nil }
-            return .object([(key: "role", value: "assistant"), (key: "content", value: message["content"] ?? .null)])
-        })
+        var folded: [UInt8] = []
+        for message in messages where message["role"]?.stringValue == "assistant" {
+            TextNormalization.appendFolded(([message.contentText] + message.toolCallTexts).joined(separator: "\n"), to: &folded)
+            folded.append(0x1E)
+        }
+        return .conversation([.object([(key: "role", value: "assistant"), (key: "content", value: .string(String(FastHash.hash(folded), radix: 16)))])])
     }
 
     /// The shape kept in the `gold` table and sent to `PUT /api/items/{id}/gold`.

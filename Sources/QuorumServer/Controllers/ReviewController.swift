@@ -15,6 +15,7 @@ struct ReviewController {
         router.get("/projects/{id}/review") { request, context in try page("review", request, context) }
         router.get("/projects/{id}/dashboard") { request, context in try await dashboard(request, context) }
         router.get("/api/projects/{id}/review") { request, context in try queue(request, context) }
+        router.post("/api/projects/{id}/review/promote") { request, context in try promote(request, context) }
         router.get("/api/projects/{id}/agreement") { request, context in
             _ = try context.lead()
             let project = try project(request, context)
@@ -47,14 +48,19 @@ struct ReviewController {
         return item
     }
 
-    /// Agreed answers become gold first (when the project allows it), then the queue, most disagreement first.
+    /// The queue, most disagreement first: a read, changing nothing (the review page first asks for agreed answers
+    /// to become gold with a POST).
     func queue(_ request: Request, _ context: AppRequestContext) throws -> Response {
         _ = try context.lead()
         let project = try project(request, context)
-        let promoted = try database.promoteAgreedAnswers(in: project)
         let queue = ReviewQueue(project: project, items: try database.answeredItems(in: project))
-        return API.json(["promoted_to_gold": .int(promoted), "total": .int(queue.entries.count),
-                         "items": .array(Array((queue.json.arrayValue ?? []).prefix(1_000)))])
+        return API.json(["total": .int(queue.entries.count), "items": .array(Array((queue.json.arrayValue ?? []).prefix(1_000)))])
+    }
+
+    /// Agreed answers become gold, when the project's settings allow it.
+    func promote(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        _ = try context.lead()
+        return API.json(["promoted_to_gold": .int(try database.promoteAgreedAnswers(in: try project(request, context)))])
     }
 
     func page(_ template: String, _ request: Request, _ context: AppRequestContext, extra: [String: Any] = [:]) throws -> Response {
