@@ -93,6 +93,20 @@ public struct ExportRenderer: Sendable {
                                balance: project.kind == .spans ? spans.map(\.label) : labels))
     }
 
+    /// What a model is asked for an item: exactly what the item's `openai-chat` line holds without its final
+    /// assistant answer — the system prompt and the text (classify, spans), or the conversation up to its last
+    /// assistant turn (chat), with the tools the item declares.
+    public func prompt(input: JSONValue) -> (messages: [JSONValue], tools: [JSONValue]?) {
+        switch project.kind {
+        case .classify, .spans:
+            return (Array(conversation(text: input["text"]?.stringValue ?? "", answer: "").dropLast()), nil)
+        case .chat:
+            let messages = input["messages"]?.arrayValue ?? []
+            let last = messages.lastIndex { $0["role"]?.stringValue == "assistant" } ?? messages.count
+            return (Array(messages[..<last]), input["tools"]?.arrayValue)
+        }
+    }
+
     private func conversation(text: String, answer: String) -> [JSONValue] {
         [["role": "system", "content": .string(systemPrompt)], ["role": "user", "content": .string(text)],
          ["role": "assistant", "content": .string(answer)]]
