@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
@@ -37,10 +38,16 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // The client for model endpoints (OpenAI-compatible chat completions, retries, concurrency): over Core only.
+        .target(
+            name: "QuorumModels",
+            dependencies: ["QuorumCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: settings
+        ),
         .target(
             name: "QuorumServer",
             dependencies: [
-                "QuorumStore", "QuorumCore", "CCmark", "CZlib",
+                "QuorumStore", "QuorumCore", "QuorumModels", "CCmark", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -53,14 +60,16 @@ let package = Package(
         .executableTarget(
             name: "quorum",
             dependencies: [
-                "QuorumServer", "QuorumStore", "QuorumCore",
+                "QuorumServer", "QuorumStore", "QuorumCore", "QuorumModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
         ),
         // Helpers the test targets share: temporary folders and the shared data sets.
-        .target(name: "QuorumTestSupport", path: "Tests/QuorumTestSupport", swiftSettings: settings),
+        .target(name: "QuorumTestSupport", dependencies: [.product(name: "Hummingbird", package: "hummingbird"),
+                                                          .product(name: "HTTPTypes", package: "swift-http-types")],
+                path: "Tests/QuorumTestSupport", swiftSettings: settings),
         .testTarget(name: "QuorumCoreTests", dependencies: ["QuorumCore", "QuorumTestSupport"], exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(name: "QuorumStoreTests", dependencies: ["QuorumStore", "QuorumCore", "QuorumTestSupport"], swiftSettings: settings),
         .testTarget(

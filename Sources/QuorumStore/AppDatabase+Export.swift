@@ -78,14 +78,23 @@ extension AppDatabase {
         return all
     }
 
+    /// Keeps items in the hold-out set for good (an export's draw, or `quorum holdout`'s).
+    public func holdOut(_ itemIDs: [Int64], in project: Project) throws {
+        try writer.write { db in try Self.holdOut(db, itemIDs, in: project) }
+    }
+
+    static func holdOut(_ db: Database, _ itemIDs: [Int64], in project: Project) throws {
+        for chunk in stride(from: 0, to: itemIDs.count, by: 500) {
+            let ids = itemIDs[chunk..<min(chunk + 500, itemIDs.count)]
+            try db.execute(sql: "UPDATE items SET split = 'holdout' WHERE project_id = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                           arguments: StatementArguments([project.id] + ids.map { $0 as any DatabaseValueConvertible }))
+        }
+    }
+
     /// Keeps the items drawn into the hold-out set there for good, and records the export, in one transaction.
     public func recordExport(of project: Project, settings: ExportSettings, report: ExportReport, directory: String, by user: User?) throws -> Int64 {
         try writer.write { db in
-            for chunk in stride(from: 0, to: report.plan.newlyHeldOut.count, by: 500) {
-                let ids = report.plan.newlyHeldOut[chunk..<min(chunk + 500, report.plan.newlyHeldOut.count)]
-                try db.execute(sql: "UPDATE items SET split = 'holdout' WHERE project_id = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
-                               arguments: StatementArguments([project.id] + ids.map { $0 as any DatabaseValueConvertible }))
-            }
+            try Self.holdOut(db, report.plan.newlyHeldOut, in: project)
             let count = report.count
             let counts: JSONValue = ["items": .int(report.plan.items), "train": .int(count.train), "validation": .int(count.validation),
                                      "holdout": .int(count.holdout), "excluded": .int(report.plan.excluded.count)]

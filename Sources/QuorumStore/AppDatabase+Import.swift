@@ -63,7 +63,8 @@ extension AppDatabase {
                         VALUES (?, ?, ?, '', 0, 0, 0, ?, ?)
                         """, arguments: [project.id, options.fileName, options.format.rawValue, userID, now])
                     let importID = db.lastInsertedRowID
-                    let writer = try ItemWriter(db: db, projectID: project.id, importID: importID, now: now, annotatorMap: options.annotatorMap)
+                    let writer = try ItemWriter(db: db, projectID: project.id, importID: importID, now: now, annotatorMap: options.annotatorMap,
+                                                goldFor: options.asGold ? project.kind : nil, userID: userID)
                     var failed = false
 
                     func handle(_ record: ImportRecord) throws {
@@ -97,6 +98,7 @@ extension AppDatabase {
                     summary.imported = writer.imported
                     summary.duplicates = writer.duplicates
                     summary.annotations = writer.annotations
+                    summary.golds = writer.golds
                     let outcome = reading.outcome
                     summary.format = outcome.format ?? options.format
                     summary.labelColumn = outcome.labelColumnUsed
@@ -106,6 +108,7 @@ extension AppDatabase {
                         summary.imported = 0
                         summary.duplicates = 0
                         summary.annotations = 0
+                        summary.golds = 0
                         return .rollback
                     }
                     summary.addedLabels = policy.addedLabels
@@ -137,6 +140,10 @@ private final class ItemWriter {
     let findItem: Statement
     /// Annotators named in the file → existing Quorum users, as the import was told (`--map-annotator`).
     let annotatorMap: [String: String]
+    /// `--as-gold`: each record's labels, spans or conversation become its item's gold answer (source `imported`).
+    let goldFor: ProjectKind?
+    let userID: Int64?
+    private(set) var golds = 0
     var users: [String: Int64] = [:]
     private var waiting: [ImportedItem] = []
     private var buffer: [UInt8] = []
@@ -147,9 +154,11 @@ private final class ItemWriter {
 
     static let rowsPerInsert = 64
 
-    init(db: Database, projectID: Int64, importID: Int64, now: String, annotatorMap: [String: String]) throws {
+    init(db: Database, projectID: Int64, importID: Int64, now: String, annotatorMap: [String: String], goldFor: ProjectKind?, userID: Int64?) throws {
         self.db = db
         self.annotatorMap = annotatorMap
+        self.goldFor = goldFor
+        self.userID = userID
         self.projectID = projectID
         self.importID = importID
         self.now = now
@@ -157,7 +166,7 @@ private final class ItemWriter {
     }
 
     func add(_ item: ImportedItem) throws {
-        guard item.annotations.isEmpty else {
+        guard item.annotations.isEmpty, goldFor == nil else {
             try flush()
             return try insert(annotated: item)
         }
@@ -213,6 +222,14 @@ private final class ItemWriter {
         let inserted = db.changesCount > 0
         if inserted { imported += 1 } else { duplicates += 1 }
         let itemID = inserted ? db.lastInsertedRowID : try Int64.fetchOne(findItem, arguments: [projectID, Data(item.dedupHash.bytes)])!
+        if let kind = goldFor, let answer = Self.gold(of: item, kind: kind) {
+            try db.execute(sql: """
+                INSERT INTO gold (item_id, resolution, source, decided_by, decided_at) VALUES (?, ?, 'imported', ?, ?)
+                ON CONFLICT (item_id) DO UPDATE SET resolution = excluded.resolution, source = excluded.source,
+                    decided_by = excluded.decided_by, decided_at = excluded.decided_at
+                """, arguments: [itemID, answer.json.jsonText, userID, now])
+            golds += 1
+        }
         for annotation in item.annotations {
             let userID = try user(annotation)
             let labels = annotation.labels.isEmpty ? nil : JSONValue.array(annotation.labels.map { .string($0) }).jsonText
@@ -232,6 +249,19 @@ private final class ItemWriter {
             try db.execute(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, 'import', NULL, ?, ?)",
                            arguments: [annotationID, userID, after.jsonText, now])
             annotations += 1
+        }
+    }
+
+    /// The answer a record brings as gold: its labels, its spans, or its conversation (whose final assistant turn
+    /// is the answer); nil when it brings none.
+    static func gold(of item: ImportedItem, kind: ProjectKind) -> Answer? {
+        switch kind {
+        case .classify: return item.suggestedLabels.isEmpty ? nil : .labels(item.suggestedLabels)
+        case .spans: return .spans(item.suggestedSpans)
+        case .chat:
+            guard let messages = (try? JSONParser.parse(item.input))?["messages"]?.arrayValue,
+                  messages.last?["role"]?.stringValue == "assistant" else { return nil }
+            return .conversation(messages)
         }
     }
 

@@ -36,6 +36,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v3", migrate: Schema.v3)
         migrator.registerMigration("v4", migrate: Schema.v4)
         migrator.registerMigration("v5", migrate: Schema.v5)
+        migrator.registerMigration("v6", migrate: Schema.v6)
         return migrator
     }
 

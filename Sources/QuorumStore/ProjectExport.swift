@@ -39,41 +39,26 @@ public struct ProjectExport {
         return removed
     }
 
+    /// Draws the hold-out set (or tops it up) to `settings.holdout` items exactly as an export with these settings
+    /// would, and keeps it; writes no files. Returns the hold-out's size now.
+    public func drawHoldout(progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
+        if let problem = settings.problem(for: project) { throw ExportError(problem) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let spool = try Spool(path: (directory as NSString).appendingPathComponent(Self.spoolPrefix + UUID().uuidString))
+        defer { spool.remove() }
+        let plan = try planned(into: spool, progress: progress)
+        try database.holdOut(plan.newlyHeldOut, in: project)
+        return plan.files[.holdout]?.count ?? 0
+    }
+
     /// `progress` gets the items read so far and the project's item count.
     public func run(by user: User?, progress: (Int, Int) -> Void = { _, _ in }) throws -> (report: ExportReport, exportID: Int64) {
         if let problem = settings.problem(for: project) { throw ExportError(problem) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let spool = try Spool(path: (directory as NSString).appendingPathComponent(Self.spoolPrefix + UUID().uuidString))
         defer { spool.remove() }
-
-        let total = try database.summary(of: project).items
-        let pipeline = ExportPipeline(project: project, settings: settings, counter: counter, expectedItems: total)
+        let plan = try planned(into: spool, progress: progress)
         let workers = ProcessInfo.processInfo.activeProcessorCount
-        // The database is read on a thread of its own, a batch ahead, while the batch before is worked out.
-        let database = self.database, project = self.project
-        let batches = Handoff<[StoredItem]>.filled(capacity: 2) { batches in
-            try database.forEachStoredItem(in: project) { batches.put($0) }
-        }
-        defer { batches.cancel() }
-        // Batches are worked out on every core by a thread of their own while this one adds the batch before
-        // in order (the spool, the plan's records): the in-order part no longer leaves a core idle.
-        let worked = Handoff<ExportPipeline.WorkedBatch>.filled(capacity: 2) { worked in
-            while let batch = try batches.take() {
-                guard worked.put(pipeline.work(batch, workers: workers)) else { return }
-            }
-        }
-        defer { worked.cancel() }
-        while let batch = try worked.take() {
-            try pipeline.add(batch) { try spool.append($0) }
-            progress(pipeline.items, total)
-        }
-        try spool.flush()
-        if pipeline.errorCount > 0 {
-            let shown = pipeline.errors.map { "item \($0.itemID): \($0.issue.text)" }
-            throw ExportError("\(pipeline.errorCount) exported lines would break the \(settings.format.rawValue) format; nothing was written",
-                              reasons: shown + (pipeline.errorCount > shown.count ? ["… \(pipeline.errorCount - shown.count) more"] : []))
-        }
-        let plan = pipeline.plan()
         guard !(plan.files[.train] ?? []).isEmpty else {
             let reasons = plan.excludedByReason.map { "\(counted($0.count, "item")): \($0.reason.rawValue)" }
             throw ExportError("nothing to export: no item of \(plan.items) has an answer that can go into the train file; nothing was written",
@@ -124,5 +109,38 @@ public struct ProjectExport {
         written.removeAll()
         let id = try database.recordExport(of: project, settings: settings, report: report, directory: directory, by: user)
         return (report, id)
+    }
+
+    /// Reads every item once (resolving, rendering and checking it on every core, each record's text kept in
+    /// `spool`) and plans the files: what goes where, duplicates, contradictions, the hold-out draw.
+    private func planned(into spool: Spool, progress: (Int, Int) -> Void) throws -> ExportPlan {
+        let total = try database.summary(of: project).items
+        let pipeline = ExportPipeline(project: project, settings: settings, counter: counter, expectedItems: total)
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        // The database is read on a thread of its own, a batch ahead, while the batch before is worked out.
+        let database = self.database, project = self.project
+        let batches = Handoff<[StoredItem]>.filled(capacity: 2) { batches in
+            try database.forEachStoredItem(in: project) { batches.put($0) }
+        }
+        defer { batches.cancel() }
+        // Batches are worked out on every core by a thread of their own while this one adds the batch before
+        // in order (the spool, the plan's records): the in-order part no longer leaves a core idle.
+        let worked = Handoff<ExportPipeline.WorkedBatch>.filled(capacity: 2) { worked in
+            while let batch = try batches.take() {
+                guard worked.put(pipeline.work(batch, workers: workers)) else { return }
+            }
+        }
+        defer { worked.cancel() }
+        while let batch = try worked.take() {
+            try pipeline.add(batch) { try spool.append($0) }
+            progress(pipeline.items, total)
+        }
+        try spool.flush()
+        if pipeline.errorCount > 0 {
+            let shown = pipeline.errors.map { "item \($0.itemID): \($0.issue.text)" }
+            throw ExportError("\(pipeline.errorCount) exported lines would break the \(settings.format.rawValue) format; nothing was written",
+                              reasons: shown + (pipeline.errorCount > shown.count ? ["… \(pipeline.errorCount - shown.count) more"] : []))
+        }
+        return pipeline.plan()
     }
 }

@@ -214,4 +214,61 @@ enum Schema {
     static func v5(_ db: Database) throws {
         try db.execute(sql: "DROP INDEX items_done")
     }
+
+    /// Models (OpenAI-compatible endpoints; the key's variable name only, never the key), runs of a model over a
+    /// project's items, and each item's output: a run is resumable because its outputs are its progress. Gold may
+    /// now come from a file (source `imported`): the table is made again with the wider CHECK.
+    static func v6(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE models (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                base_url TEXT NOT NULL,
+                model TEXT NOT NULL,
+                api_key_env TEXT,
+                temperature REAL,
+                max_completion_tokens INTEGER,
+                concurrency INTEGER NOT NULL DEFAULT 8,
+                price_input REAL,
+                price_output REAL,
+                created_at TEXT NOT NULL
+            );
+            CREATE TABLE runs (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                model_id INTEGER NOT NULL REFERENCES models(id),
+                selection TEXT NOT NULL,
+                items TEXT NOT NULL,
+                item_count INTEGER NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'stopped', 'cancelled')),
+                message TEXT,
+                started_at TEXT NOT NULL,
+                finished_at TEXT
+            );
+            CREATE INDEX runs_by_project ON runs(project_id, id);
+            CREATE TABLE run_outputs (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+                output TEXT,
+                finish_reason TEXT,
+                input_tokens INTEGER,
+                output_tokens INTEGER,
+                latency_ms INTEGER,
+                attempts INTEGER NOT NULL DEFAULT 1,
+                error TEXT,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, item_id)
+            ) WITHOUT ROWID;
+            CREATE TABLE gold_new (
+                item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+                resolution TEXT NOT NULL,
+                source TEXT NOT NULL CHECK (source IN ('unanimous', 'majority', 'lead', 'imported')),
+                decided_by INTEGER REFERENCES users(id),
+                decided_at TEXT NOT NULL
+            );
+            INSERT INTO gold_new SELECT item_id, resolution, source, decided_by, decided_at FROM gold;
+            DROP TABLE gold;
+            ALTER TABLE gold_new RENAME TO gold;
+            """)
+    }
 }

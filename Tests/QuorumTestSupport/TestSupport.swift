@@ -99,4 +99,14 @@ public enum QuorumProcess {
                              stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                              stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
+
+    /// `run`, waited for on a thread of its own: a test whose command talks to a server in this process (the
+    /// stand-in endpoint) must not block one of the few threads that server's handlers run on.
+    public static func runAside(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) async throws -> CommandResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(arguments, in: directory, environment: environment) })
+            }
+        }
+    }
 }

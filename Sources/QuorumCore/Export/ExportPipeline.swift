@@ -102,16 +102,7 @@ public final class ExportPipeline {
     }
 
     private func outcome(_ source: StoredItem, counter: inout (any TokenCounter)?) -> Outcome {
-        let input = (try? JSONParser.parse(source.input)) ?? .object([])
-        let gold = source.gold.flatMap { stored -> GoldAnswer? in
-            guard let json = try? JSONParser.parse(stored.resolution) else { return nil }
-            let answer = StoredItem.StoredAnswer(annotator: stored.decidedBy ?? "", decision: json["decision"]?.stringValue,
-                                                   labels: json["labels"]?.jsonText, spans: json["spans"]?.jsonText,
-                                                   messages: json["messages"]?.jsonText).submitted
-            return GoldAnswer(answer: Answer.of(answer, project: project, input: input),
-                              source: GoldAnswer.Source(rawValue: stored.source) ?? .lead, decidedBy: stored.decidedBy)
-        }
-        let resolution = policy.resolve(input: input, answers: source.answers.map(\.submitted), gold: gold)
+        let (input, resolution) = policy.resolve(source)
         switch resolution {
         case .excluded(let reason, let detail):
             return .excluded(reason, detail)

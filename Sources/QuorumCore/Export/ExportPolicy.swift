@@ -57,6 +57,20 @@ public struct ExportPolicy: Sendable {
         return .resolved(answer, authors: authors(of: answer, input: input, writers: top.members.map { answers[$0].annotator }))
     }
 
+    /// A stored item's input, parsed, and its resolution.
+    public func resolve(_ item: StoredItem) -> (input: JSONValue, resolution: Resolution) {
+        let input = (try? JSONParser.parse(item.input)) ?? .object([])
+        let gold = item.gold.flatMap { stored -> GoldAnswer? in
+            guard let json = try? JSONParser.parse(stored.resolution) else { return nil }
+            let answer = StoredItem.StoredAnswer(annotator: stored.decidedBy ?? "", decision: json["decision"]?.stringValue,
+                                                 labels: json["labels"]?.jsonText, spans: json["spans"]?.jsonText,
+                                                 messages: json["messages"]?.jsonText).submitted
+            return GoldAnswer(answer: Answer.of(answer, project: project, input: input),
+                              source: GoldAnswer.Source(rawValue: stored.source) ?? .lead, decidedBy: stored.decidedBy)
+        }
+        return (input, resolve(input: input, answers: item.answers.map(\.submitted), gold: gold))
+    }
+
     /// The writers share the answer equally, except a conversation left as it was imported, which none of them wrote.
     private func authors(of answer: Answer, input: JSONValue, writers: [String]) -> [(name: String, share: Double)] {
         if case .conversation(let messages) = answer, messages == input["messages"]?.arrayValue ?? [] {

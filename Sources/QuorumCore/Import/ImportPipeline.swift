@@ -12,6 +12,9 @@ public struct ImportOptions: Sendable {
     /// Annotators as the file names them → existing Quorum users their answers go to (Label Studio imports);
     /// anyone not in it gets a disabled account named for the source.
     public var annotatorMap: [String: String] = [:]
+    /// Each record's labels, spans or final assistant answer become its item's gold answer (source `imported`):
+    /// an evaluation set labelled elsewhere.
+    public var asGold = false
 
     public init(format: ImportFormat = .auto, fileName: String, textColumn: String? = nil, labelColumn: String? = nil, skipInvalid: Bool = false,
                 maxLineBytes: Int = LineSplitter.defaultMaxLineBytes, maxBytes: Int? = nil) {

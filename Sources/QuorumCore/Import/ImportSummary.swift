@@ -8,6 +8,8 @@ public struct ImportSummary: Sendable {
     public var duplicates = 0
     public var rejected = 0
     public var annotations = 0
+    /// Gold answers taken from the file (`--as-gold`).
+    public var golds = 0
     public var errors: [ImportIssue] = []
     public var errorCount = 0
     public var addedLabels: [String] = []
@@ -35,7 +37,7 @@ public struct ImportSummary: Sendable {
             (key: "imported", value: .int(imported)), (key: "duplicates", value: .int(duplicates)),
             (key: "rejected", value: .int(rejected)), (key: "errors", value: .array(errors.map(\.json))),
             (key: "error_count", value: .int(errorCount)), (key: "format", value: .string(format.rawValue)),
-            (key: "committed", value: .bool(committed)), (key: "annotations", value: .int(annotations)),
+            (key: "committed", value: .bool(committed)), (key: "annotations", value: .int(annotations)), (key: "gold", value: .int(golds)),
             (key: "added_labels", value: .array(addedLabels.map { .string($0) })), (key: "sha256", value: .string(sha256)),
         ]
         if let labelColumn { members.append((key: "label_column", value: .string(labelColumn))) }
@@ -55,6 +57,7 @@ public struct ImportSummary: Sendable {
             var line = "Imported \(counted(imported, "item")) (\(format.rawValue)); \(counted(duplicates, "duplicate")) skipped"
             if rejected > 0 { line += "; \(rejected) rejected" }
             if annotations > 0 { line += "; \(counted(annotations, "annotation"))" }
+            if golds > 0 { line += "; \(counted(golds, "gold answer")) taken from the file" }
             lines.append(line + ".")
             if let labelColumn { lines.append("Labels from column \"\(labelColumn)\".") }
             if !addedLabels.isEmpty { lines.append("Labels added to the project: \(addedLabels.joined(separator: ", ")).") }

@@ -25,6 +25,8 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: "Import the good records and write the bad ones to FILE.rejects.jsonl.") var skipInvalid = false
     @Flag(help: "Let other processes open the database while the import runs (slower: see the README).") var shared = false
     @Flag(help: "Print one JSON summary.") var json = false
+    @Flag(help: "Take each record's labels, spans or final assistant answer as its item's gold answer (an evaluation set labelled elsewhere).")
+    var asGold = false
     @OptionGroup var lineLimit: LineLimitOptions
     @Option(name: .customLong("map-annotator"), help: ArgumentHelp("Label Studio: store NAME's answers (an email, name or id in the file) as USER's.", valueName: "NAME=USER"))
     var annotatorMap: [String] = []
@@ -46,6 +48,7 @@ struct ImportCommand: AsyncParsableCommand {
                 }
                 options.annotatorMap[parts[0]] = parts[1]
             }
+            options.asGold = asGold
             let summary = try db.importItems(
                 into: project, from: .file(file), options: options, exclusive: !shared,
                 progress: { bar.update(done: $0.bytesRead, total: $0.totalBytes, count: $0.records) },

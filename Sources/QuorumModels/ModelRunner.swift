@@ -1,0 +1,120 @@
+import AsyncHTTPClient
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import QuorumCore
+
+/// Works through a run's items with the model's concurrency: each item's prompt to the endpoint, each answer (or
+/// failure) handed to `save` in small batches as it comes, so a run killed at any point keeps what it was told and
+/// a resumed run asks only for the rest. A quota stop ends the run at once; so does cancelling the task.
+public struct ModelRunner: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case finished
+        /// The endpoint said the quota is used up: nothing more can be asked.
+        case stopped(String)
+        case cancelled
+    }
+
+    public struct Prompt: Sendable {
+        public var itemID: Int64
+        public var messages: [JSONValue]
+        public var tools: [JSONValue]?
+        public init(itemID: Int64, messages: [JSONValue], tools: [JSONValue]?) {
+            self.itemID = itemID
+            self.messages = messages
+            self.tools = tools
+        }
+    }
+
+    public let model: Model
+    public let key: String?
+    /// Shortens the backoff (tests).
+    public var backoff: Double = 0.5
+
+    public init(model: Model, key: String?) {
+        self.model = model
+        self.key = key
+    }
+
+    /// The key the model's settings point to, from the environment; an error that names the variable when it is unset.
+    public static func key(for model: Model, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        guard let name = model.apiKeyEnv else { return nil }
+        guard let key = environment[name], !key.isEmpty else {
+            throw ChatFailure.failed("the model \(model.name) reads its key from $\(name), which is not set: export \(name)=… and run again")
+        }
+        return key
+    }
+
+    public func run(_ prompts: [Prompt], save: @escaping @Sendable ([RunOutput]) throws -> Void,
+                    progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Outcome {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, model.concurrency))))
+        defer { try? http.syncShutdown() }
+        var client = ChatClient(model: model, key: key, http: http)
+        client.backoff = backoff
+        let shared = client
+        let next = NIOLockedValueBox(0)
+        let pending = NIOLockedValueBox<(outputs: [RunOutput], done: Int, stop: String?)>(([], 0, nil))
+        let prompts = prompts
+        func flush(force: Bool) throws {
+            let batch = pending.withLockedValue { state -> [RunOutput] in
+                guard force || state.outputs.count >= 32 else { return [] }
+                defer { state.outputs.removeAll(keepingCapacity: true) }
+                return state.outputs
+            }
+            if !batch.isEmpty { try save(batch) }
+        }
+        let outcome: Outcome = try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(model.concurrency, prompts.count) {
+                group.addTask {
+                    while !Task.isCancelled {
+                        guard pending.withLockedValue({ $0.stop }) == nil else { return }
+                        let index = next.withLockedValue { n -> Int in defer { n += 1 }; return n }
+                        guard index < prompts.count else { return }
+                        let prompt = prompts[index]
+                        let started = ContinuousClock.now
+                        var output: RunOutput
+                        do {
+                            let (reply, attempts) = try await shared.complete(messages: prompt.messages, tools: prompt.tools)
+                            output = RunOutput(itemID: prompt.itemID, output: reply.text, finishReason: reply.finishReason,
+                                               inputTokens: reply.inputTokens, outputTokens: reply.outputTokens,
+                                               latencyMs: Self.milliseconds(since: started), attempts: attempts, error: nil)
+                        } catch ChatFailure.quota(let message) {
+                            pending.withLockedValue { $0.stop = "the endpoint says the quota is used up (insufficient_quota): \(message)" }
+                            return
+                        } catch is CancellationError {
+                            return
+                        } catch {
+                            if Task.isCancelled { return }
+                            output = RunOutput(itemID: prompt.itemID, output: nil, finishReason: nil, inputTokens: nil, outputTokens: nil,
+                                               latencyMs: Self.milliseconds(since: started), attempts: 1, error: "\(error)")
+                        }
+                        let done = pending.withLockedValue { state -> Int in
+                            state.outputs.append(output)
+                            state.done += 1
+                            return state.done
+                        }
+                        try flush(force: false)
+                        progress(done)
+                    }
+                }
+            }
+            do {
+                try await group.waitForAll()
+            } catch {
+                group.cancelAll()
+                try flush(force: true)
+                throw error
+            }
+            try flush(force: true)
+            if let stop = pending.withLockedValue({ $0.stop }) { return .stopped(stop) }
+            return Task.isCancelled ? .cancelled : .finished
+        }
+        return outcome
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = ContinuousClock.now - start
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+import QuorumCore
+
+extension AppDatabase {
+    static func model(_ row: Row) -> Model {
+        Model(id: row["id"], name: row["name"], baseURL: row["base_url"], model: row["model"], apiKeyEnv: row["api_key_env"],
+              temperature: row["temperature"], maxCompletionTokens: row["max_completion_tokens"], concurrency: row["concurrency"],
+              priceInput: row["price_input"], priceOutput: row["price_output"])
+    }
+
+    /// Adds a model (its key's variable name only); a name in use is a conflict.
+    public func addModel(_ model: Model) throws -> Model {
+        if let problem = model.problem { throw StoreError(.invalid, "\(problem.field): \(problem.message)") }
+        return try writer.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM models WHERE name = ?", arguments: [model.name]) != nil {
+                throw StoreError(.conflict, "a model named \"\(model.name)\" exists already")
+            }
+            try db.execute(sql: """
+                INSERT INTO models (name, base_url, model, api_key_env, temperature, max_completion_tokens, concurrency, price_input, price_output, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [model.name, model.baseURL, model.model, model.apiKeyEnv, model.temperature, model.maxCompletionTokens,
+                                 model.concurrency, model.priceInput, model.priceOutput, Self.timestamp()])
+            var stored = model
+            stored.id = db.lastInsertedRowID
+            return stored
+        }
+    }
+
+    public func models() throws -> [Model] {
+        try writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM models ORDER BY name").map(Self.model) }
+    }
+
+    /// A model by name or id.
+    public func model(_ key: String) throws -> Model? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM models WHERE name = ? OR CAST(id AS TEXT) = ?", arguments: [key, key]).map(Self.model)
+        }
+    }
+
+    /// The items a run takes: the hold-out, the items not held out (`train`), or all of them; in id order.
+    public func itemIDs(in project: Project, selection: String) throws -> [Int64] {
+        let condition: String
+        switch selection {
+        case "holdout": condition = "split = 'holdout'"
+        case "train": condition = "split IS NOT 'holdout'"
+        case "all": condition = "1"
+        default: throw StoreError(.invalid, "items must be holdout, train or all (Quorum keeps the hold-out for good; validation is drawn anew by each export)")
+        }
+        return try writer.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM items WHERE project_id = ? AND \(condition) ORDER BY id", arguments: [project.id])
+        }
+    }
+
+    /// The inputs of the given items, by id.
+    public func inputs(of itemIDs: [Int64]) throws -> [Int64: JSONValue] {
+        try writer.read { db in
+            var found: [Int64: JSONValue] = [:]
+            for chunk in stride(from: 0, to: itemIDs.count, by: 500) {
+                let ids = itemIDs[chunk..<min(chunk + 500, itemIDs.count)]
+                let rows = try Row.fetchAll(db, sql: "SELECT id, input FROM items WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                                            arguments: StatementArguments(ids.map { $0 as any DatabaseValueConvertible }))
+                for row in rows { found[row["id"]] = (try? JSONParser.parse(row["input"] as String)) ?? .null }
+            }
+            return found
+        }
+    }
+
+    public func startRun(of model: Model, on project: Project, selection: String, itemIDs: [Int64]) throws -> Run {
+        try writer.write { db in
+            let now = Self.timestamp()
+            try db.execute(sql: """
+                INSERT INTO runs (project_id, model_id, selection, items, item_count, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)
+                """, arguments: [project.id, model.id, selection, JSONValue.array(itemIDs.map { .number(String($0)) }).jsonText, itemIDs.count, now])
+            return Run(id: db.lastInsertedRowID, projectID: project.id, model: model, selection: selection, itemIDs: itemIDs,
+                       status: .running, message: nil, startedAt: now, finishedAt: nil)
+        }
+    }
+
+    /// A run with its counts so far.
+    public func run(_ id: Int64) throws -> Run? {
+        try writer.read { db in try Self.run(db, id: id) }
+    }
+
+    static func run(_ db: Database, id: Int64) throws -> Run? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT r.*, m.id AS mid FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?", arguments: [id]),
+              let modelRow = try Row.fetchOne(db, sql: "SELECT * FROM models WHERE id = ?", arguments: [row["mid"] as Int64]) else { return nil }
+        let ids = ((try? JSONParser.parse(row["items"] as String))?.arrayValue ?? []).compactMap { $0.intValue.map(Int64.init) }
+        var run = Run(id: row["id"], projectID: row["project_id"], model: Self.model(modelRow), selection: row["selection"], itemIDs: ids,
+                      status: Run.Status(rawValue: row["status"]) ?? .stopped, message: row["message"], startedAt: row["started_at"],
+                      finishedAt: row["finished_at"])
+        if let counts = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*) FILTER (WHERE error IS NULL) AS answered, COUNT(*) FILTER (WHERE error IS NOT NULL) AS failed,
+                   COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output FROM run_outputs WHERE run_id = ?
+            """, arguments: [id]) {
+            run.answered = counts["answered"]
+            run.failed = counts["failed"]
+            run.inputTokens = counts["input"]
+            run.outputTokens = counts["output"]
+        }
+        return run
+    }
+
+    /// A project's runs, newest first.
+    public func runs(of project: Project) throws -> [Run] {
+        try writer.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE project_id = ? ORDER BY id DESC", arguments: [project.id]).compactMap { try Self.run(db, id: $0) }
+        }
+    }
+
+    /// The run's items still without an answer (never asked, or failed): what a resumed run asks for.
+    public func missingItems(of run: Run) throws -> [Int64] {
+        let answered = try writer.read { db in
+            Set(try Int64.fetchAll(db, sql: "SELECT item_id FROM run_outputs WHERE run_id = ? AND error IS NULL", arguments: [run.id]))
+        }
+        return run.itemIDs.filter { !answered.contains($0) }
+    }
+
+    /// Stores outputs as they come (an answer replaces an earlier failure of the same item).
+    public func saveOutputs(_ outputs: [RunOutput], of run: Run) throws {
+        guard !outputs.isEmpty else { return }
+        try writer.write { db in
+            let now = Self.timestamp()
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO run_outputs (run_id, item_id, output, finish_reason, input_tokens, output_tokens, latency_ms, attempts, error, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, item_id) DO UPDATE SET output = excluded.output, finish_reason = excluded.finish_reason,
+                    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, latency_ms = excluded.latency_ms,
+                    attempts = run_outputs.attempts + excluded.attempts, error = excluded.error, created_at = excluded.created_at
+                """)
+            for o in outputs {
+                try statement.execute(arguments: [run.id, o.itemID, o.output, o.finishReason, o.inputTokens, o.outputTokens, o.latencyMs,
+                                                  o.attempts, o.error, now])
+            }
+        }
+    }
+
+    public func finishRun(_ run: Run, status: Run.Status, message: String?) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE runs SET status = ?, message = ?, finished_at = ? WHERE id = ?",
+                           arguments: [status.rawValue, message, Self.timestamp(), run.id])
+        }
+    }
+
+    /// Marks a run running again (resumed).
+    public func resumeRun(_ run: Run) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'running', message = NULL, finished_at = NULL WHERE id = ?", arguments: [run.id])
+        }
+    }
+
+    /// The run's outputs: each item's answer, or nil where it failed.
+    public func outputs(of run: Run) throws -> [Int64: String?] {
+        try writer.read { db in
+            var found: [Int64: String?] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT item_id, output, error FROM run_outputs WHERE run_id = ?", arguments: [run.id]) {
+                found[row["item_id"]] = (row["error"] as String?) == nil ? row["output"] as String? : nil
+            }
+            return found
+        }
+    }
+
+    /// A run's outputs scored against the project's resolved answers (as export resolves them: gold, else consensus).
+    public func evaluate(_ run: Run, in project: Project, consensus: ConsensusRule = .all) throws -> Evaluation {
+        let outputs = try outputs(of: run)
+        let wanted = Set(run.itemIDs)
+        let policy = ExportPolicy(project: project, consensus: consensus)
+        var cases: [Evaluation.Case] = []
+        var unscored = 0
+        try forEachStoredItem(in: project) { batch in
+            for item in batch where wanted.contains(item.itemID) {
+                let (input, resolution) = policy.resolve(item)
+                guard case .resolved(let answer, _) = resolution else {
+                    unscored += 1
+                    continue
+                }
+                cases.append(Evaluation.Case(itemID: item.itemID, input: input, reference: answer, output: outputs[item.itemID] ?? nil))
+            }
+        }
+        return Evaluation(project: project, cases: cases, unscored: unscored)
+    }
+}

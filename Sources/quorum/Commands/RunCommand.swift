@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+import QuorumModels
+import QuorumStore
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a model over a project's items (the hold-out by default) and keep its answers.",
+        discussion: """
+            Each item's prompt is what its openai-chat export line holds without the final answer. Answers are kept as
+            they come: Ctrl+C, kill -9 or a crash loses nothing already answered, and --resume RUN asks only for what is
+            missing. A 429 insufficient_quota stops the run (exit 1); other failures are recorded per item.
+            Then: quorum eval PROJECT --run RUN.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The project's name or id.") var project: String
+    @Option(help: "The model's name (quorum model list).") var model: String?
+    @Option(help: "holdout|train|all") var items = "holdout"
+    @Option(help: "At most this many items (the first by id).") var limit: Int?
+    @Option(help: "Go on with an earlier run: ask only for the items it has no answer for.") var resume: Int64?
+    @Flag(help: "Print the run's summary as JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let db = try database.open()
+            let project = try db.requireProject(project)
+            var run: Run
+            if let resume {
+                guard let found = try db.run(resume), found.projectID == project.id else { throw CLIError("no run \(resume) in \(project.name)", code: 2) }
+                run = found
+                try db.resumeRun(run)
+            } else {
+                guard let name = model, let chosen = try db.model(name) else {
+                    throw CLIError(model == nil ? "give --model NAME (quorum model list), or --resume RUN" : "no model named \(model!) (quorum model list)", code: 2)
+                }
+                var ids = try db.itemIDs(in: project, selection: items)
+                if ids.isEmpty {
+                    throw CLIError(items == "holdout" ? "\(project.name) has no hold-out yet: draw one with quorum holdout \(project.slug) --size N (or export with --holdout N)"
+                                                     : "\(project.name) has no items to run on", code: 1)
+                }
+                if let limit { ids = Array(ids.prefix(limit)) }
+                run = try db.startRun(of: chosen, on: project, selection: items, itemIDs: ids)
+            }
+            let key: String?
+            do { key = try ModelRunner.key(for: run.model) } catch { throw CLIError("\(error)", code: 2) }
+            let missing = try db.missingItems(of: run)
+            let renderer = ExportRenderer(project: project, format: .openaiChat)
+            let inputs = try db.inputs(of: missing)
+            let prompts = missing.compactMap { id -> ModelRunner.Prompt? in
+                guard let input = inputs[id] else { return nil }
+                let (messages, tools) = renderer.prompt(input: input)
+                return ModelRunner.Prompt(itemID: id, messages: messages, tools: tools)
+            }
+            let bar = ProgressBar(unit: "items", enabled: Terminal.stderrIsTerminal && !json)
+            let total = prompts.count
+            let started = run
+            // Ctrl+C and SIGTERM end the run cleanly: what was answered is kept, the rest waits for --resume.
+            let task = Task { () throws -> ModelRunner.Outcome in
+                try await ModelRunner(model: started.model, key: key).run(prompts, save: { try db.saveOutputs($0, of: started) },
+                                                                           progress: { bar.update(done: $0, total: total, count: $0) })
+            }
+            let interrupts = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number)
+                source.setEventHandler { task.cancel() }
+                source.resume()
+                return source
+            }
+            defer { interrupts.forEach { $0.cancel() } }
+            let outcome = try await task.value
+            bar.finish()
+            switch outcome {
+            case .finished: try db.finishRun(run, status: .finished, message: nil)
+            case .stopped(let message): try db.finishRun(run, status: .stopped, message: message)
+            case .cancelled: try db.finishRun(run, status: .cancelled, message: "cancelled: quorum run \(project.slug) --resume \(run.id) goes on")
+            }
+            run = try db.run(run.id) ?? run
+            if json {
+                print(run.json.jsonText)
+            } else {
+                let cost = run.model.cost(input: run.inputTokens, output: run.outputTokens).map { String(format: ", about $%.4f", $0) } ?? ""
+                print("Run \(run.id) of \(run.model.name) on \(project.name): \(run.answered) of \(counted(run.itemIDs.count, "item")) answered, \(run.failed) failed; "
+                      + "\(run.inputTokens) input and \(run.outputTokens) output tokens\(cost).")
+                if case .finished = outcome { print("Next: quorum eval \(project.slug) --run \(run.id)") }
+            }
+            switch outcome {
+            case .finished: return
+            case .stopped(let message):
+                Terminal.error(message)
+                throw ExitCode(1)
+            case .cancelled:
+                Terminal.error("cancelled: quorum run \(project.slug) --resume \(run.id) asks for the rest")
+                throw ExitCode(130)
+            }
+        }
+    }
+}
