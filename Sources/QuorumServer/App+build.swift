@@ -70,6 +70,7 @@ public func buildApplication(
     ExportController(database: database, pages: pages, directory: settings.exportsDirectory).addRoutes(to: router)
     GoldController(database: database).addRoutes(to: router)
     ItemsController(database: database, pages: pages).addRoutes(to: router)
+    RunsController(database: database, pages: pages, runs: RunManager(database: database, logger: logger)).addRoutes(to: router)
 
     return Application(
         router: router,

@@ -1,0 +1,54 @@
+// A project's runs: start one (Ctrl+Enter), watch it, cancel or resume it. The page is the server's rendering;
+// this module only sends the requests and reloads the page when a run's state changes.
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const form = document.getElementById("run-form");
+const status = document.getElementById("run-status");
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(body || {}),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error((answer.error && answer.error.message) || response.statusText);
+  return answer;
+}
+
+async function start() {
+  const data = new FormData(form);
+  const limit = parseInt(data.get("limit"), 10);
+  status.textContent = "Starting…";
+  try {
+    const run = await post(`/api/projects/${form.dataset.project}/runs`, { model: data.get("model"), items: data.get("items"), limit: limit > 0 ? limit : undefined });
+    status.textContent = `Run ${run.run} started`;
+    watch();
+  } catch (error) {
+    status.textContent = error.message;
+  }
+}
+
+// While a run is running, its row shows how far it got; the page is drawn again when none runs any more.
+async function watch() {
+  const project = form ? form.dataset.project : null;
+  if (!project) return;
+  const runs = await (await fetch(`/api/projects/${project}/runs`, { credentials: "same-origin" })).json();
+  const running = runs.filter((run) => run.status === "running");
+  for (const run of running) {
+    const cell = document.querySelector(`tr[data-run="${run.run}"] .run-state`);
+    if (cell && run.progress) cell.textContent = `running: ${run.progress.done} of ${run.progress.total}`;
+  }
+  if (running.length) setTimeout(watch, 700);
+  else if (document.querySelector("#runs button.cancel") || status.textContent.startsWith("Run ")) location.reload();
+}
+
+if (form) {
+  form.addEventListener("submit", (event) => { event.preventDefault(); start(); });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); start(); }
+  });
+}
+document.querySelectorAll("button.cancel").forEach((b) => b.addEventListener("click", () => post(`/api/runs/${b.dataset.run}/cancel`).then(watch)));
+document.querySelectorAll("button.resume").forEach((b) => b.addEventListener("click", () => {
+  post(`/api/runs/${b.dataset.run}/resume`).then(() => { status.textContent = `Run ${b.dataset.run} resumed`; watch(); }).catch((e) => { status.textContent = e.message; });
+}));
+if (document.querySelector("#runs button.cancel")) watch();
