@@ -36,6 +36,43 @@ public enum Demo {
             guard summary.committed else { throw StoreError(.invalid, "the demo file \(entry.file) has errors: \(summary.text)") }
             added.append(entry.name)
         }
+        added.append(try seedModelLoop(database: database, resources: resources))
         return added
+    }
+
+    static let evaluationProject = "Demo: model evaluation"
+
+    /// The model loop, offline: a classify project labelled elsewhere (its answers imported as gold), a hold-out,
+    /// and two runs of two *recorded* models over it. No endpoint is called: the answers are stored as a run stores
+    /// them, made for the demo (the base model right on about three items in five, the fine-tuned one on nine in
+    /// ten), and the models' names, their endpoint and each run's message say so. Runs and comparisons then work
+    /// as with a real endpoint.
+    static func seedModelLoop(database: AppDatabase, resources: Resources) throws -> String {
+        let project = try database.createProject(name: evaluationProject, kind: .classify, annotatorsPerItem: 1,
+                                                 guidelines: "# Model evaluation\n\nThe hold-out of these tickets was answered by two **recorded** models (no endpoint is called in the demo). Open the runs page to compare them.\n")
+        var options = ImportOptions(fileName: "banking-tickets.csv")
+        options.asGold = true
+        _ = try database.importItems(into: project, from: .file(resources.demo.appendingPathComponent("banking-tickets.csv").path), options: options)
+        guard let stored = try database.project(id: project.id) else { return project.name }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-demo-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try ProjectExport(database: database, project: stored, settings: ExportSettings(holdout: 20, seed: 1), directory: folder, counter: nil).drawHoldout()
+        let held = try database.itemIDs(in: stored, selection: "holdout")
+        for (name, rightOf) in [("recorded base model (demo)", (3, 5)), ("recorded fine-tuned model (demo)", (9, 10))] {
+            let model = try database.addModel(Model(name: name, baseURL: "http://127.0.0.1:9/v1", model: "recorded-outputs-no-endpoint", concurrency: 1,
+                                                    priceInput: 0.15, priceOutput: 0.6))
+            let run = try database.startRun(of: model, on: stored, selection: "holdout", itemIDs: held)
+            var outputs: [RunOutput] = []
+            for (n, id) in held.enumerated() {
+                guard let (item, _) = try database.item(id: id), let label = try database.gold(for: item)?["answer"]?["labels"]?.arrayValue?.first?.stringValue else { continue }
+                let right = n % rightOf.1 < rightOf.0
+                let other = stored.labels.first { $0 != label } ?? label
+                outputs.append(RunOutput(itemID: id, output: right ? label : other, finishReason: "stop", inputTokens: 60, outputTokens: 3,
+                                         latencyMs: 0, attempts: 1, error: nil))
+            }
+            try database.saveOutputs(outputs, of: run)
+            try database.finishRun(run, status: .finished, message: "recorded outputs made for the demo: no endpoint was called")
+        }
+        return project.name
     }
 }

@@ -129,11 +129,17 @@ struct Client {
         let folder = try TemporaryDirectory()
         let database = try AppDatabase(path: folder.path("q.db"))
         let added = try Demo.seed(database: database, resources: Resources.locate())
-        #expect(added.count == 3)
+        #expect(added.count == 4)
         let summaries = try database.projectSummaries()
-        #expect(summaries.map(\.project.kind) == [.chat, .classify, .spans])
+        #expect(summaries.map(\.project.kind) == [.chat, .classify, .spans, .classify])
         #expect(summaries.allSatisfy { $0.items >= 30 })
         #expect(try Demo.seed(database: database, resources: Resources.locate()).isEmpty)
+        // The model loop, offline: two recorded runs on the hold-out, the fine-tuned one ahead.
+        let evaluation = try #require(summaries.last?.project)
+        let runs = try database.runs(of: evaluation)
+        #expect(runs.count == 2 && runs.allSatisfy { $0.answered == 20 && $0.message?.contains("no endpoint") == true })
+        let scores = try runs.map { try database.evaluate($0, in: evaluation).accuracy ?? 0 }
+        #expect(scores.sorted() == [0.6, 0.9])
     }
 }
 
