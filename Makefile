@@ -94,6 +94,7 @@ bench: tokenizer
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum --kind spans --items 150000
 	$(PYTHON) bench/annotate_load.py --quorum .build/release/quorum
 	$(PYTHON) bench/durability_bench.py --quorum .build/release/quorum
+	$(PYTHON) bench/run_bench.py --quorum .build/release/quorum
 
 clean:
 	rm -rf .build
