@@ -162,21 +162,30 @@ extension AppDatabase {
 
     /// A run's outputs scored against the project's resolved answers (as export resolves them: gold, else consensus).
     public func evaluate(_ run: Run, in project: Project, consensus: ConsensusRule = .all) throws -> Evaluation {
-        let outputs = try outputs(of: run)
-        let wanted = Set(run.itemIDs)
+        try evaluate([run], in: project, consensus: consensus)[0]
+    }
+
+    /// Several runs scored in one reading of the project's items (a comparison reads them once, not twice).
+    public func evaluate(_ runs: [Run], in project: Project, consensus: ConsensusRule = .all) throws -> [Evaluation] {
+        let outputs = try runs.map { try self.outputs(of: $0) }
+        let wanted = Set(runs.flatMap(\.itemIDs))
         let policy = ExportPolicy(project: project, consensus: consensus)
-        var cases: [Evaluation.Case] = []
-        var unscored = 0
-        try forEachStoredItem(in: project) { batch in
+        var cases = [[Evaluation.Case]](repeating: [], count: runs.count)
+        var unscored = [Int](repeating: 0, count: runs.count)
+        let members = runs.map { Set($0.itemIDs) }
+        // Classify references need no input: the items' texts are not read or parsed.
+        try forEachStoredItem(in: project, withInputs: project.kind != .classify) { batch in
             for item in batch where wanted.contains(item.itemID) {
                 let (input, resolution) = policy.resolve(item)
-                guard case .resolved(let answer, _) = resolution else {
-                    unscored += 1
-                    continue
+                for r in runs.indices where members[r].contains(item.itemID) {
+                    guard case .resolved(let answer, _) = resolution else {
+                        unscored[r] += 1
+                        continue
+                    }
+                    cases[r].append(Evaluation.Case(itemID: item.itemID, input: input, reference: answer, output: outputs[r][item.itemID] ?? nil))
                 }
-                cases.append(Evaluation.Case(itemID: item.itemID, input: input, reference: answer, output: outputs[item.itemID] ?? nil))
             }
         }
-        return Evaluation(project: project, cases: cases, unscored: unscored)
+        return runs.indices.map { Evaluation(project: project, cases: cases[$0], unscored: unscored[$0]) }
     }
 }

@@ -32,6 +32,8 @@ import Testing
         #expect(accepted.suggestedSpans.map(\.text) == ["Ann", "Bob"])
         #expect(accepted.suggestedLabels == ["GREETING"])
         #expect(accepted.leftOut == nil)
+        let chosen = try item(#"{"text": "Is this a refund?", "options": [{"id": "REFUND", "text": "refund"}, {"id": "CARD", "text": "card"}], "accept": ["REFUND"], "answer": "accept"}"#)
+        #expect(chosen.suggestedLabels == ["REFUND"])
         let rejected = try item(#"{"text": "spam", "spans": [], "answer": "reject"}"#)
         #expect(rejected.leftOut == "answer \"reject\" (Prodigy)")
         let wrong = read(DoccanoReader(), #"{"text": "Ann", "spans": [{"start": 0, "end": 3, "label": "PER", "text": "Bob"}]}"#)

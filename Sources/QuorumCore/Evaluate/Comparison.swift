@@ -89,18 +89,28 @@ public struct Comparison: Sendable {
                 bTop[i] = Double(y.counts.0); bBottom[i] = Double(y.counts.1)
             }
         }
-        var generator = SplitMix64(seed: seed)
-        var differences: [Double] = []
-        differences.reserveCapacity(resamples)
-        for _ in 0..<resamples {
-            var at = 0.0, ab = 0.0, bt = 0.0, bb = 0.0
-            for _ in 0..<n {
-                let i = Int(generator.next() % UInt64(n))
-                at += aTop[i]; ab += aBottom[i]; bt += bTop[i]; bb += bBottom[i]
+        // Eight fixed slices of the resamples, each with a generator of its own seed, worked out side by side: the
+        // same intervals on any number of cores (2,000 resamples of 100,000 items are 200 million draws).
+        let slices = 8, perSlice = resamples / slices
+        var found = [[Double]](repeating: [], count: slices)
+        found.withUnsafeMutableBufferPointer { results in
+            let results = results
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                var generator = SplitMix64(seed: seed &+ UInt64(slice))
+                var differences: [Double] = []
+                differences.reserveCapacity(perSlice)
+                for _ in 0..<perSlice {
+                    var at = 0.0, ab = 0.0, bt = 0.0, bb = 0.0
+                    for _ in 0..<n {
+                        let i = Int(generator.next() % UInt64(n))
+                        at += aTop[i]; ab += aBottom[i]; bt += bTop[i]; bb += bBottom[i]
+                    }
+                    if ab > 0, bb > 0 { differences.append(bt / bb - at / ab) }
+                }
+                results[slice] = differences
             }
-            guard ab > 0, bb > 0 else { continue }
-            differences.append(bt / bb - at / ab)
         }
+        var differences = found.flatMap { $0 }
         guard !differences.isEmpty else { return nil }
         differences.sort()
         func percentile(_ q: Double) -> Double { differences[min(differences.count - 1, max(0, Int((q * Double(differences.count)).rounded(.down))))] }

@@ -76,6 +76,10 @@ public struct DoccanoReader: ItemReader {
             for (name, score) in scores where score == .bool(true) || (score.doubleValue ?? 0) > 0.5 { item.suggestedLabels.append(name) }
         default: issues.append(ImportIssue(line: line, field: "cats", message: "must be a list of labels or an object of label scores"))
         }
+        // Prodigy's choice interface: the options chosen, by id.
+        if value["options"] != nil, let chosen = value["accept"]?.arrayValue {
+            item.suggestedLabels += chosen.compactMap { $0.stringValue ?? $0.intValue.map(String.init) }
+        }
         if let relations = value["relations"]?.arrayValue, !relations.isEmpty { item.notCarried.append("relations") }
         if let answer = value["answer"]?.stringValue, answer != "accept" {
             item.leftOut = "answer \"\(answer)\" (Prodigy)"

@@ -23,17 +23,19 @@ struct EvalCommand: AsyncParsableCommand {
         try await reportingErrors {
             let db = try database.open()
             let project = try db.requireProject(project)
-            func load(_ id: Int64) throws -> (Run, Evaluation) {
+            func load(_ id: Int64) throws -> Run {
                 guard let found = try db.run(id), found.projectID == project.id else { throw CLIError("no run \(id) in \(project.name)", code: 2) }
-                return (found, try db.evaluate(found, in: project, consensus: consensus))
+                return found
             }
-            let (a, evalA) = try load(run)
+            let a = try load(run)
             guard let vs else {
+                let evalA = try db.evaluate(a, in: project, consensus: consensus)
                 print(json ? evalA.json(run: a.id).jsonText : Self.text(a, evalA))
                 return
             }
-            let (b, evalB) = try load(vs)
-            let comparison = Comparison(a: a.id, evalA, b: b.id, evalB)
+            let b = try load(vs)
+            let both = try db.evaluate([a, b], in: project, consensus: consensus)
+            let comparison = Comparison(a: a.id, both[0], b: b.id, both[1])
             print(json ? comparison.json.jsonText : Self.text(comparison, a: a, b: b))
         }
     }
