@@ -167,6 +167,7 @@ extension AppDatabase {
 
     /// Several runs scored in one reading of the project's items (a comparison reads them once, not twice).
     public func evaluate(_ runs: [Run], in project: Project, consensus: ConsensusRule = .all) throws -> [Evaluation] {
+        guard !runs.isEmpty else { return [] }
         let outputs = try runs.map { try self.outputs(of: $0) }
         let wanted = Set(runs.flatMap(\.itemIDs))
         let policy = ExportPolicy(project: project, consensus: consensus)

@@ -124,12 +124,14 @@ struct RunsController {
         var page = base(session, "Runs · \(project.name)")
         page["projectID"] = project.id
         page["project"] = project.name
-        page["models"] = try database.models().map { ["name": $0.name] }
-        page["hasModels"] = !(try database.models().isEmpty)
-        var scored: [Int64: Evaluation] = [:]
-        page["runs"] = try all.map { run -> [String: Any] in
-            let evaluation = run.answered > 0 ? try database.evaluate(run, in: project) : nil
-            if let evaluation { scored[run.id] = evaluation }
+        let models = try database.models()
+        page["models"] = models.map { ["name": $0.name] }
+        page["hasModels"] = !models.isEmpty
+        // Every run with answers scored in one reading of the project's items.
+        let answered = all.filter { $0.answered > 0 }
+        let scored = Dictionary(uniqueKeysWithValues: zip(answered.map(\.id), try database.evaluate(answered, in: project)))
+        page["runs"] = all.map { run -> [String: Any] in
+            let evaluation = scored[run.id]
             var row: [String: Any] = ["id": run.id, "model": run.model.name, "status": run.status.rawValue, "selection": run.selection,
                                       "items": run.itemIDs.count, "answered": run.answered, "failed": run.failed,
                                       "tokens": "\(run.inputTokens) in, \(run.outputTokens) out",
