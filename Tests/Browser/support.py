@@ -51,7 +51,15 @@ def stop_server(server):
 
 
 class BrowserTest:
-    """Helpers for a test case with `base` (the server's address) and `browsers` (to quit at the end)."""
+    """Helpers for a test case with `base` (the server's address) and `browsers` (to quit at the end); a class that
+    sets `server`, `browsers` and `tmp` in `setUpClass` gets them all closed after its tests."""
+
+    @classmethod
+    def tearDownClass(cls):
+        for browser in cls.browsers:
+            browser.quit()
+        stop_server(cls.server)
+        cls.tmp.cleanup()
 
     def browser(self, width=1280, height=900):
         options = webdriver.ChromeOptions()

@@ -9,7 +9,7 @@ import unittest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from support import PASSWORD, BrowserTest, quorum, start_server, stop_server
+from support import PASSWORD, BrowserTest, quorum, start_server
 
 
 class KeyboardDay(BrowserTest, unittest.TestCase):
@@ -42,13 +42,6 @@ class KeyboardDay(BrowserTest, unittest.TestCase):
         cls.server, cls.base, _ = start_server(db)
         cls.browsers = []
         cls.ids = {}
-
-    @classmethod
-    def tearDownClass(cls):
-        for browser in cls.browsers:
-            browser.quit()
-        stop_server(cls.server)
-        cls.tmp.cleanup()
 
     def project_id(self, name):
         if not self.ids:

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from support import PASSWORD, BrowserTest, quorum, start_server, stop_server
+from support import PASSWORD, BrowserTest, quorum, start_server
 
 LABELS = ["refund", "card", "other"]
 
@@ -57,11 +57,8 @@ class Models(BrowserTest, unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for browser in cls.browsers:
-            browser.quit()
-        stop_server(cls.server)
+        super().tearDownClass()
         cls.endpoint.shutdown()
-        cls.tmp.cleanup()
 
     def test_two_models_run_and_compared_from_the_page(self):
         browser = self.browser()

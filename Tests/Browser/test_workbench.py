@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from support import PAGE_CHANGES, PASSWORD, BrowserTest, quorum, start_server, stop_server
+from support import PAGE_CHANGES, PASSWORD, BrowserTest, quorum, start_server
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "artifacts")
 # Emoji with joiners, a flag, CJK outside the BMP and a decomposed accent: where other tools' offsets drift.
@@ -86,13 +86,6 @@ class Workbench(BrowserTest, unittest.TestCase):
                 quorum("project", "add-member", project, name, db=db)
         cls.server, cls.base, _ = start_server(db)
         cls.browsers = []
-
-    @classmethod
-    def tearDownClass(cls):
-        for browser in cls.browsers:
-            browser.quit()
-        stop_server(cls.server)
-        cls.tmp.cleanup()
 
     def status_is(self, browser, text):
         WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: text in b.find_element(By.ID, "status").text)
