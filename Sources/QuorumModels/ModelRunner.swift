@@ -26,6 +26,18 @@ public struct ModelRunner: Sendable {
         }
     }
 
+    /// The prompts of `itemIDs` (in that order), each what its item's `openai-chat` export line holds without its
+    /// answer; an item without an input is left out.
+    public static func prompts(project: Project, itemIDs: [Int64], inputs: [Int64: JSONValue]) -> [Prompt] {
+        let renderer = ExportRenderer(project: project, format: .openaiChat)
+        return itemIDs.compactMap { id in
+            inputs[id].map { input in
+                let (messages, tools) = renderer.prompt(input: input)
+                return Prompt(itemID: id, messages: messages, tools: tools)
+            }
+        }
+    }
+
     public let model: Model
     public let key: String?
     /// Shortens the backoff (tests).

@@ -25,14 +25,7 @@ final class RunManager: Sendable {
         let key: String?
         do { key = try ModelRunner.key(for: run.model) } catch { throw StoreError(.invalid, "\(error)") }
         let missing = try database.missingItems(of: run)
-        let inputs = try database.inputs(of: missing)
-        let renderer = ExportRenderer(project: project, format: .openaiChat)
-        let prompts = missing.compactMap { id in
-            inputs[id].map { input -> ModelRunner.Prompt in
-                let (messages, tools) = renderer.prompt(input: input)
-                return ModelRunner.Prompt(itemID: id, messages: messages, tools: tools)
-            }
-        }
+        let prompts = ModelRunner.prompts(project: project, itemIDs: missing, inputs: try database.inputs(of: missing))
         try database.resumeRun(run)
         let database = self.database, logger = self.logger, running = self.running
         let task = Task.detached {

@@ -42,21 +42,28 @@ public struct ProjectExport {
     /// Draws the hold-out set (or tops it up) to `settings.holdout` items exactly as an export with these settings
     /// would, and keeps it; writes no files. Returns the hold-out's size now.
     public func drawHoldout(progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
+        try withSpool { spool in
+            let plan = try planned(into: spool, progress: progress)
+            try database.holdOut(plan.newlyHeldOut, in: project)
+            return plan.files[.holdout]?.count ?? 0
+        }
+    }
+
+    /// Checks the settings, makes the folder, and runs `body` with a spool beside the output, removed afterwards.
+    private func withSpool<T>(_ body: (Spool) throws -> T) throws -> T {
         if let problem = settings.problem(for: project) { throw ExportError(problem) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let spool = try Spool(path: (directory as NSString).appendingPathComponent(Self.spoolPrefix + UUID().uuidString))
         defer { spool.remove() }
-        let plan = try planned(into: spool, progress: progress)
-        try database.holdOut(plan.newlyHeldOut, in: project)
-        return plan.files[.holdout]?.count ?? 0
+        return try body(spool)
     }
 
     /// `progress` gets the items read so far and the project's item count.
     public func run(by user: User?, progress: (Int, Int) -> Void = { _, _ in }) throws -> (report: ExportReport, exportID: Int64) {
-        if let problem = settings.problem(for: project) { throw ExportError(problem) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let spool = try Spool(path: (directory as NSString).appendingPathComponent(Self.spoolPrefix + UUID().uuidString))
-        defer { spool.remove() }
+        try withSpool { spool in try write(spool: spool, by: user, progress: progress) }
+    }
+
+    private func write(spool: Spool, by user: User?, progress: (Int, Int) -> Void) throws -> (report: ExportReport, exportID: Int64) {
         let plan = try planned(into: spool, progress: progress)
         let workers = ProcessInfo.processInfo.activeProcessorCount
         guard !(plan.files[.train] ?? []).isEmpty else {

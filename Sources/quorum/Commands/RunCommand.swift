@@ -46,13 +46,7 @@ struct RunCommand: AsyncParsableCommand {
             let key: String?
             do { key = try ModelRunner.key(for: run.model) } catch { throw CLIError("\(error)", code: 2) }
             let missing = try db.missingItems(of: run)
-            let renderer = ExportRenderer(project: project, format: .openaiChat)
-            let inputs = try db.inputs(of: missing)
-            let prompts = missing.compactMap { id -> ModelRunner.Prompt? in
-                guard let input = inputs[id] else { return nil }
-                let (messages, tools) = renderer.prompt(input: input)
-                return ModelRunner.Prompt(itemID: id, messages: messages, tools: tools)
-            }
+            let prompts = ModelRunner.prompts(project: project, itemIDs: missing, inputs: try db.inputs(of: missing))
             let bar = ProgressBar(unit: "items", enabled: Terminal.stderrIsTerminal && !json)
             let total = prompts.count
             let started = run
