@@ -43,6 +43,8 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     ProjectExport.removeLeftoverSpools(under: settings.exportsDirectory)
+    // A browser import cut short by this server's last stop left hidden items (see `importItems(staged:)`).
+    try database.discardUnfinishedImports()
     let templates = try await MustacheLibrary(directory: settings.resources.templates.path)
     let version = settings.resources.staticVersion()
     let pages = PageRenderer(library: templates, staticBase: "/static/\(version)")

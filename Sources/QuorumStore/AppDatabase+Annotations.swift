@@ -6,6 +6,12 @@ extension AppDatabase {
     /// The columns `ItemRow` reads, in its order.
     static let itemColumns = "i.id, i.project_id, i.external_id, i.input, i.suggestions"
 
+    /// The condition that keeps a staged import's items (`Schema.v7`) out of a list of the project's items `i`;
+    /// `project` is the statement's parameter holding the project's id. Read once per statement, not per row.
+    static func published(_ project: String) -> String {
+        "i.id < (SELECT COALESCE(staged_from, 9223372036854775807) FROM projects WHERE id = \(project))"
+    }
+
     /// An item as stored, in a transaction already open.
     static func itemRow(_ db: Database, id: Int64) throws -> ItemRow? {
         try db.cachedStatement(sql: "SELECT \(itemColumns) FROM items i WHERE i.id = ?").firstRow(id, read: ItemRow.init)
@@ -77,7 +83,7 @@ extension AppDatabase {
         // the order of the `items_open` index, so this is a seek, not a scan.
         guard let item = try db.cachedStatement(sql: """
             SELECT \(itemColumns) FROM items i INDEXED BY items_open
-            WHERE i.project_id = ?1 AND i.taken < ?3
+            WHERE i.project_id = ?1 AND i.taken < ?3 AND \(published("?1"))
               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = ?2)
               AND i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id != ?2 AND l.expires_at >= ?4) < ?3
             ORDER BY i.taken DESC, i.id LIMIT 1

@@ -51,7 +51,8 @@ extension AppDatabase {
     public func previewItem(in project: Project, after: Int64?) throws -> Item? {
         try writer.read { db in
             try db.cachedStatement(sql: """
-                SELECT \(Self.itemColumns) FROM items i WHERE i.project_id = ? AND i.id > ? AND i.taken < ? ORDER BY i.id LIMIT 1
+                SELECT \(Self.itemColumns) FROM items i WHERE i.project_id = ?1 AND i.id > ?2 AND i.taken < ?3 AND \(Self.published("?1"))
+                ORDER BY i.id LIMIT 1
                 """).firstRow(project.id, after ?? 0, project.annotatorsPerItem, read: ItemRow.init)?.item
         }
     }
@@ -59,8 +60,8 @@ extension AppDatabase {
     /// A page of a project's items matching `filter`, in id order after `after` (keyset paging: as fast on the
     /// thousandth page of a million items as on the first).
     public func items(in project: Project, matching filter: ItemFilter, after: Int64?, limit: Int) throws -> [ItemListing] {
-        var conditions = ["i.project_id = ?", "i.id > ?"]
-        var arguments: StatementArguments = [project.id, after ?? 0]
+        var conditions = ["i.project_id = ?", "i.id > ?", Self.published("?")]
+        var arguments: StatementArguments = [project.id, after ?? 0, project.id]
         if let text = filter.text {
             // The stored input is JSON: search it as written there, so quotes and backslashes match their escapes.
             conditions.append("i.input LIKE ? ESCAPE '\\'")

@@ -25,7 +25,8 @@ extension AppDatabase {
             let items = try db.makeStatement(sql: """
                 SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, g.decided_by
                 FROM items i LEFT JOIN gold g ON g.item_id = i.id
-                WHERE +i.project_id = ?\(answeredOnly ? " AND (i.submitted > 0 OR g.item_id IS NOT NULL)" : "") ORDER BY i.id
+                WHERE +i.project_id = ?1 AND \(Self.published("?1"))\(answeredOnly ? " AND (i.submitted > 0 OR g.item_id IS NOT NULL)" : "")
+                ORDER BY i.id
                 """).rows(project.id)
             let answers = try db.makeStatement(sql: """
                 SELECT a.item_id, a.id, a.annotator_id, a.decision, a.labels, a.spans, a.messages

@@ -42,13 +42,13 @@ extension AppDatabase {
     public func itemIDs(in project: Project, selection: String) throws -> [Int64] {
         let condition: String
         switch selection {
-        case "holdout": condition = "split = 'holdout'"
-        case "train": condition = "split IS NOT 'holdout'"
+        case "holdout": condition = "i.split = 'holdout'"
+        case "train": condition = "i.split IS NOT 'holdout'"
         case "all": condition = "1"
         default: throw StoreError(.invalid, "items must be holdout, train or all (Quorum keeps the hold-out for good; validation is drawn anew by each export)")
         }
         return try writer.read { db in
-            try Int64.fetchAll(db, sql: "SELECT id FROM items WHERE project_id = ? AND \(condition) ORDER BY id", arguments: [project.id])
+            try Int64.fetchAll(db, sql: "SELECT i.id FROM items i WHERE i.project_id = ?1 AND \(Self.published("?1")) AND \(condition) ORDER BY i.id", arguments: [project.id])
         }
     }
 

@@ -37,6 +37,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v4", migrate: Schema.v4)
         migrator.registerMigration("v5", migrate: Schema.v5)
         migrator.registerMigration("v6", migrate: Schema.v6)
+        migrator.registerMigration("v7", migrate: Schema.v7)
         return migrator
     }
 

@@ -271,4 +271,15 @@ enum Schema {
             ALTER TABLE gold_new RENAME TO gold;
             """)
     }
+
+    /// An import from the browser writes in short transactions that annotators' saves go between, and publishes
+    /// its items at the end: until then the project's items from `staged_from` on (the ids the import takes;
+    /// SQLite gives each new row the next id) are hidden from every list of the project's items, and
+    /// `staging_import` names the import, so a server that stopped mid-way can discard its rows at the next start.
+    static func v7(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE projects ADD COLUMN staged_from INTEGER;
+            ALTER TABLE projects ADD COLUMN staging_import INTEGER;
+            """)
+    }
 }

@@ -43,7 +43,8 @@ struct ProjectsController {
     }
 
     /// The body is the file; `?format=` and `?skip_invalid=true` as on the command line. The upload is written to a
-    /// temporary file as it arrives and imported from there, so its size costs disk, not memory.
+    /// temporary file as it arrives and imported from there, so its size costs disk, not memory; the import is
+    /// staged, so annotators go on saving while it runs and see its items all at once when it ends.
     func importFile(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.lead()
         let project = try project(request, context)
@@ -61,7 +62,7 @@ struct ProjectsController {
         let database = self.database
         do {
             let summary = try await NIOThreadPool.singleton.runIfActive {
-                try database.importItems(into: project, from: .file(path), options: options, userID: user.id)
+                try database.importItems(into: project, from: .file(path), options: options, userID: user.id, staged: true)
             }
             return API.json(summary.json, status: summary.committed ? .ok : .unprocessableContent)
         } catch let error as StoreError {
