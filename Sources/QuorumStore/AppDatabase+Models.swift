@@ -45,10 +45,31 @@ extension AppDatabase {
         case "holdout": condition = "i.split = 'holdout'"
         case "train": condition = "i.split IS NOT 'holdout'"
         case "all": condition = "1"
-        default: throw StoreError(.invalid, "items must be holdout, train or all (Quorum keeps the hold-out for good; validation is drawn anew by each export)")
+        case "validation": return try validationItemIDs(in: project)
+        default: throw StoreError(.invalid, "items must be holdout, validation, train or all")
         }
         return try writer.read { db in
             try Int64.fetchAll(db, sql: "SELECT i.id FROM items i WHERE i.project_id = ?1 AND \(Self.published("?1")) AND \(condition) ORDER BY i.id", arguments: [project.id])
+        }
+    }
+
+    /// The validation set of the project's latest export, split again by its settings from the items as they are
+    /// now (an export keeps no list of its files' items; the same data and settings give the same split, and
+    /// answers added since can move items between train and validation).
+    private func validationItemIDs(in project: Project) throws -> [Int64] {
+        guard let latest = try exports(of: project).first, let settings = ExportSettings(json: latest.settings) else {
+            throw StoreError(.invalid, "\(project.name) has no export yet: validation is the set an export splits off (quorum export \(project.slug) --validation 0.1)")
+        }
+        guard settings.validationFraction > 0 else {
+            throw StoreError(.invalid, "the latest export of \(project.name) (\(latest.id)) has no validation set: export with --validation 0.1 (or another share)")
+        }
+        let counter = settings.format.isFineTuningJSONL ? try? TokenizerFile.counter().0 : nil
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("quorum-plan-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            return try ProjectExport(database: self, project: project, settings: settings, directory: folder, counter: counter).validationItems()
+        } catch let error as ExportError {
+            throw StoreError(.invalid, error.description)
         }
     }
 

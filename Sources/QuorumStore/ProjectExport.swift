@@ -49,6 +49,11 @@ public struct ProjectExport {
         }
     }
 
+    /// The items an export with these settings would put in its validation file now; writes nothing.
+    public func validationItems() throws -> [Int64] {
+        try withSpool { spool in try planned(into: spool, progress: { _, _ in }).files[.validation]?.map(\.itemID).sorted() ?? [] }
+    }
+
     /// Checks the settings, makes the folder, and runs `body` with a spool beside the output, removed afterwards.
     private func withSpool<T>(_ body: (Spool) throws -> T) throws -> T {
         if let problem = settings.problem(for: project) { throw ExportError(problem) }

@@ -128,6 +128,25 @@ import QuorumTestSupport
         #expect(failed >= 1 && summary["answered"]?.intValue == 12 - failed)
     }
 
+    @Test func validationItemsAreTheLatestExportsValidationFile() async throws {
+        let folder = try TemporaryDirectory()
+        let db = try await project(folder)
+        let endpoint = try await StandInEndpoint { request, _ in .answer(Self.label(in: request.userText)) }
+        defer { endpoint.stop() }
+        _ = try await QuorumProcess.runAside(["model", "add", "m", "--base-url", endpoint.baseURL, "--model", "m", "--db", db], in: folder)
+        let early = try await QuorumProcess.runAside(["run", "Tickets", "--model", "m", "--items", "validation", "--db", db], in: folder)
+        #expect(early.status != 0 && early.stderr.contains("no export yet"), "\(early.stderr)")
+        let exported = try await QuorumProcess.runAside(["export", "Tickets", "--validation", "0.4", "--seed", "3", "--out", folder.path("out"), "--db", db], in: folder)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let file = try String(contentsOfFile: folder.path("out/validation.jsonl"), encoding: .utf8)
+        let inFile = try file.split(separator: "\n").map { try JSONParser.parse(String($0))["messages"]?.arrayValue?[1]["content"]?.stringValue ?? "" }
+        #expect(inFile.count >= 5)
+        let run = try await QuorumProcess.runAside(["run", "Tickets", "--model", "m", "--items", "validation", "--json", "--db", db], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try JSONParser.parse(run.stdout)["items"]?.intValue == inFile.count)
+        #expect(Set(endpoint.requests.map(\.userText)) == Set(inFile))
+    }
+
     @Test func killedRunLosesNothingAnsweredAndResumes() async throws {
         let folder = try TemporaryDirectory()
         let db = try await project(folder)

@@ -35,6 +35,17 @@ public struct ExportSettings: Equatable, Sendable {
         return nil
     }
 
+    /// The settings an export recorded (`json`); nil when a field is missing or unknown.
+    public init?(json: JSONValue) {
+        guard let format = json["format"]?.stringValue.flatMap(ExportFormat.init(rawValue:)),
+              let consensus = json["consensus"]?.stringValue.flatMap(ConsensusRule.init),
+              let validation = json["validation"]?.doubleValue, let holdout = json["holdout"]?.intValue,
+              case .number(let seedText)? = json["seed"], let seed = UInt64(seedText),
+              let model = json["model"]?.stringValue else { return nil }
+        self.init(format: format, consensus: consensus, validationFraction: validation, holdout: holdout, seed: seed, model: model,
+                  keepContradictions: json["keep_contradictions"] == .bool(true))
+    }
+
     public var json: JSONValue {
         ["format": .string(format.rawValue), "consensus": .string(consensus.description),
          "validation": .double(validationFraction), "holdout": .int(holdout), "seed": .number(String(seed)),

@@ -17,7 +17,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The project's name or id.") var project: String
     @Option(help: "The model's name (quorum model list).") var model: String?
-    @Option(help: "holdout|train|all") var items = "holdout"
+    @Option(help: "holdout|validation|train|all (validation: as the latest export split it)") var items = "holdout"
     @Option(help: "At most this many items (the first by id).") var limit: Int?
     @Option(help: "Go on with an earlier run: ask only for the items it has no answer for.") var resume: Int64?
     @Flag(help: "Print the run's summary as JSON.") var json = false
