@@ -106,7 +106,7 @@ extension AppDatabase {
     static func run(_ db: Database, id: Int64) throws -> Run? {
         guard let row = try Row.fetchOne(db, sql: "SELECT r.*, m.id AS mid FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?", arguments: [id]),
               let modelRow = try Row.fetchOne(db, sql: "SELECT * FROM models WHERE id = ?", arguments: [row["mid"] as Int64]) else { return nil }
-        let ids = ((try? JSONParser.parse(row["items"] as String))?.arrayValue ?? []).compactMap { $0.intValue.map(Int64.init) }
+        let ids = Self.itemIDs(fromJSON: row["items"] as String)
         var run = Run(id: row["id"], projectID: row["project_id"], model: Self.model(modelRow), selection: row["selection"], itemIDs: ids,
                       status: Run.Status(rawValue: row["status"]) ?? .stopped, message: row["message"], startedAt: row["started_at"],
                       finishedAt: row["finished_at"])
@@ -120,6 +120,25 @@ extension AppDatabase {
             run.outputTokens = counts["output"]
         }
         return run
+    }
+
+    /// A run's item ids as stored (a JSON array of whole numbers, written by `startRun`), read digit by digit: a
+    /// run can hold a hundred thousand, and a JSON tree of them cost more than the rest of loading the run.
+    static func itemIDs(fromJSON text: String) -> [Int64] {
+        var ids: [Int64] = []
+        var current: Int64 = 0, inNumber = false
+        for byte in text.utf8 {
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                current = current &* 10 &+ Int64(byte - UInt8(ascii: "0"))
+                inNumber = true
+            } else if inNumber {
+                ids.append(current)
+                current = 0
+                inNumber = false
+            }
+        }
+        if inNumber { ids.append(current) }
+        return ids
     }
 
     /// A project's runs, newest first.
@@ -174,8 +193,10 @@ extension AppDatabase {
     public func outputs(of run: Run) throws -> [Int64: String?] {
         try writer.read { db in
             var found: [Int64: String?] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT item_id, output, error FROM run_outputs WHERE run_id = ?", arguments: [run.id]) {
-                found[row["item_id"]] = (row["error"] as String?) == nil ? row["output"] as String? : nil
+            found.reserveCapacity(run.itemIDs.count)
+            // Read straight from SQLite: a run can hold a hundred thousand outputs.
+            try db.makeStatement(sql: "SELECT item_id, output, error IS NULL FROM run_outputs WHERE run_id = ?").forEachRow(run.id) { row in
+                found[row.int64(0)] = row.int64(2) != 0 ? row.string(1) : nil
             }
             return found
         }

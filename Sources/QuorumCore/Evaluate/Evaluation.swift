@@ -81,10 +81,11 @@ public struct Evaluation: Sendable {
         switch kind {
         case .classify:
             let index = Dictionary(labelOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+            let folded = Dictionary(labelOrder.map { ($0.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
             if !project.multiLabel { confusion = Array(repeating: Array(repeating: 0, count: labelOrder.count + 1), count: labelOrder.count) }
             for c in cases {
                 guard case .labels(let reference) = c.reference else { continue }
-                let predicted = Self.labels(in: c.output ?? "", project: project)
+                let predicted = Self.labels(in: c.output ?? "", folded: folded, multiLabel: project.multiLabel)
                 if predicted == nil { invalid += 1 }
                 let chosen = Set(predicted ?? [])
                 let right = predicted != nil && chosen == Set(reference)
@@ -220,18 +221,28 @@ public struct Evaluation: Sendable {
 
     // MARK: reading outputs
 
-    /// The labels an output names, matched to the project's case-insensitively (several, comma-separated, for
-    /// multi-label projects); nil when it is not a label (or names one twice, or none).
-    static func labels(in output: String, project: Project) -> [String]? {
-        let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let pieces = project.multiLabel ? trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } : [trimmed]
+    /// The labels an output names, matched to the project's case-insensitively (`folded`: each label lowercased →
+    /// the label; several, comma-separated, for multi-label projects); nil when it is not a label (or names one
+    /// twice, or none). Lowercasing and a dictionary rather than Foundation's case-insensitive comparison and
+    /// trimming: those took most of an evaluation's time.
+    static func labels(in output: String, folded: [String: String], multiLabel: Bool) -> [String]? {
+        let pieces = multiLabel ? output.split(separator: ",") : [Substring(output)]
         var found: [String] = []
         for piece in pieces {
-            let bare = piece.hasSuffix(".") ? String(piece.dropLast()) : piece
-            guard let label = project.labels.first(where: { $0.caseInsensitiveCompare(bare) == .orderedSame }), !found.contains(label) else { return nil }
+            var bare = trimmed(piece)
+            if bare.hasSuffix(".") { bare = bare.dropLast() }
+            guard let label = folded[bare.lowercased()], !found.contains(label) else { return nil }
             found.append(label)
         }
         return found.isEmpty ? nil : found
+    }
+
+    /// `text` without white space (and line ends) at either end.
+    static func trimmed(_ text: Substring) -> Substring {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return Substring(scalars[first...last])
     }
 
     /// `{"entities": [{"text", "type"}]}` read from an output (a fenced code block around it is allowed).
