@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 
 RUN_PACKAGES := libsqlite3-dev libcmark-dev zlib1g-dev pkg-config
-TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver python3-selenium
+TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver python3-selenium python3-venv
 # wrk drives the annotating load (bench/annotate_load.py).
 BENCH_PACKAGES := $(RUN_PACKAGES) wrk
 
@@ -17,8 +17,12 @@ TOKENIZER_SHA256 := 446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb
 # axe-playwright-python 0.1.8 ships, checked against its SHA-256.
 AXE := .cache/axe.min.js
 AXE_SHA256 := 84494fec757e4710dc751c8d7a636e457f4532f08f85c86dc9070133fbff53bc
+# The trainers' own loaders and checkers, which the export-target tests run on Quorum's files (CPU only, no torch):
+# Hugging Face datasets and Together's SDK, in a virtual environment of their own.
+TRAINERS := .cache/trainers/bin/python
+TRAINER_PACKAGES := datasets==5.2.0 together==3.1.1
 
-.PHONY: run build test test-swift test-browser bench deps test-deps tokenizer axe clean
+.PHONY: run build test test-swift test-browser bench deps test-deps tokenizer axe trainers clean
 
 # Installs the Debian packages that are missing (apt-get update once, only when something is missing).
 define apt_install
@@ -68,10 +72,18 @@ $(AXE):
 		open("$(AXE).tmp", "wb").write(data)'
 	mv $(AXE).tmp $(AXE)
 
+trainers: .cache/trainers/installed
+
+# Marked installed only once pip has finished, so an interrupted install is done again.
+.cache/trainers/installed:
+	$(PYTHON) -m venv .cache/trainers
+	.cache/trainers/bin/pip install --quiet --disable-pip-version-check $(TRAINER_PACKAGES)
+	echo "$(TRAINER_PACKAGES)" > $@
+
 run: build
 	.build/release/quorum serve --db $(DB) --host $(HOST) --port $(PORT) --demo
 
-test: test-deps tokenizer axe test-swift test-browser
+test: test-deps tokenizer axe trainers test-swift test-browser
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -80,7 +92,7 @@ test-swift:
 test-browser:
 	@if ls Tests/Browser/test_*.py >/dev/null 2>&1; then \
 		$(SWIFT) build --product quorum && \
-		QUORUM_BIN=$(CURDIR)/.build/debug/quorum QUORUM_BCRYPT_COST=4 $(PYTHON) -m unittest discover -s Tests/Browser -p 'test_*.py' -v; \
+		QUORUM_BIN=$(CURDIR)/.build/debug/quorum QUORUM_BCRYPT_COST=4 QUORUM_TRAINERS_PYTHON=$(CURDIR)/$(TRAINERS) $(PYTHON) -m unittest discover -s Tests/Browser -p 'test_*.py' -v; \
 	fi
 
 bench: tokenizer

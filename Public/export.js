@@ -30,6 +30,7 @@ async function run() {
   const consensus = document.getElementById("export-consensus").value.trim();
   const body = {
     format: document.getElementById("export-format").value,
+    target: document.getElementById("export-target").value,
     consensus,
     validation: Number(document.getElementById("export-validation").value || 0),
     holdout: Number(document.getElementById("export-holdout").value || 0),
@@ -62,7 +63,7 @@ async function run() {
     status.textContent = `Export ${answer.export} written.`;
     const links = document.createElement("p");
     links.className = "files";
-    for (const file of answer.report.files.map((f) => f.name).concat(["report.json", "report.md"])) {
+    for (const file of answer.files) {
       links.append(Object.assign(document.createElement("a"), { href: `/api/exports/${answer.export}/files/${file}`, textContent: file, download: file }), " ");
     }
     const report = document.createElement("article");

@@ -44,7 +44,15 @@ enum ReportView {
             "authors": authors.map { ["name": $0["name"]?.stringValue ?? "", "answers": $0["answers"]?.jsonText ?? "",
                                       "percent": String(format: "%.1f%%", ($0["share"]?.doubleValue ?? 0) * 100)] },
             "files": (report["files"]?.arrayValue ?? []).map { ["name": $0["name"]?.stringValue ?? "", "lines": int($0["lines"]),
-                                                                "bytes": int($0["bytes"]), "sha256": $0["sha256"]?.stringValue ?? ""] },
+                                                                "bytes": int($0["bytes"]), "sha256": $0["sha256"]?.stringValue ?? "",
+                                                                "validFor": ($0["valid_for"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")] },
+            "target": report["settings"]?["target"]?.stringValue ?? "openai",
+            "hasDropped": !(report["dropped"]?.arrayValue ?? []).isEmpty,
+            "dropped": (report["dropped"]?.arrayValue ?? []).map { entry -> [String: Any] in
+                let ids = (entry["item_ids"]?.arrayValue ?? []).prefix(20).map(\.jsonText)
+                return ["what": entry["what"]?.stringValue ?? "", "items": int(entry["items"]),
+                        "examples": ids.joined(separator: ", ") + (int(entry["items"]) > ids.count ? ", …" : "")]
+            },
         ]
         if let tokens = report["tokens"], !tokens.isNull {
             context["tokens"] = ["trainTokens": int(tokens["train_tokens"]), "exact": tokens["exact"] == .bool(true),

@@ -93,7 +93,9 @@ extension AppDatabase {
     }
 
     /// Keeps the items drawn into the hold-out set there for good, and records the export, in one transaction.
-    public func recordExport(of project: Project, settings: ExportSettings, report: ExportReport, directory: String, by user: User?) throws -> Int64 {
+    /// `sideFiles`: the names of the files a trainer needs beside the data (`TrainerConfig`), listed with the data's.
+    public func recordExport(of project: Project, settings: ExportSettings, report: ExportReport, directory: String, by user: User?,
+                             sideFiles: [String] = []) throws -> Int64 {
         try writer.write { db in
             try Self.holdOut(db, report.plan.newlyHeldOut, in: project)
             let count = report.count
@@ -101,7 +103,7 @@ extension AppDatabase {
                                      "holdout": .int(count.holdout), "excluded": .int(report.plan.excluded.count)]
             let files: JSONValue = ["directory": .string(directory), "files": .array(report.files.map {
                 ["name": .string($0.name), "lines": .int($0.lines), "bytes": .int($0.bytes), "sha256": .string($0.sha256)]
-            })]
+            } + sideFiles.map { ["name": .string($0)] })]
             try db.execute(sql: """
                 INSERT INTO exports (project_id, format, settings, counts, files, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [project.id, settings.format.rawValue, settings.json.jsonText, counts.jsonText, files.jsonText, user?.id, Self.timestamp()])

@@ -96,15 +96,23 @@ public struct ProjectExport {
             defer { _ = try? out.close() }
             written.append((path + ".partial", path))
             if settings.format == .csv { out.write(Array("text,label\n".utf8)) }
+            if settings.target.startsWithByteOrderMark { out.write([0xEF, 0xBB, 0xBF]) }
             try spool.copy(places, to: out, workers: workers)
             let (bytes, sha256) = try out.close()
-            files.append(ExportReport.File(split: split, name: names[split]!, lines: places.count, bytes: bytes, sha256: sha256))
+            let lines = plan.linesValidFor[split] ?? 0
+            let validFor = !settings.format.isFineTuningJSONL ? [] : ExportTarget.allCases.enumerated().filter { bit, target in
+                lines & (1 << bit) != 0
+                    && TargetValidation.fileProblems(target: target, examples: places.count, preferences: settings.format == .dpo ? places.count : 0,
+                                                     bytes: bytes, byteOrderMark: settings.target.startsWithByteOrderMark).isEmpty
+            }.map(\.element)
+            files.append(ExportReport.File(split: split, name: names[split]!, lines: places.count, bytes: bytes, sha256: sha256, validFor: validFor))
         }
         let quotes = try plan.contradictions.map { group in
             try group.map { ExportReport.Quote(itemID: $0.itemID, answer: ExportReport.quote(record: try spool.read($0))) }
         }
         let report = ExportReport(project: project, plan: plan, files: files, contradictions: quotes, tokensAreExact: counter?.isExact ?? false)
-        for (name, text) in [("report.json", report.json.jsonText + "\n"), ("report.md", report.markdown)] {
+        let sideFiles = TrainerConfig.files(for: settings, written: files.map { ($0.split, $0.name) })
+        for (name, text) in [("report.json", report.json.jsonText + "\n"), ("report.md", report.markdown)] + sideFiles {
             let path = (directory as NSString).appendingPathComponent(name)
             var out = try OutputFile(path: path + ".partial")
             written.append((path + ".partial", path))
@@ -112,14 +120,14 @@ public struct ProjectExport {
             _ = try out.close()
         }
         // Files of an earlier export in this folder that this one does not write would mislead: remove them.
-        for name in names.values where !files.contains(where: { $0.name == name }) {
+        for name in Array(names.values) + TrainerConfig.names where !files.contains(where: { $0.name == name }) && !sideFiles.contains(where: { $0.0 == name }) {
             try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
         }
         for file in written where rename(file.temporary, file.final) != 0 {
             throw ExportError("cannot move \(file.temporary) into place: \(String(cString: strerror(errno)))")
         }
         written.removeAll()
-        let id = try database.recordExport(of: project, settings: settings, report: report, directory: directory, by: user)
+        let id = try database.recordExport(of: project, settings: settings, report: report, directory: directory, by: user, sideFiles: sideFiles.map(\.0))
         return (report, id)
     }
 

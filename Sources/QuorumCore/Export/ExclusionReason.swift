@@ -6,4 +6,6 @@ public enum ExclusionReason: String, CaseIterable, Sendable, Error {
     case duplicate
     case contradiction
     case noPreferencePair = "no corrected answer"
+    /// The export's target cannot take the example (a tool call for Claude on Bedrock, turns out of order …).
+    case notForTarget = "not for the target"
 }

@@ -23,6 +23,9 @@ public final class ExportPipeline {
     private var strata = Interner<String>()
     private var balances = Interner<[String]>()
     private var authorLists = Interner<[AuthorShare]>()
+    /// What the target could not carry, each with the items it was dropped from.
+    public private(set) var dropped: [(what: String, items: [Int64])] = []
+    private let converter: TargetConverter
 
     struct AuthorShare: Hashable {
         var name: String
@@ -44,10 +47,13 @@ public final class ExportPipeline {
         var tokens: Int32
         var length: Int32
         private var flags: UInt8
+        /// The targets whose line rules the record meets, one bit each (`ExportTarget.allCases` order).
+        var validFor: UInt16
 
         init(itemID: Int64, externalID: String?, keys: Keys, stratum: Int32, balance: Int32, authors: Int32, tokens: Int32,
-             heldOut: Bool, offset: Int64, length: Int32) {
+             heldOut: Bool, offset: Int64, length: Int32, validFor: UInt16) {
             self.itemID = itemID
+            self.validFor = validFor
             self.externalID = externalID
             self.offset = offset
             whole = keys.whole
@@ -74,12 +80,14 @@ public final class ExportPipeline {
         self.settings = settings
         policy = ExportPolicy(project: project, consensus: settings.consensus)
         renderer = ExportRenderer(project: project, format: settings.format)
+        converter = TargetConverter(target: settings.target)
         self.counter = settings.format.isFineTuningJSONL ? counter : nil
     }
 
     enum Outcome {
         case excluded(ExclusionReason, String)
-        case record(text: String, keys: Keys, stratum: String, balance: [String], authors: [AuthorShare], tokens: Int32, issues: [ValidationIssue])
+        case record(text: String, keys: Keys, stratum: String, balance: [String], authors: [AuthorShare], tokens: Int32, issues: [ValidationIssue],
+                    dropped: [String], validFor: UInt16)
     }
 
     /// A record's keys, hashed where it was worked out.
@@ -113,10 +121,32 @@ public final class ExportPipeline {
             case .success(let record):
                 var issues: [ValidationIssue] = []
                 var tokens: Int32 = 0
+                var text = record.text
+                var dropped: [String] = []
+                var validFor: UInt16 = 0
                 if let example = record.example {
+                    // The target's line: converted from OpenAI's shape, checked by the target's rules, and by every
+                    // other target's, so the report can say who else takes the file as it is.
+                    var line = example
+                    if settings.target != .openai {
+                        switch converter.convert(example, preference: settings.format == .dpo) {
+                        case .failure(let refusal): return .excluded(.notForTarget, refusal.reason)
+                        case .success(let converted):
+                            if converted.line != example { text = converted.line.jsonText }
+                            line = converted.line
+                            dropped = converted.dropped
+                        }
+                    }
                     issues = settings.format == .dpo ? ChatFormatValidator.check(preference: example, line: 0)
                                                      : ChatFormatValidator.check(chat: example, line: 0)
                     issues.removeAll { $0.severity != .error }
+                    for (bit, target) in ExportTarget.allCases.enumerated() {
+                        // OpenAI's and Azure's line rules are the ones just applied, when the line is OpenAI's own.
+                        let found = settings.target == .openai && (target == .openai || target == .azureOpenAI)
+                            ? issues : TargetRules.check(line, target: target, at: 0).filter { $0.severity == .error }
+                        if found.isEmpty { validFor |= 1 << bit }
+                        if target == settings.target && target != .openai { issues += found }
+                    }
                     if counter != nil {
                         if settings.format == .dpo {
                             let messages = (example["input"]?["messages"]?.arrayValue ?? []) + (example["preferred_output"]?.arrayValue ?? [])
@@ -128,8 +158,9 @@ public final class ExportPipeline {
                 } else if case .spans(let spans) = answer {
                     issues = Self.spanProblems(spans, text: input["text"]?.stringValue ?? "")
                 }
-                return .record(text: record.text, keys: Keys(record.keys), stratum: record.stratum, balance: record.balance,
-                               authors: authors.map { AuthorShare(name: $0.name, share: $0.share) }, tokens: tokens, issues: issues)
+                return .record(text: text, keys: Keys(record.keys), stratum: record.stratum, balance: record.balance,
+                               authors: authors.map { AuthorShare(name: $0.name, share: $0.share) }, tokens: tokens, issues: issues,
+                               dropped: dropped, validFor: validFor)
             }
         }
     }
@@ -161,7 +192,11 @@ public final class ExportPipeline {
             switch outcome {
             case .excluded(let reason, let detail):
                 excluded.append(.init(itemID: source.itemID, externalID: source.externalID, reason: reason, detail: detail))
-            case .record(let text, let keys, let stratum, let balance, let authors, let tokens, let issues):
+            case .record(let text, let keys, let stratum, let balance, let authors, let tokens, let issues, let dropped, let validFor):
+                for what in dropped {
+                    if let i = self.dropped.firstIndex(where: { $0.what == what }) { self.dropped[i].items.append(source.itemID) }
+                    else { self.dropped.append((what, [source.itemID])) }
+                }
                 for issue in issues {
                     errorCount += 1
                     if errors.count < 50 { errors.append((source.itemID, issue)) }
@@ -171,7 +206,7 @@ public final class ExportPipeline {
                     itemID: source.itemID, externalID: source.externalID, keys: keys,
                     stratum: strata.index(stratum), balance: balances.index(balance),
                     authors: authorLists.index(authors), tokens: tokens, heldOut: source.heldOut,
-                    offset: place.offset, length: place.length))
+                    offset: place.offset, length: place.length, validFor: validFor))
             }
         }
     }

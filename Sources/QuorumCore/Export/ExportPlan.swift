@@ -33,12 +33,18 @@ public struct ExportPlan {
     /// Each author's share of the exported answers, largest first.
     public private(set) var authors: [(name: String, answers: Double)] = []
     public private(set) var exported = 0
+    /// Per file, the targets whose line rules every one of its records meets (bits in `ExportTarget.allCases`
+    /// order); the file's own rules (count, size, byte-order mark) are `TargetValidation.fileProblems`'.
+    public private(set) var linesValidFor: [Split: UInt16] = [:]
+    /// What the target could not carry, with the items it was dropped from (the pipeline's).
+    public let dropped: [(what: String, items: [Int64])]
     /// The token counts of the train file's examples (empty when not counted).
     public private(set) var trainTokens: [Int32] = []
 
     init(pipeline: ExportPipeline, storedHoldout: Int, balances: [[String]], authors authorLists: [[(String, Double)]]) {
         settings = pipeline.settings
         items = pipeline.items
+        dropped = pipeline.dropped
         excluded = pipeline.excluded
         let candidates = pipeline.candidates
         var removed = [Bool](repeating: false, count: candidates.count)
@@ -105,6 +111,7 @@ public struct ExportPlan {
             guard let s = split[i] else { continue }
             let file = Split.allCases.firstIndex(of: s)!
             places[file].append(Place(itemID: c.itemID, offset: c.offset, length: c.length))
+            linesValidFor[s] = (linesValidFor[s] ?? UInt16.max) & c.validFor
             balanceCounts[Int(c.balance)][file] += 1
             authorCounts[Int(c.authors)] += 1
             if s == .train, settings.format.isFineTuningJSONL { trainTokens.append(c.tokens) }

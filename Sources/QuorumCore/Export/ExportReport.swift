@@ -10,13 +10,16 @@ public struct ExportReport {
         public var lines: Int
         public var bytes: Int
         public var sha256: String
+        /// The targets that take the file as it is (their line rules and file rules).
+        public var validFor: [ExportTarget]
 
-        public init(split: ExportPlan.Split, name: String, lines: Int, bytes: Int, sha256: String) {
+        public init(split: ExportPlan.Split, name: String, lines: Int, bytes: Int, sha256: String, validFor: [ExportTarget] = []) {
             self.split = split
             self.name = name
             self.lines = lines
             self.bytes = bytes
             self.sha256 = sha256
+            self.validFor = validFor
         }
     }
 
@@ -107,12 +110,19 @@ public struct ExportReport {
                 if case .object(var m) = object {
                     m.insert((key: "exact", value: .bool(tokensAreExact)), at: 0)
                     m.insert((key: "train_tokens", value: .int(plan.trainTokens.reduce(0) { $0 + Int($1) })), at: 1)
+                    m.insert((key: "tokenizer", value: .string(plan.settings.target.tokenizerNote)), at: 2)
                     object = .object(m)
                 }
                 return object
             } ?? .null),
             ("warnings", .array(warnings.map { .string($0) })),
-            ("files", .array(files.map { ["name": .string($0.name), "split": .string($0.split.rawValue), "lines": .int($0.lines), "bytes": .int($0.bytes), "sha256": .string($0.sha256)] })),
+            ("dropped", plan.dropped.isEmpty ? .null : .array(plan.dropped.map {
+                ["what": .string($0.what), "items": .int($0.items.count), "item_ids": .array($0.items.map { .number(String($0)) })]
+            })),
+            ("files", .array(files.map {
+                ["name": .string($0.name), "split": .string($0.split.rawValue), "lines": .int($0.lines), "bytes": .int($0.bytes), "sha256": .string($0.sha256),
+                 "valid_for": .array($0.validFor.map { .string($0.rawValue) })]
+            })),
         ]
         members = members.filter { !$0.value.isNull }
         return .object(members)
@@ -122,7 +132,7 @@ public struct ExportReport {
     public var markdown: String {
         var md = "# Export of \(project.name)\n\n"
         let s = plan.settings
-        md += "Format `\(s.format.rawValue)`, consensus `\(s.consensus)`, validation \(s.validationFraction), hold-out \(s.holdout), seed \(s.seed), model `\(s.model)`.\n\n"
+        md += "Target `\(s.target.rawValue)`, format `\(s.format.rawValue)`, consensus `\(s.consensus)`, validation \(s.validationFraction), hold-out \(s.holdout), seed \(s.seed), model `\(s.model)`.\n\n"
         md += "| | items |\n|---|---:|\n| in the project | \(plan.items) |\n| exported | \(plan.exported) |\n"
         md += "| train | \(count.train) |\n| validation | \(count.validation) |\n| hold-out | \(count.holdout) |\n| left out | \(plan.excluded.count) |\n\n"
         if !warnings.isEmpty {
@@ -137,6 +147,13 @@ public struct ExportReport {
                     "item \(e.itemID)" + (e.externalID.map { " (\(Self.escape($0)))" } ?? "") + (e.detail.isEmpty ? "" : " — \(Self.escape(e.detail))")
                 }.joined(separator: "; ") + (count > 50 ? "; … \(count - 50) more in report.json" : "") + "\n\n"
             }
+        }
+        if !plan.dropped.isEmpty {
+            md += "## Dropped for \(s.target.rawValue)\n\nWhat the target cannot carry, left out of these items' lines (every item in report.json):\n\n"
+            md += plan.dropped.map { entry in
+                "- \(Self.escape(entry.what)): \(entry.items.count) items (" + entry.items.prefix(20).map { "item \($0)" }.joined(separator: ", ")
+                    + (entry.items.count > 20 ? ", …" : "") + ")\n"
+            }.joined() + "\n"
         }
         if !contradictions.isEmpty {
             md += "## Contradictions (\(s.keepContradictions ? "kept" : "left out"))\n\n"
@@ -155,11 +172,11 @@ public struct ExportReport {
         }
         if let e = estimate {
             md += "## Tokens and cost (train file)\n\n"
-            md += "\(plan.trainTokens.reduce(0) { $0 + Int($1) }) tokens\(tokensAreExact ? "" : " (estimated: tokenizer not found)"); "
+            md += "\(plan.trainTokens.reduce(0) { $0 + Int($1) }) tokens\(tokensAreExact ? "" : " (estimated: tokenizer not found)") counted with \(s.target.tokenizerNote); "
             md += "\(e.epochs) epochs × \(e.billingTokensPerEpoch) billed tokens = \(e.billingTokens) tokens, about $\(String(format: "%.2f", e.cost)) on `\(e.model)`.\n\n"
         }
-        md += "## Files\n\n| file | lines | bytes | SHA-256 |\n|---|---:|---:|---|\n"
-        md += files.map { "| \($0.name) | \($0.lines) | \($0.bytes) | `\($0.sha256)` |\n" }.joined()
+        md += "## Files\n\n| file | lines | bytes | SHA-256 | valid as it is for |\n|---|---:|---:|---|---|\n"
+        md += files.map { "| \($0.name) | \($0.lines) | \($0.bytes) | `\($0.sha256)` | \($0.validFor.map(\.rawValue).joined(separator: ", ")) |\n" }.joined()
         return md
     }
 

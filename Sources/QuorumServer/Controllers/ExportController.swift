@@ -42,6 +42,7 @@ struct ExportController {
             "title": "Export · \(project.name)", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf,
             "isAdmin": session.user.role == .admin, "projectID": project.id, "project": project.name, "kind": project.kind.rawValue,
             "formats": formats.map(\.rawValue), "models": FineTuningEstimate.contextLimits.keys.sorted(),
+            "targets": ExportTarget.allCases.map(\.rawValue),
             "defaultModel": FineTuningEstimate.defaultModel, "annotatorsPerItem": project.annotatorsPerItem,
             "exports": try database.exports(of: project).map(Self.row),
         ])
@@ -55,7 +56,7 @@ struct ExportController {
                 "files": (record.files + ["report.json", "report.md"]).map { ["exportID": record.id, "name": $0] }]
     }
 
-    /// The body: `{"format", "consensus", "validation", "holdout", "seed", "model", "keep_contradictions"}`, all optional.
+    /// The body: `{"format", "target", "consensus", "validation", "holdout", "seed", "model", "keep_contradictions"}`, all optional.
     func run(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.lead()
         let project = try project(request, context)
@@ -84,6 +85,12 @@ struct ExportController {
             settings.seed = seed
         }
         if let model = body["model"]?.stringValue { settings.model = model }
+        if let name = body["target"]?.stringValue {
+            guard let target = ExportTarget(rawValue: name) else {
+                return API.error(.unprocessableContent, "target must be one of \(ExportTarget.names)", field: "target")
+            }
+            settings.target = target
+        }
         settings.keepContradictions = body["keep_contradictions"] == .bool(true)
 
         let total = try database.summary(of: project).items
@@ -99,7 +106,8 @@ struct ExportController {
             }
             // The page's list of earlier exports comes along, so it shows this one at once.
             let earlier = pages.html("exports-list", ["exports": try database.exports(of: project).map(Self.row)])
-            return API.json(["export": .number(String(id)), "report": report.json,
+            let files = (try database.export(id: id)?.files ?? []) + ["report.json", "report.md"]
+            return API.json(["export": .number(String(id)), "report": report.json, "files": .array(files.map { .string($0) }),
                              "report_html": .string(pages.html("report-body", ReportView.context(report.json))),
                              "exports_html": .string(earlier)], status: .created)
         } catch let error as ExportError {

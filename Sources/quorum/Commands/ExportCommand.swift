@@ -4,6 +4,7 @@ import QuorumCore
 import QuorumStore
 
 extension ExportFormat: ExpressibleByArgument {}
+extension ExportTarget: ExpressibleByArgument {}
 
 extension ConsensusRule: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
@@ -19,6 +20,9 @@ struct ExportCommand: AsyncParsableCommand {
             `quorum validate`; exact duplicates are kept once; contradictions (same prompt, different answers) are
             left out unless --keep-contradictions. Writes train, validation (--validation F) and holdout (--holdout N,
             kept apart for good) files, report.json and report.md. The same data and settings give the same bytes.
+            --target converts every line to that trainer's file (Azure OpenAI, Together, Fireworks, Mistral, Vertex,
+            Bedrock, TRL, Axolotl, LLaMA-Factory), checks it with the trainer's rules, writes the side files it needs
+            (dataset_info.json, axolotl.yaml) and lists in the report what the target could not carry, per item.
             Exit 1, writing nothing, when the result would be empty or invalid.
             """)
 
@@ -26,6 +30,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Argument(help: "The project's name or id.") var project: String
     @Option(help: "The folder to write into (created if missing).") var out: String
     @Option(help: "openai-chat|dpo|doccano|spacy|conll|csv") var format: ExportFormat = .openaiChat
+    @Option(help: "Who trains on the files: \(ExportTarget.names).") var target: ExportTarget = .openai
     @Option(help: "The share of items for validation (stratified by label for classify projects).") var validation = 0.0
     @Option(help: "The size of the hold-out set; items once held out stay held out.") var holdout = 0
     @Option(help: "The seed of the shuffles and draws.") var seed: UInt64 = 0
@@ -41,7 +46,8 @@ struct ExportCommand: AsyncParsableCommand {
             let db = try database.open()
             let project = try db.requireProject(project)
             let settings = ExportSettings(format: format, consensus: consensus, validationFraction: validation, holdout: holdout,
-                                          seed: seed, model: model, pricePerMillion: pricePerMillion, keepContradictions: keepContradictions)
+                                          seed: seed, model: model, pricePerMillion: pricePerMillion, keepContradictions: keepContradictions,
+                                          target: target)
             var counter: (any TokenCounter)? = nil
             if format.isFineTuningJSONL {
                 let (found, note) = try TokenizerFile.counter(explicit: tokenizer)
@@ -56,7 +62,11 @@ struct ExportCommand: AsyncParsableCommand {
                 print(result.report.json.jsonText)
             } else {
                 let count = result.report.count
-                print("Exported \(project.name) as \(format.rawValue) into \(out): \(count.train) train, \(count.validation) validation, \(count.holdout) hold-out; \(result.report.plan.excluded.count) left out.")
+                print("Exported \(project.name) as \(format.rawValue) for \(target.rawValue) into \(out): \(count.train) train, \(count.validation) validation, \(count.holdout) hold-out; \(result.report.plan.excluded.count) left out.")
+                for (what, items) in result.report.plan.dropped { print("  dropped from \(counted(items.count, "item")): \(what)") }
+                for file in result.report.files where !file.validFor.isEmpty {
+                    print("  \(file.name) is valid as it is for \(file.validFor.map(\.rawValue).joined(separator: ", "))")
+                }
                 let drawn = result.report.plan.newlyHeldOut.count
                 if drawn > 0 { print("  \(counted(drawn, "item")) drawn into the hold-out set now; they stay there in later exports") }
                 for (reason, n) in result.report.plan.excludedByReason { print("  \(n) \(reason.rawValue)") }
