@@ -100,7 +100,7 @@ bench: tokenizer
 	$(SWIFT) build -c release --product quorum
 	$(PYTHON) bench/import_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/validate_bench.py --quorum .build/release/quorum
-	$(PYTHON) bench/export_bench.py --quorum .build/release/quorum
+	$(PYTHON) bench/export_bench.py --quorum .build/release/quorum --targets all
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum --kind chat --items 150000
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum --kind spans --items 150000

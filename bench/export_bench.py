@@ -6,6 +6,7 @@ the quorum process."""
 import argparse
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,10 +17,15 @@ sys.path.insert(0, os.path.dirname(__file__))
 from import_bench import generate  # noqa: E402
 
 
+TARGETS = ["openai", "azure-openai", "together", "fireworks", "mistral", "vertex-gemini", "bedrock-claude", "bedrock-nova",
+           "trl", "axolotl", "llama-factory"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quorum", required=True, help="path to the quorum binary")
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--targets", default="openai", help="comma-separated export targets, or all (one export each)")
     args = parser.parse_args()
     quorum = os.path.abspath(args.quorum)
     with tempfile.TemporaryDirectory() as tmp:
@@ -42,23 +48,26 @@ def main():
         print(f"prepared {items:,} accepted chat items", flush=True)
         # Let the kernel finish writing what the preparation wrote, so the export does not share the disk with it.
         os.sync()
-        started = time.perf_counter()
-        out, err = os.path.join(tmp, "report.out"), os.path.join(tmp, "report.err")
-        with open(out, "w") as stdout, open(err, "w") as stderr:
-            process = subprocess.Popen([quorum, "export", "bench", "--out", os.path.join(tmp, "out"), "--validation", "0.1",
-                                        "--holdout", "1000", "--json", "--db", db], stdout=stdout, stderr=stderr)
-            # wait4 gives this one process's peak memory, not the largest of every child so far.
-            _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        peak_kb = usage.ru_maxrss
-        if os.waitstatus_to_exitcode(status) != 0:
-            print(open(err).read())
-            return 1
-        report = json.loads(open(out).read())
-        counts = report["counts"]
-        print(f"export: {counts['exported']:,} exported ({counts['train']:,} train, {counts['validation']:,} validation, "
-              f"{counts['holdout']:,} hold-out, {counts['excluded']:,} left out) in {elapsed:.2f} s")
-        print(f"export: {items / elapsed:,.0f} items/s, peak RSS {peak_kb / 1024:.0f} MB")
+        targets = TARGETS if args.targets == "all" else args.targets.split(",")
+        for target in targets:
+            started = time.perf_counter()
+            out, err = os.path.join(tmp, "report.out"), os.path.join(tmp, "report.err")
+            with open(out, "w") as stdout, open(err, "w") as stderr:
+                process = subprocess.Popen([quorum, "export", "bench", "--target", target, "--out", os.path.join(tmp, "out-" + target),
+                                            "--validation", "0.1", "--holdout", "1000", "--json", "--db", db], stdout=stdout, stderr=stderr)
+                # wait4 gives this one process's peak memory, not the largest of every child so far.
+                _, status, usage = os.wait4(process.pid, 0)
+            elapsed = time.perf_counter() - started
+            peak_kb = usage.ru_maxrss
+            if os.waitstatus_to_exitcode(status) != 0:
+                print(open(err).read())
+                return 1
+            report = json.loads(open(out).read())
+            counts = report["counts"]
+            print(f"export --target {target}: {counts['exported']:,} exported ({counts['train']:,} train, {counts['validation']:,} validation, "
+                  f"{counts['holdout']:,} hold-out, {counts['excluded']:,} left out) in {elapsed:.2f} s: "
+                  f"{items / elapsed:,.0f} items/s, peak RSS {peak_kb / 1024:.0f} MB", flush=True)
+            shutil.rmtree(os.path.join(tmp, "out-" + target))
         return 0
 
 

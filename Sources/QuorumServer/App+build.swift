@@ -22,10 +22,12 @@ public struct ServerSettings: Sendable {
     public var idleTimeout: Int64
     /// The most connections held open at once; past it new ones wait in the kernel's queue.
     public var maxConnections: Int
+    /// How many of them are kept for people who are signed in (see `ConnectionSlots`).
+    public var reservedConnections: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources, secureCookies: Bool = false,
                 exportsDirectory: String, maxUploadBytes: Int = 1 << 30, idleTimeout: Int64 = 30,
-                maxConnections: Int = 4_096) {
+                maxConnections: Int = 4_096, reservedConnections: Int? = nil) {
         self.host = host
         self.port = port
         self.resources = resources
@@ -34,6 +36,7 @@ public struct ServerSettings: Sendable {
         self.maxUploadBytes = maxUploadBytes
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
+        self.reservedConnections = reservedConnections ?? max(2, maxConnections / 16)
     }
 }
 
@@ -74,11 +77,14 @@ public func buildApplication(
     ItemsController(database: database, pages: pages).addRoutes(to: router)
     RunsController(database: database, pages: pages, runs: RunManager(database: database, logger: logger)).addRoutes(to: router)
 
+    let slots = ConnectionSlots(limit: settings.maxConnections, reserved: settings.reservedConnections)
+    let signedIn: @Sendable (String) -> Bool = { token in (try? database.session(token: token)) != nil }
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeout))),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ReservedSlotGate(slots: slots, grace: .seconds(1), isSignedIn: signedIn)],
+                                            idleTimeout: .seconds(settings.idleTimeout))),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Quorum",
-                             availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
+                             availableConnectionsDelegate: CountedConnections(slots: slots)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger
     )

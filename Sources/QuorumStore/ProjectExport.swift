@@ -103,7 +103,8 @@ public struct ProjectExport {
             let validFor = !settings.format.isFineTuningJSONL ? [] : ExportTarget.allCases.enumerated().filter { bit, target in
                 lines & (1 << bit) != 0
                     && TargetValidation.fileProblems(target: target, examples: places.count, preferences: settings.format == .dpo ? places.count : 0,
-                                                     bytes: bytes, byteOrderMark: settings.target.startsWithByteOrderMark).isEmpty
+                                                     bytes: bytes, byteOrderMark: settings.target.startsWithByteOrderMark,
+                                                     training: split == .train).isEmpty
             }.map(\.element)
             files.append(ExportReport.File(split: split, name: names[split]!, lines: places.count, bytes: bytes, sha256: sha256, validFor: validFor))
         }

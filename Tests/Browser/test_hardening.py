@@ -290,5 +290,43 @@ class Hardening(unittest.TestCase):
         self.assertEqual(json.loads(quorum("project", "list", "--json", db=self.db).stdout)[-1]["annotations"], 3)
 
 
+
+class ReservedConnections(unittest.TestCase):
+    """A crowd of idle sockets fills the shared connections; the reserved ones still serve signed-in people, refuse
+    anonymous requests with 503, and close a socket that sends nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        db = os.path.join(cls.tmp.name, "q.db")
+        quorum("user", "add", "lead", "--role", "lead", "--password", PASSWORD, db=db)
+        cls.server, cls.base, cls.port = start_server(db, "--max-connections", "12", "--reserved-connections", "3", "--request-timeout", "60")
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_server(cls.server)
+        cls.tmp.cleanup()
+
+    def test_signed_in_people_get_the_last_slots(self):
+        lead = Session(self.base, "lead")  # signed in before the crowd comes
+        cookie = "; ".join(f"{c.name}={c.value}" for c in lead.jar)
+        crowd = [socket.create_connection(("127.0.0.1", self.port), timeout=10) for _ in range(9)]
+        try:
+            time.sleep(0.5)  # the server has taken them all: the nine shared slots are full
+            self.assertEqual(raw_request(self.port, "GET /login HTTP/1.1\r\nHost: x\r\n\r\n"), 503)
+            self.assertEqual(raw_request(self.port, f"GET /api/me HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n"), 200)
+            # A socket that lands in a reserved slot and says nothing is closed after its grace, not the timeout.
+            idle = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+            started = time.time()
+            self.assertEqual(idle.recv(4096), b"")
+            self.assertLess(time.time() - started, 8)
+            idle.close()
+        finally:
+            for s in crowd:
+                s.close()
+        time.sleep(0.5)
+        self.assertEqual(raw_request(self.port, "GET /login HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -46,17 +46,23 @@ def conversation(i):
     return line
 
 
+def bookings(folder, count):
+    """A database in `folder` with the chat project Bookings: `count` conversations imported as gold."""
+    db = os.path.join(folder, "q.db")
+    source = os.path.join(folder, "chat.jsonl")
+    with open(source, "w") as f:
+        for i in range(count):
+            f.write(json.dumps(conversation(i)) + "\n")
+    quorum("project", "create", "--name", "Bookings", "--kind", "chat", db=db)
+    quorum("import", "Bookings", source, "--as-gold", db=db)
+    return db
+
+
 class TrainerFilesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.folder = tempfile.TemporaryDirectory()
-        cls.db = os.path.join(cls.folder.name, "q.db")
-        source = os.path.join(cls.folder.name, "chat.jsonl")
-        with open(source, "w") as f:
-            for i in range(40):
-                f.write(json.dumps(conversation(i)) + "\n")
-        quorum("project", "create", "--name", "Bookings", "--kind", "chat", db=cls.db)
-        quorum("import", "Bookings", source, "--as-gold", db=cls.db)
+        cls.db = bookings(cls.folder.name, 40)
         cls.reports = {}
         for target in TARGETS:
             out = cls.out(target)
@@ -147,14 +153,8 @@ class ExportPageTargetTest(BrowserTest, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.db = os.path.join(cls.tmp.name, "q.db")
-        source = os.path.join(cls.tmp.name, "chat.jsonl")
-        with open(source, "w") as f:
-            for i in range(20):
-                f.write(json.dumps(conversation(i)) + "\n")
+        cls.db = bookings(cls.tmp.name, 20)
         quorum("user", "add", "lead", "--role", "lead", "--password", PASSWORD, db=cls.db)
-        quorum("project", "create", "--name", "Bookings", "--kind", "chat", db=cls.db)
-        quorum("import", "Bookings", source, "--as-gold", db=cls.db)
         cls.server, cls.base, _ = start_server(cls.db)
         cls.browsers = []
 

@@ -85,8 +85,10 @@ public final class TargetValidation {
         public var validFor: [ExportTarget]
     }
 
-    /// The file's own rules for `target`: its byte-order mark, its size, how many examples, one kind of line.
-    public static func fileProblems(target: ExportTarget, examples: Int, preferences: Int, bytes: Int, byteOrderMark: Bool) -> [ValidationIssue] {
+    /// The file's own rules for `target`: its byte-order mark, its size, how many examples (`training`: the limits
+    /// are the training file's), one kind of line.
+    public static func fileProblems(target: ExportTarget, examples: Int, preferences: Int, bytes: Int, byteOrderMark: Bool,
+                                    training: Bool = true) -> [ValidationIssue] {
         var problems: [ValidationIssue] = []
         func fileError(_ code: String, _ message: String) { problems.append(ValidationIssue(.error, line: nil, code: code, message)) }
         if target.startsWithByteOrderMark && !byteOrderMark {
@@ -97,7 +99,7 @@ public final class TargetValidation {
         if let limit = target.maxFileBytes, bytes >= limit {
             fileError("file_too_large", "\(target.rawValue) takes files under \(limit >> 20) MB; this one is \(bytes >> 20) MB: split it")
         }
-        if let range = target.exampleCount, !range.contains(examples) {
+        if training, let range = target.exampleCount, !range.contains(examples) {
             fileError(examples < range.lowerBound ? "too_few_examples" : "too_many_examples",
                       "\(target.rawValue) takes \(range.lowerBound)\(range.upperBound == Int.max ? " or more" : "–\(range.upperBound)") examples; the file has \(examples)")
         }

@@ -23,6 +23,8 @@ struct Serve: AsyncParsableCommand {
     var maxUploadMb = 1024
     @Option(help: "Seconds a connection may stay idle, or a request's body may stop arriving, before it is closed.")
     var requestTimeout: Int64 = 30
+    @Option(help: "The most connections open at once; past it new ones wait.") var maxConnections = 4_096
+    @Option(help: "How many of those are kept for signed-in people (default: a sixteenth, at least 2).") var reservedConnections: Int?
 
     func run() async throws {
         try await reportingErrors {
@@ -45,7 +47,8 @@ struct Serve: AsyncParsableCommand {
             let host = self.host
             let app = try await buildApplication(
                 database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies,
-                                         exportsDirectory: database.db + "-exports", maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout),
+                                         exportsDirectory: database.db + "-exports", maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout,
+                                         maxConnections: maxConnections, reservedConnections: reservedConnections),
                 logger: logger,
                 onServerRunning: { port in
                     print("Quorum is serving http://\(host):\(port)/")
