@@ -137,15 +137,15 @@ public final class ExportPipeline {
                             dropped = converted.dropped
                         }
                     }
-                    issues = settings.format == .dpo ? ChatFormatValidator.check(preference: example, line: 0)
-                                                     : ChatFormatValidator.check(chat: example, line: 0)
-                    issues.removeAll { $0.severity != .error }
-                    for (bit, target) in ExportTarget.allCases.enumerated() {
-                        // OpenAI's and Azure's line rules are the ones just applied, when the line is OpenAI's own.
-                        let found = settings.target == .openai && (target == .openai || target == .azureOpenAI)
-                            ? issues : TargetRules.check(line, target: target, at: 0).filter { $0.severity == .error }
+                    let openAI = (settings.format == .dpo ? ChatFormatValidator.check(preference: example, line: 0)
+                                                          : ChatFormatValidator.check(chat: example, line: 0)).filter { $0.severity == .error }
+                    issues = openAI
+                    // The targets whose converters leave OpenAI's line as it is start from the findings just made.
+                    let unchanged = settings.target == .openai || settings.target == .azureOpenAI || settings.target == .fireworks
+                    for (bit, target) in ExportTarget.allCases.enumerated() where TargetRules.hasShape(line, of: target) {
+                        let found = TargetRules.check(line, target: target, at: 0, openAI: unchanged ? openAI : nil).filter { $0.severity == .error }
                         if found.isEmpty { validFor |= 1 << bit }
-                        if target == settings.target && target != .openai { issues += found }
+                        if target == settings.target { issues += found.filter { !openAI.contains($0) } }
                     }
                     if counter != nil {
                         if settings.format == .dpo {

@@ -8,24 +8,39 @@ public enum TargetRules {
             || (line["messages"]?.arrayValue?.last?["candidates"] != nil)
     }
 
-    public static func check(_ line: JSONValue, target: ExportTarget, at number: Int) -> [ValidationIssue] {
+    /// Whether the line has the top-level member every line of the target's shape has: a line without it fails the
+    /// target's rules at once (the export asks this first, for every target and record, to skip the rest).
+    public static func hasShape(_ line: JSONValue, of target: ExportTarget) -> Bool {
+        switch target {
+        case .vertexGemini: return line["contents"] != nil
+        case .bedrockNova: return line["schemaVersion"] != nil
+        case .llamaFactory: return line["conversations"] != nil
+        default: return line["messages"] != nil || line["input"] != nil || line["prompt"] != nil || line["text"] != nil
+        }
+    }
+
+    /// `openAI`: the line's findings under OpenAI's rules, when the caller has them already (the rules of OpenAI,
+    /// Azure, Fireworks and Mistral start from them).
+    public static func check(_ line: JSONValue, target: ExportTarget, at number: Int, openAI: [ValidationIssue]? = nil) -> [ValidationIssue] {
         guard line.objectValue != nil else {
             return [ValidationIssue(.error, line: number, code: "data_type", "each line must be a JSON object, found \(line.typeName)")]
         }
         var rule = Check(line: number)
         let preference = isPreference(line)
+        func openAIRules() -> [ValidationIssue] {
+            openAI ?? (preference ? ChatFormatValidator.check(preference: line, line: number) : ChatFormatValidator.check(chat: line, line: number))
+        }
         switch target {
         case .openai, .azureOpenAI:
-            return preference ? ChatFormatValidator.check(preference: line, line: number) : ChatFormatValidator.check(chat: line, line: number)
+            return openAIRules()
         case .fireworks:
-            if preference { return ChatFormatValidator.check(preference: line, line: number) }
-            rule.issues = ChatFormatValidator.check(chat: line, line: number)
-            rule.systemFirst(line["messages"]?.arrayValue ?? [], path: "messages", target: "Fireworks")
+            rule.issues = openAIRules()
+            if !preference { rule.systemFirst(line["messages"]?.arrayValue ?? [], path: "messages", target: "Fireworks") }
         case .together:
             rule.together(line, preference: preference)
         case .mistral:
             if preference { rule.refuse("mistral_preference", "Mistral fine-tuning takes no preference files: export supervised lines") }
-            else { rule.issues = ChatFormatValidator.check(chat: line, line: number); rule.mistral(line) }
+            else { rule.issues = openAIRules(); rule.mistral(line) }
         case .vertexGemini:
             rule.vertex(line, preference: preference)
         case .bedrockClaude:

@@ -22,9 +22,15 @@ public final class TargetValidation {
     /// Lines (number and text) parsed and checked on `workers` threads, then recorded in order.
     public func add(batch: [(line: Int, text: String)], workers: Int) {
         var none: [Void] = []
+        let listed = targets.map { (findings[$0]?.count ?? 0) > 0 }
         let checked = ParallelBatch.map(batch, workers: workers, states: &none, initial: ()) { line, _ -> (JSONValue?, [[ValidationIssue]]) in
             guard let value = try? JSONParser.parse(line.text) else { return (nil, []) }
-            return (value, targets.map { TargetRules.check(value, target: $0, at: line.line) })
+            // A line of another shape fails a target at once: once that target has findings listed, such lines
+            // are only counted (one error each), not checked rule by rule.
+            return (value, zip(targets, listed).map { target, listed in
+                !listed || TargetRules.hasShape(value, of: target) ? TargetRules.check(value, target: target, at: line.line)
+                    : [ValidationIssue(.error, line: line.line, code: "shape", "not a \(target.rawValue) line")]
+            })
         }
         for (line, (value, issues)) in zip(batch, checked) {
             examples += 1
