@@ -26,6 +26,7 @@ def main():
     parser.add_argument("--quorum", required=True, help="path to the quorum binary")
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--targets", default="openai", help="comma-separated export targets, or all (one export each)")
+    parser.add_argument("--keep", help="copy the prepared database here (to profile)")
     args = parser.parse_args()
     quorum = os.path.abspath(args.quorum)
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,6 +47,8 @@ def main():
                     submitted = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status = 'submitted')""")
             items = connection.execute("SELECT COUNT(*) FROM items").fetchone()[0]
         print(f"prepared {items:,} accepted chat items", flush=True)
+        if args.keep:
+            shutil.copy(db, args.keep)
         # Let the kernel finish writing what the preparation wrote, so the export does not share the disk with it.
         os.sync()
         targets = TARGETS if args.targets == "all" else args.targets.split(",")

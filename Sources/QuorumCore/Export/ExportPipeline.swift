@@ -142,10 +142,16 @@ public final class ExportPipeline {
                     issues = openAI
                     // The targets whose converters leave OpenAI's line as it is start from the findings just made.
                     let unchanged = settings.target == .openai || settings.target == .azureOpenAI || settings.target == .fireworks
+                    let preference = settings.format == .dpo
                     for (bit, target) in ExportTarget.allCases.enumerated() where TargetRules.hasShape(line, of: target) {
-                        let found = TargetRules.check(line, target: target, at: 0, openAI: unchanged ? openAI : nil).filter { $0.severity == .error }
+                        let found = TargetRules.check(line, target: target, at: 0, openAI: unchanged ? openAI : nil, preference: preference,
+                                                      firstErrorOnly: true).filter { $0.severity == .error }
                         if found.isEmpty { validFor |= 1 << bit }
-                        if target == settings.target { issues += found.filter { !openAI.contains($0) } }
+                        // A line fit for OpenAI that the target's own rules refuse (Mistral's last turn, say) is left
+                        // out with the reason; a line broken for OpenAI stops the export, as it always has.
+                        if target == settings.target, openAI.isEmpty, let refusal = found.first {
+                            return .excluded(.notForTarget, (refusal.field.map { $0 + ": " } ?? "") + refusal.message)
+                        }
                     }
                     if counter != nil {
                         if settings.format == .dpo {

@@ -20,13 +20,15 @@ public enum TargetRules {
     }
 
     /// `openAI`: the line's findings under OpenAI's rules, when the caller has them already (the rules of OpenAI,
-    /// Azure, Fireworks and Mistral start from them).
-    public static func check(_ line: JSONValue, target: ExportTarget, at number: Int, openAI: [ValidationIssue]? = nil) -> [ValidationIssue] {
+    /// Azure, Fireworks and Mistral start from them). `firstErrorOnly`: only whether the line passes, and the first
+    /// error if not (no warnings): an export asks that of every target for every record, and most fail at once.
+    public static func check(_ line: JSONValue, target: ExportTarget, at number: Int, openAI: [ValidationIssue]? = nil,
+                             preference known: Bool? = nil, firstErrorOnly: Bool = false) -> [ValidationIssue] {
         guard line.objectValue != nil else {
             return [ValidationIssue(.error, line: number, code: "data_type", "each line must be a JSON object, found \(line.typeName)")]
         }
-        var rule = Check(line: number)
-        let preference = isPreference(line)
+        var rule = Check(line: number, firstErrorOnly: firstErrorOnly)
+        let preference = known ?? isPreference(line)
         func openAIRules() -> [ValidationIssue] {
             openAI ?? (preference ? ChatFormatValidator.check(preference: line, line: number) : ChatFormatValidator.check(chat: line, line: number))
         }
@@ -61,23 +63,31 @@ public enum TargetRules {
     /// One line's findings as the rules go.
     struct Check {
         let line: Int
+        let firstErrorOnly: Bool
         var issues: [ValidationIssue] = []
 
-        mutating func error(_ field: String?, _ code: String, _ message: String) {
-            issues.append(ValidationIssue(.error, line: line, field: field, code: code, message))
+        init(line: Int, firstErrorOnly: Bool = false) {
+            self.line = line
+            self.firstErrorOnly = firstErrorOnly
         }
 
-        mutating func warn(_ field: String?, _ code: String, _ message: String) {
-            issues.append(ValidationIssue(.warning, line: line, field: field, code: code, message))
+        /// Texts are made only for findings kept (most lines of another shape fail many rules).
+        mutating func error(_ field: @autoclosure () -> String?, _ code: String, _ message: @autoclosure () -> String) {
+            guard !firstErrorOnly || !issues.contains(where: { $0.severity == .error }) else { return }
+            issues.append(ValidationIssue(.error, line: line, field: field(), code: code, message()))
+        }
+
+        mutating func warn(_ field: @autoclosure () -> String?, _ code: String, _ message: @autoclosure () -> String) {
+            guard !firstErrorOnly else { return }
+            issues.append(ValidationIssue(.warning, line: line, field: field(), code: code, message()))
         }
 
         mutating func refuse(_ code: String, _ message: String) { error(nil, code, message) }
 
         /// Members other than `allowed` refused (`code` names the target's own error).
-        mutating func onlyKeys(_ object: JSONValue, _ allowed: [String], path: String?, target: String) {
+        mutating func onlyKeys(_ object: JSONValue, _ allowed: [String], path: @autoclosure () -> String?, target: String) {
             for member in object.objectValue ?? [] where !allowed.contains(member.key) {
-                let field = path.map { "\($0).\(member.key)" } ?? member.key
-                error(field, "extra_key", "\(target) refuses \"\(member.key)\" here (allowed: \(allowed.joined(separator: ", "))): leave it out (quorum export --target does)")
+                error(path().map { "\($0).\(member.key)" } ?? member.key, "extra_key", "\(target) refuses \"\(member.key)\" here (allowed: \(allowed.joined(separator: ", "))): leave it out (quorum export --target does)")
             }
         }
 
@@ -206,7 +216,7 @@ public enum TargetRules {
                     continue
                 }
                 for (j, part) in parts.enumerated() {
-                    let at = "contents[\(i)].parts[\(j)]"
+                    var at: String { "contents[\(i)].parts[\(j)]" }
                     if let call = part["functionCall"] {
                         if role != "model" { error(at, "function_call_role", "a functionCall part belongs in a model turn") }
                         if call["args"]?.objectValue == nil { error("\(at).functionCall.args", "function_args", "functionCall.args must be an object, not a JSON string") }
@@ -276,7 +286,7 @@ public enum TargetRules {
                     continue
                 }
                 for (j, block) in blocks.enumerated() {
-                    let at = "messages[\(i)].content[\(j)]"
+                    var at: String { "messages[\(i)].content[\(j)]" }
                     if let text = block["text"]?.stringValue { texts.append(text) }
                     else if let use = block["toolUse"] {
                         if role != "assistant" { error(at, "tool_use_role", "toolUse belongs in an assistant turn") }
@@ -314,7 +324,7 @@ public enum TargetRules {
         /// `{role, content}` messages, with tool calls and results as TRL and Axolotl read them.
         mutating func roleMessages(_ messages: [JSONValue], path: String, trainer: String, weightIgnored: Bool) {
             for (i, message) in messages.enumerated() {
-                let at = "\(path)[\(i)]"
+                var at: String { "\(path)[\(i)]" }
                 guard message.objectValue != nil else { error(at, "data_type", "a message must be an object"); continue }
                 let role = message["role"]?.stringValue ?? ""
                 if !["system", "user", "assistant", "tool"].contains(role) {
