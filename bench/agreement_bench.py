@@ -20,7 +20,7 @@ def main():
     parser.add_argument("--quorum", required=True, help="path to the quorum binary")
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--kind", choices=["classify", "chat", "spans"], default="classify")
-    parser.add_argument("--keep", help="copy the database here at the end (to profile)")
+    parser.add_argument("--keep", help="copy the prepared database here (to profile)")
     args = parser.parse_args()
     quorum = os.path.abspath(args.quorum)
     labels = ["billing", "account", "card", "transfer", "other"]
@@ -85,6 +85,8 @@ def main():
         with sqlite3.connect(db) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         print(f"prepared {args.items:,} {args.kind} items × 3 answers", flush=True)
+        if args.keep:
+            shutil.copy(db, args.keep)
         best = None
         for _ in range(3):
             started = time.perf_counter()
@@ -95,8 +97,6 @@ def main():
                 return 1
             best = elapsed if best is None else min(best, elapsed)
         print(f"agreement ({args.kind}): {args.items:,} items × 3 annotators read and computed in {best:.2f} s (best of 3), peak RSS {usage.ru_maxrss / 1024:.0f} MB")
-        if args.keep:
-            shutil.copy(db, args.keep)
         return 0
 
 

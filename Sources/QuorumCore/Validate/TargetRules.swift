@@ -309,12 +309,8 @@ public enum TargetRules {
                 }
             }
             alternation(messages.map { $0["role"]?.stringValue ?? "" }, path: "messages", first: "user", last: "assistant", target: "Nova")
-            for text in texts {
-                let folded = text.lowercased()
-                if let found = TargetConverter.novaReserved.first(where: { folded.contains($0.lowercased()) }) {
-                    error("messages", "reserved_string", "Nova refuses the reserved string \"\(found)\" in a text: reword it")
-                    break
-                }
+            if let found = texts.lazy.compactMap(TargetConverter.novaReservedString(in:)).first {
+                error("messages", "reserved_string", "Nova refuses the reserved string \"\(found)\" in a text: reword it")
             }
             _ = preference
         }
