@@ -132,19 +132,10 @@ public struct PairwiseResults: Sendable {
         values.reserveCapacity(resamples)
         items.withUnsafeBufferPointer { items in
             for _ in 0..<resamples {
-                var sum = SIMD2<Double>.zero
-                for _ in 0..<n { sum += items[Int(generator.next().multipliedFullWidth(by: UInt64(n)).high)] }
-                if let value = statistic(sum) { values.append(value) }
+                if let value = statistic(Bootstrap.resampledSum(items, &generator)) { values.append(value) }
             }
         }
-        return percentiles(&values)
-    }
-
-    static func percentiles(_ values: inout [Double]) -> (Double, Double)? {
-        guard !values.isEmpty else { return nil }
-        values.sort()
-        func at(_ q: Double) -> Double { values[min(values.count - 1, max(0, Int((q * Double(values.count)).rounded(.down))))] }
-        return (at(0.025), at(0.975))
+        return Bootstrap.interval(&values)
     }
 
     /// Bradley–Terry by maximum likelihood (Hunter's MM iterations), a tie or both-bad half a win each way, and
@@ -179,7 +170,7 @@ public struct PairwiseResults: Sendable {
         var named: [String: Double] = [:], ci: [String: (Double, Double)] = [:], beats: [String: [String: Double]] = [:]
         for (r, run) in runs.enumerated() {
             named[run] = strengths[r]
-            ci[run] = percentiles(&samples[r])
+            ci[run] = Bootstrap.interval(&samples[r])
             beats[run] = Dictionary(uniqueKeysWithValues: runs.enumerated().filter { $0.offset != r }.map {
                 ($0.element, strengths[r] / (strengths[r] + strengths[$0.offset]))
             })
