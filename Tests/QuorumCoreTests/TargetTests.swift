@@ -127,6 +127,15 @@ import Testing
         #expect(try codes(#"{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}]}, {"role": "assistant", "content": "b"}]}"#, .trl)["content_type"] == "messages[0].content")
     }
 
+    @Test func novasReservedStringsAreFoundInAnyCaseAnywhere() {
+        #expect(TargetConverter.novaReservedString(in: "Hello, how are you?") == nil)
+        #expect(TargetConverter.novaReservedString(in: "then user: said") == "User:")
+        #expect(TargetConverter.novaReservedString(in: "Ærlig talt … [eos]") == "[EOS]")
+        #expect(TargetConverter.novaReservedString(in: "<IMAGE>") == "<image>")
+        #expect(TargetConverter.novaReservedString(in: "assistant is not assistant:") == "Assistant:")
+        #expect(TargetConverter.novaReservedString(in: "Thought") == nil)
+    }
+
     @Test func arrowLoadersNeedOneTypePerField() {
         let validation = TargetValidation(targets: [.trl, .openai])
         validation.add(batch: [(1, #"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}"#),

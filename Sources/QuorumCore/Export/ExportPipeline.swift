@@ -143,8 +143,13 @@ public final class ExportPipeline {
                     // The targets whose converters leave OpenAI's line as it is start from the findings just made.
                     let unchanged = settings.target == .openai || settings.target == .azureOpenAI || settings.target == .fireworks
                     let preference = settings.format == .dpo
+                    // OpenAI's rules on the target's line, made once for the four targets whose rules start from them.
+                    var lineOpenAI: [ValidationIssue]? = unchanged ? openAI : nil
                     for (bit, target) in ExportTarget.allCases.enumerated() where TargetRules.hasShape(line, of: target) {
-                        let found = TargetRules.check(line, target: target, at: 0, openAI: unchanged ? openAI : nil, preference: preference,
+                        if lineOpenAI == nil, [.openai, .azureOpenAI, .fireworks, .mistral].contains(target) {
+                            lineOpenAI = preference ? ChatFormatValidator.check(preference: line, line: 0) : ChatFormatValidator.check(chat: line, line: 0)
+                        }
+                        let found = TargetRules.check(line, target: target, at: 0, openAI: lineOpenAI, preference: preference,
                                                       firstErrorOnly: true).filter { $0.severity == .error }
                         if found.isEmpty { validFor |= 1 << bit }
                         // A line fit for OpenAI that the target's own rules refuse (Mistral's last turn, say) is left
