@@ -15,7 +15,8 @@ public enum TargetRules {
         case .vertexGemini: return line["contents"] != nil
         case .bedrockNova: return line["schemaVersion"] != nil
         case .llamaFactory: return line["conversations"] != nil
-        default: return line["messages"] != nil || line["input"] != nil || line["prompt"] != nil || line["text"] != nil
+        // Nova's lines hold `messages` too, but of content blocks under a schema version no other target takes.
+        default: return line["schemaVersion"] == nil && (line["messages"] != nil || line["input"] != nil || line["prompt"] != nil || line["text"] != nil)
         }
     }
 
