@@ -1,9 +1,11 @@
 /// A whole file checked against several targets' rules at once: every line against each target's line rules
 /// (`TargetRules`), and then the rules of the file: how many examples, how large, the byte-order mark, one kind of
 /// line throughout, and for Hugging Face loaders one JSON type per field across all rows. Feed it every line,
-/// then `finish`. Each target's findings are listed up to `listLimit` (all are counted).
+/// then `finish`. The `listed` targets' findings are listed up to `listLimit` and all counted; of the others only
+/// whether the file passes is asked, so each is checked until its first error and then left.
 public final class TargetValidation {
     public let targets: [ExportTarget]
+    public let listed: Set<ExportTarget>
     public let listLimit: Int
     /// Lines read so far.
     public private(set) var examples = 0
@@ -14,22 +16,35 @@ public final class TargetValidation {
     private var columnTypes: [String: (type: String, line: Int)] = [:]
     private var typeChange: ValidationIssue?
 
-    public init(targets: [ExportTarget] = ExportTarget.allCases, listLimit: Int = 1_000) {
+    public init(targets: [ExportTarget] = ExportTarget.allCases, listed: Set<ExportTarget> = [], listLimit: Int = 1_000) {
         self.targets = targets
+        self.listed = listed
         self.listLimit = listLimit
     }
 
     /// Lines (number and text) parsed and checked on `workers` threads, then recorded in order.
     public func add(batch: [(line: Int, text: String)], workers: Int) {
         var none: [Void] = []
-        let listed = targets.map { (findings[$0]?.count ?? 0) > 0 }
+        // The targets still asked about: every listed one, and the others until their first error.
+        let active = targets.map { listed.contains($0) || (errorCounts[$0] ?? 0) == 0 }
+        let fromOpenAI: Set<ExportTarget> = [.openai, .azureOpenAI, .fireworks, .mistral]
         let checked = ParallelBatch.map(batch, workers: workers, states: &none, initial: ()) { line, _ -> (JSONValue?, [[ValidationIssue]]) in
             guard let value = try? JSONParser.parse(line.text) else { return (nil, []) }
-            // A line of another shape fails a target at once: once that target has findings listed, such lines
-            // are only counted (one error each), not checked rule by rule.
-            return (value, zip(targets, listed).map { target, listed in
-                !listed || TargetRules.hasShape(value, of: target) ? TargetRules.check(value, target: target, at: line.line)
-                    : [ValidationIssue(.error, line: line.line, code: "shape", "not a \(target.rawValue) line")]
+            let preference = TargetRules.isPreference(value)
+            // OpenAI's findings, made once for the targets whose rules start from them.
+            var openAI: [ValidationIssue]? = nil
+            return (value, zip(targets, active).map { target, active in
+                guard active else { return [] }
+                let full = listed.contains(target)
+                // A line of another shape fails a target at once: once a listed target has findings, such lines are
+                // only counted (one error each), not checked rule by rule.
+                if !TargetRules.hasShape(value, of: target) && (!full || (findings[target]?.count ?? 0) > 0) {
+                    return [ValidationIssue(.error, line: line.line, code: "shape", "not a \(target.rawValue) line")]
+                }
+                if openAI == nil, fromOpenAI.contains(target) {
+                    openAI = preference ? ChatFormatValidator.check(preference: value, line: line.line) : ChatFormatValidator.check(chat: value, line: line.line)
+                }
+                return TargetRules.check(value, target: target, at: line.line, openAI: openAI, preference: preference, firstErrorOnly: !full)
             })
         }
         for (line, (value, issues)) in zip(batch, checked) {

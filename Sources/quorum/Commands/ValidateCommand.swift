@@ -45,7 +45,7 @@ struct ValidateCommand: AsyncParsableCommand {
                     continue
                 }
                 let validator = DatasetValidator(options: options, counter: counter)
-                let targets = TargetValidation()
+                let targets = TargetValidation(listed: target.map { [$0] } ?? [])
                 let source = ByteSource.file(file)
                 let bar = ProgressBar(unit: "lines", enabled: Terminal.stderrIsTerminal)
                 let total = source.totalBytes
