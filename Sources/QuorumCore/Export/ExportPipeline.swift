@@ -127,28 +127,27 @@ public final class ExportPipeline {
                 if let example = record.example {
                     // The target's line: converted from OpenAI's shape, checked by the target's rules, and by every
                     // other target's, so the report can say who else takes the file as it is.
-                    var line = example
+                    let preference = settings.format == .dpo
+                    var line = example, converted = false
                     if settings.target != .openai {
-                        switch converter.convert(example, preference: settings.format == .dpo) {
+                        switch converter.convert(example, preference: preference) {
                         case .failure(let refusal): return .excluded(.notForTarget, refusal.reason)
-                        case .success(let converted):
-                            if converted.line != example { text = converted.line.jsonText }
-                            line = converted.line
-                            dropped = converted.dropped
+                        case .success(let target):
+                            if target.line != example {
+                                line = target.line
+                                text = line.jsonText
+                                converted = true
+                            }
+                            dropped = target.dropped
                         }
                     }
-                    let openAI = (settings.format == .dpo ? ChatFormatValidator.check(preference: example, line: 0)
-                                                          : ChatFormatValidator.check(chat: example, line: 0)).filter { $0.severity == .error }
+                    let openAI = ChatFormatValidator.check(example, preference: preference, line: 0).filter { $0.severity == .error }
                     issues = openAI
-                    // The targets whose converters leave OpenAI's line as it is start from the findings just made.
-                    let unchanged = settings.target == .openai || settings.target == .azureOpenAI || settings.target == .fireworks
-                    let preference = settings.format == .dpo
-                    // OpenAI's rules on the target's line, made once for the four targets whose rules start from them.
-                    var lineOpenAI: [ValidationIssue]? = unchanged ? openAI : nil
+                    // OpenAI's rules on the target's line, for the targets whose rules start from them: the findings
+                    // just made when the converter left the line as it was, else made once here.
+                    var lineOpenAI: [ValidationIssue]? = converted ? nil : openAI
                     for (bit, target) in ExportTarget.allCases.enumerated() where TargetRules.hasShape(line, of: target) {
-                        if lineOpenAI == nil, [.openai, .azureOpenAI, .fireworks, .mistral].contains(target) {
-                            lineOpenAI = preference ? ChatFormatValidator.check(preference: line, line: 0) : ChatFormatValidator.check(chat: line, line: 0)
-                        }
+                        if lineOpenAI == nil, target.startsFromOpenAIRules { lineOpenAI = ChatFormatValidator.check(line, preference: preference, line: 0) }
                         let found = TargetRules.check(line, target: target, at: 0, openAI: lineOpenAI, preference: preference,
                                                       firstErrorOnly: true).filter { $0.severity == .error }
                         if found.isEmpty { validFor |= 1 << bit }
@@ -159,7 +158,7 @@ public final class ExportPipeline {
                         }
                     }
                     if counter != nil {
-                        if settings.format == .dpo {
+                        if preference {
                             let messages = (example["input"]?["messages"]?.arrayValue ?? []) + (example["preferred_output"]?.arrayValue ?? [])
                             tokens = Int32(clamping: counter!.count(messages: messages) + counter!.count(tools: example["input"]?["tools"]?.arrayValue ?? []))
                         } else {

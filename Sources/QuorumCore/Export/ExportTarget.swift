@@ -49,6 +49,9 @@ public enum ExportTarget: String, CaseIterable, Sendable {
         }
     }
 
+    /// Targets whose line rules are OpenAI's with more on top (`TargetRules` takes OpenAI's findings for them).
+    var startsFromOpenAIRules: Bool { [.openai, .azureOpenAI, .fireworks, .mistral].contains(self) }
+
     /// Targets that read the file with Hugging Face `datasets` (Arrow): one JSON type per field across all rows.
     var loadsWithArrow: Bool { self == .trl || self == .axolotl || self == .llamaFactory }
 }

@@ -13,6 +13,11 @@ public enum ChatFormatValidator {
         }
     }
 
+    /// Checks one line as a preference example or as a chat example.
+    public static func check(_ example: JSONValue, preference: Bool, line: Int) -> [ValidationIssue] {
+        preference ? check(preference: example, line: line) : check(chat: example, line: line)
+    }
+
     /// Checks one chat example.
     public static func check(chat example: JSONValue, line: Int) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []

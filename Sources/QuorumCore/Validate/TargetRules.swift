@@ -31,7 +31,7 @@ public enum TargetRules {
         var rule = Check(line: number, firstErrorOnly: firstErrorOnly)
         let preference = known ?? isPreference(line)
         func openAIRules() -> [ValidationIssue] {
-            openAI ?? (preference ? ChatFormatValidator.check(preference: line, line: number) : ChatFormatValidator.check(chat: line, line: number))
+            openAI ?? ChatFormatValidator.check(line, preference: preference, line: number)
         }
         switch target {
         case .openai, .azureOpenAI:
@@ -50,7 +50,7 @@ public enum TargetRules {
             if preference { rule.refuse("claude_preference", "Claude fine-tuning on Bedrock takes no preference files") }
             else { rule.bedrockClaude(line) }
         case .bedrockNova:
-            rule.nova(line, preference: preference)
+            rule.nova(line)
         case .trl:
             rule.trl(line, preference: preference)
         case .axolotl:
@@ -259,7 +259,7 @@ public enum TargetRules {
             alternation(messages.map { $0["role"]?.stringValue ?? "" }, path: "messages", first: "user", last: "assistant", target: "Claude on Bedrock")
         }
 
-        mutating func nova(_ line: JSONValue, preference: Bool) {
+        mutating func nova(_ line: JSONValue) {
             if line["schemaVersion"]?.stringValue != "bedrock-conversation-2024" {
                 error("schemaVersion", "schema_version", "Nova needs \"schemaVersion\": \"bedrock-conversation-2024\"")
             }
@@ -313,7 +313,6 @@ public enum TargetRules {
             if let found = texts.lazy.compactMap(TargetConverter.novaReservedString(in:)).first {
                 error("messages", "reserved_string", "Nova refuses the reserved string \"\(found)\" in a text: reword it")
             }
-            _ = preference
         }
 
         // MARK: Hugging Face trainers

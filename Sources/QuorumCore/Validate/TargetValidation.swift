@@ -27,7 +27,6 @@ public final class TargetValidation {
         var none: [Void] = []
         // The targets still asked about: every listed one, and the others until their first error.
         let active = targets.map { listed.contains($0) || (errorCounts[$0] ?? 0) == 0 }
-        let fromOpenAI: Set<ExportTarget> = [.openai, .azureOpenAI, .fireworks, .mistral]
         let checked = ParallelBatch.map(batch, workers: workers, states: &none, initial: ()) { line, _ -> (JSONValue?, [[ValidationIssue]]) in
             guard let value = try? JSONParser.parse(line.text) else { return (nil, []) }
             let preference = TargetRules.isPreference(value)
@@ -41,9 +40,7 @@ public final class TargetValidation {
                 if !TargetRules.hasShape(value, of: target) && (!full || (findings[target]?.count ?? 0) > 0) {
                     return [ValidationIssue(.error, line: line.line, code: "shape", "not a \(target.rawValue) line")]
                 }
-                if openAI == nil, fromOpenAI.contains(target) {
-                    openAI = preference ? ChatFormatValidator.check(preference: value, line: line.line) : ChatFormatValidator.check(chat: value, line: line.line)
-                }
+                if openAI == nil, target.startsFromOpenAIRules { openAI = ChatFormatValidator.check(value, preference: preference, line: line.line) }
                 return TargetRules.check(value, target: target, at: line.line, openAI: openAI, preference: preference, firstErrorOnly: !full)
             })
         }
