@@ -1,4 +1,4 @@
-// The annotate page: chat, classify and spans items, keyboard first. Item text is only ever set with
+// The annotate page: chat, classify and spans items, and blind judging of models' answers (compare, rate), keyboard first. Item text is only ever set with
 // textContent; the one HTML it inserts is the server's libcmark rendering (raw HTML dropped).
 import { wordDiff } from "./diff.js";
 import { SpanEditor } from "./spans.js";
@@ -8,6 +8,13 @@ const projectId = root.dataset.project;
 const kind = root.dataset.kind;
 const multi = root.dataset.multi === "true";
 const overlapping = root.dataset.overlapping === "true";
+const judging = kind === "compare" || kind === "rate";
+// Judging: the verdict rows (overall, then each criterion) and the keys that choose (1 2 t b, or the scale's).
+const verdictRows = [...document.querySelectorAll("#verdicts .verdict")].map((row) => row.dataset.criterion);
+const choiceKeys = {};
+document.querySelectorAll("#choices button").forEach((button) => {
+  choiceKeys[button.dataset.key || button.querySelector("kbd").textContent] = button.dataset.choice;
+});
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 
@@ -66,7 +73,8 @@ async function load(url) {
 }
 
 function snapshot() {
-  return JSON.stringify({ labels: state.labels, spans: state.spans, decision: state.decision, note: state.note, messages: state.messages });
+  return JSON.stringify({ labels: state.labels, spans: state.spans, decision: state.decision, note: state.note, messages: state.messages,
+    verdict: state.verdict, criteria: state.criteria, row: state.row });
 }
 
 function change(mutate) {
@@ -131,6 +139,10 @@ function show(data) {
     note: annotation ? annotation.note : "",
     messages: annotation && annotation.messages ? annotation.messages : structuredClone(original),
     original,
+    // Judging: the overall verdict (a side, or a rating), each criterion's, and the row the keys choose for.
+    verdict: annotation ? (annotation.choice ?? annotation.rating ?? null) : null,
+    criteria: (annotation && annotation.criteria) || {},
+    row: 0,
   };
   // Suggested labels are shown as suggestions, never pre-selected: the annotator confirms one (its key, or y).
   undoStack = [];
@@ -186,7 +198,9 @@ function render() {
     return;
   }
   container.replaceChildren();
-  if (kind === "chat") {
+  if (judging) {
+    renderJudged(container);
+  } else if (kind === "chat") {
     state.messages.forEach((message, index) => container.append(turn(message, index)));
   } else {
     const text = document.createElement("div");
@@ -202,6 +216,48 @@ function render() {
       }));
     }
   }
+  renderSide();
+}
+
+// The prompt as the models got it, then the answers: two side by side ("Response 1" left), or one. Text only.
+function renderJudged(container) {
+  for (const message of state.item.input.messages || []) {
+    const box = Object.assign(document.createElement("div"), { className: "turn " + message.role });
+    box.append(Object.assign(document.createElement("div"), { className: "role", textContent: message.role }),
+      Object.assign(document.createElement("div"), { className: "content plain", textContent: message.content || "" }));
+    container.append(box);
+  }
+  const answers = state.item.input.responses || [state.item.input.response || ""];
+  const row = Object.assign(document.createElement("div"), { className: "responses" });
+  answers.forEach((text, index) => {
+    const box = Object.assign(document.createElement("section"), { className: "response" });
+    const name = answers.length === 2 ? `Response ${index + 1}` : "Response";
+    const runs = state.item.runs ? ` (${state.item.runs[index]})` : "";
+    box.setAttribute("aria-label", name);
+    box.append(Object.assign(document.createElement("h2"), { textContent: name + runs }),
+      Object.assign(document.createElement("div"), { className: "content plain", textContent: text }));
+    row.append(box);
+  });
+  container.append(row);
+}
+
+function verdictOf(criterion) { return criterion === "overall" ? state.verdict : state.criteria[criterion] ?? null; }
+const shownChoice = { left: "Response 1", right: "Response 2", tie: "Tie", both_bad: "Both bad" };
+
+// Sets the current row's verdict and moves to the next row still open.
+function choose(value) {
+  const criterion = verdictRows[state.row];
+  change(() => {
+    if (criterion === "overall") state.verdict = value; else state.criteria = { ...state.criteria, [criterion]: value };
+    const open = verdictRows.findIndex((name, index) => index > state.row && verdictOf(name) === null);
+    if (open >= 0) state.row = open;
+  });
+  say(`${criterion === "overall" ? "Overall" : criterion}: ${shownChoice[value] || value}`);
+}
+
+function moveRow(step) {
+  if (!verdictRows.length) return;
+  state.row = Math.min(verdictRows.length - 1, Math.max(0, state.row + step));
   renderSide();
 }
 
@@ -271,6 +327,14 @@ function renderSide() {
     button.setAttribute("aria-pressed", String(!!state && state.decision === button.dataset.decision));
   });
   if ($("note") !== document.activeElement) $("note").value = state ? state.note : "";
+  if (!judging) return;
+  document.querySelectorAll("#verdicts .verdict").forEach((row, index) => {
+    const value = state ? verdictOf(row.dataset.criterion) : null;
+    row.classList.toggle("current", !!state && index === state.row);
+    row.querySelector(".value").textContent = value === null ? "–" : shownChoice[value] || value;
+  });
+  const current = state ? verdictOf(verdictRows[state.row]) : null;
+  document.querySelectorAll("#choices button").forEach((button) => button.setAttribute("aria-pressed", String(button.dataset.choice === current)));
 }
 
 function spansChanged(spans) {
@@ -287,6 +351,12 @@ function toggleLabel(label) {
 }
 
 function body(status) {
+  if (judging) {
+    return {
+      status, [kind === "compare" ? "choice" : "rating"]: state.verdict, criteria: state.criteria, note: state.note,
+      version: state.version, seconds_spent: secondsOnItem(),
+    };
+  }
   const changed = kind === "chat" && JSON.stringify(state.messages) !== JSON.stringify(state.original);
   return {
     status, decision: state.decision, labels: kind === "spans" ? [] : state.labels, spans: kind === "spans" ? state.spans : [],
@@ -322,6 +392,14 @@ async function advance(status) {
     // Looking only: the next item to look at, nothing saved.
     await load(`/api/projects/${projectId}/next?after=${state.item.id}`).catch((e) => say(e.message));
     return;
+  }
+  if (status === "submitted" && judging) {
+    const open = verdictRows.find((name) => verdictOf(name) === null);
+    if (open) {
+      state.row = verdictRows.indexOf(open);
+      renderSide();
+      return say(open === "overall" ? "Choose first (or s to skip)" : `Judge "${open}" too`);
+    }
   }
   if (status === "submitted" && kind === "classify" && !state.labels.length) {
     return say(suggestedLabels().length ? "Pick a label first (y takes the suggestion)" : "Pick a label first (or s to skip)");
@@ -399,6 +477,10 @@ document.addEventListener("keydown", (event) => {
   if ((event.ctrlKey || event.metaKey) && event.key === "z") { event.preventDefault(); undo(); return; }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (kind === "spans" && state && spanKey(event, byKey)) return;
+  if (judging && state && !preview) {
+    if (choiceKeys[event.key]) { event.preventDefault(); choose(choiceKeys[event.key]); return; }
+    if (event.key === "ArrowUp" || event.key === "ArrowDown") { event.preventDefault(); moveRow(event.key === "ArrowUp" ? -1 : 1); return; }
+  }
   if (byKey) { toggleLabel(byKey.dataset.label); return; }
   switch (event.key) {
     case "Enter": event.preventDefault(); advance("submitted"); break;
@@ -472,6 +554,8 @@ document.querySelectorAll("#labels .label").forEach((b) => b.addEventListener("c
   if (!editor.selected && !editor.pending) return say("Select text first (or move the cursor with ←/→ and press the type's key)");
   editor.type(b.dataset.label);
 }));
+document.querySelectorAll("#choices button").forEach((b) => b.addEventListener("click", () => state && !preview && choose(b.dataset.choice)));
+document.querySelectorAll("#verdicts .verdict").forEach((row, index) => row.addEventListener("click", () => { if (state) { state.row = index; renderSide(); } }));
 document.querySelectorAll("#decision button").forEach((b) => b.addEventListener("click", () => state && change(() => { state.decision = b.dataset.decision; })));
 document.querySelectorAll(".panel-close").forEach((b) => b.addEventListener("click", () => { $(b.dataset.panel).hidden = true; }));
 $("submit").addEventListener("click", () => advance("submitted"));

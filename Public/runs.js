@@ -41,6 +41,28 @@ async function watch() {
   else if (document.querySelector("#runs button.cancel") || status.textContent.startsWith("Run ")) location.reload();
 }
 
+// A compare or rate project from the runs ticked, in their order.
+const judging = document.getElementById("judging-form");
+if (judging) {
+  judging.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(judging);
+    const said = document.getElementById("judging-status");
+    said.textContent = "Creating…";
+    try {
+      const made = await post(`/api/projects/${judging.dataset.project}/judging`, {
+        name: data.get("name"), kind: data.get("kind"), runs: data.getAll("runs").map(Number), pairs: data.get("pairs"),
+        scale: data.get("scale"), criteria: data.get("criteria"), annotators_per_item: parseInt(data.get("annotators_per_item"), 10) || 1,
+      });
+      said.replaceChildren(`Project ${made.project} made with ${made.items} items: `,
+        Object.assign(document.createElement("a"), { href: `/projects/${made.project}/settings`, textContent: "add its judges" }), " · ",
+        Object.assign(document.createElement("a"), { href: `/projects/${made.project}/results`, textContent: "results" }));
+    } catch (error) {
+      said.textContent = error.message;
+    }
+  });
+}
+
 if (form) {
   form.addEventListener("submit", (event) => { event.preventDefault(); start(); });
   document.addEventListener("keydown", (event) => {

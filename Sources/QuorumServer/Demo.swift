@@ -36,7 +36,7 @@ public enum Demo {
             guard summary.committed else { throw StoreError(.invalid, "the demo file \(entry.file) has errors: \(summary.text)") }
             added.append(entry.name)
         }
-        added.append(try seedModelLoop(database: database, resources: resources))
+        added += try seedModelLoop(database: database, resources: resources)
         return added
     }
 
@@ -47,17 +47,20 @@ public enum Demo {
     /// them, made for the demo (the base model right on about three items in five, the fine-tuned one on nine in
     /// ten), and the models' names, their endpoint and each run's message say so. Runs and comparisons then work
     /// as with a real endpoint.
-    static func seedModelLoop(database: AppDatabase, resources: Resources) throws -> String {
+    /// Also judged blind, offline: a compare project of the two recorded runs' answers (with a criterion) and a rate
+    /// project of them on pass/fail, waiting for their judges.
+    static func seedModelLoop(database: AppDatabase, resources: Resources) throws -> [String] {
         let project = try database.createProject(name: evaluationProject, kind: .classify, annotatorsPerItem: 1,
                                                  guidelines: "# Model evaluation\n\nThe hold-out of these tickets was answered by two **recorded** models (no endpoint is called in the demo). Open the runs page to compare them.\n")
         var options = ImportOptions(fileName: "banking-tickets.csv")
         options.asGold = true
         _ = try database.importItems(into: project, from: .file(resources.demo.appendingPathComponent("banking-tickets.csv").path), options: options)
-        guard let stored = try database.project(id: project.id) else { return project.name }
+        guard let stored = try database.project(id: project.id) else { return [project.name] }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-demo-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = try ProjectExport(database: database, project: stored, settings: ExportSettings(holdout: 20, seed: 1), directory: folder, counter: nil).drawHoldout()
         let held = try database.itemIDs(in: stored, selection: "holdout")
+        var runs: [Run] = []
         for (name, rightOf) in [("recorded base model (demo)", (3, 5)), ("recorded fine-tuned model (demo)", (9, 10))] {
             let model = try database.addModel(Model(name: name, baseURL: "http://127.0.0.1:9/v1", model: "recorded-outputs-no-endpoint", concurrency: 1,
                                                     priceInput: 0.15, priceOutput: 0.6))
@@ -72,7 +75,14 @@ public enum Demo {
             }
             try database.saveOutputs(outputs, of: run)
             try database.finishRun(run, status: .finished, message: "recorded outputs made for the demo: no endpoint was called")
+            runs.append(run)
         }
-        return project.name
+        let judged = "Demo: which model answers better", rated = "Demo: rate the answers"
+        let guidelines = "# Judging, blind\n\nThe answers are the two **recorded** demo runs' (no endpoint was called). You do not see which model wrote which: judge the answer, not the writer.\n"
+        _ = try database.createJudgingProject(name: judged, kind: .compare, from: stored, runs: runs, criteria: ["correct"], annotatorsPerItem: 2,
+                                              guidelines: guidelines)
+        _ = try database.createJudgingProject(name: rated, kind: .rate, from: stored, runs: runs, scale: .passFail, annotatorsPerItem: 1,
+                                              guidelines: guidelines)
+        return [project.name, judged, rated]
     }
 }

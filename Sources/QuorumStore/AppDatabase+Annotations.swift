@@ -23,17 +23,19 @@ extension AppDatabase {
     }
 
     /// The columns `annotation(_:annotator:)` reads, in its order.
-    static let annotationColumns = "a.id, a.item_id, a.status, a.decision, a.labels, a.spans, a.messages, a.note, a.version, a.seconds_spent, a.updated_at"
+    static let annotationColumns = "a.id, a.item_id, a.status, a.decision, a.labels, a.spans, a.messages, a.note, a.version, a.seconds_spent, a.updated_at, a.criteria"
 
     static func annotation(_ row: ColumnValues, annotator: User) -> Annotation {
         let labels = row.string(4).flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue) ?? []
         let spans = row.string(5).flatMap { try? JSONParser.parse($0) } ?? .array([])
         let messages = row.string(6).flatMap { try? JSONParser.parse($0) }
+        let criteria = row.string(11).flatMap { try? JSONParser.parse($0) }?.objectValue ?? []
         return Annotation(id: row.int64(0), itemID: row.int64(1), annotator: annotator,
                           status: row.string(2).flatMap(AnnotationStatus.init(rawValue:)) ?? .draft,
                           decision: row.string(3).flatMap(Decision.init(rawValue:)), labels: labels, spans: spans,
                           messages: messages, note: row.string(7) ?? "", version: row.int(8), secondsSpent: row.double(9),
-                          updatedAt: row.string(10) ?? "")
+                          updatedAt: row.string(10) ?? "",
+                          criteria: Dictionary(criteria.compactMap { m in m.value.stringValue.map { (m.key, $0) } }, uniquingKeysWith: { a, _ in a }))
     }
 
     public func item(id: Int64) throws -> (Item, Project)? {
@@ -124,6 +126,12 @@ extension AppDatabase {
             }
             // Only spans are checked against the item's text: other answers need it not parsed.
             if let problem = input.problems(project: project, input: input.spans.isEmpty ? .null : item.parsedInput).first { throw problem }
+            var input = input
+            if project.kind.isJudging {
+                // Kept in the pair's terms: the side drawn for this judge turns "left" back into the run it was.
+                let aOnLeft = project.kind == .compare ? try Self.drawSide(db, itemID: item.id, annotatorID: annotator.id) : true
+                (input.labels, input.criteria) = input.inPairTerms(kind: project.kind, aOnLeft: aOnLeft)
+            }
             return (try Self.save(db, input, item: item, by: annotator), project)
         }
     }
@@ -147,20 +155,21 @@ extension AppDatabase {
         let labels = JSONValue.array(input.labels.map { .string($0) }).jsonText
         let spans = JSONValue.array(input.spans.map(\.json)).jsonText
         let messages = input.messages?.jsonText
+        let criteria = input.criteria.isEmpty ? nil : JSONValue.object(input.criteria.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) }).jsonText
         let id: Int64
         if let current {
             try db.cachedStatement(sql: """
                 UPDATE annotations SET status = ?, decision = ?, labels = ?, spans = ?, messages = ?, note = ?,
-                    seconds_spent = seconds_spent + ?, version = version + 1, updated_at = ? WHERE id = ?
+                    seconds_spent = seconds_spent + ?, version = version + 1, updated_at = ?, criteria = ? WHERE id = ?
                 """).run(input.status.rawValue, input.decision?.rawValue, labels, spans, messages, input.note,
-                                 input.secondsSpent, now, current.id)
+                                 input.secondsSpent, now, criteria, current.id)
             id = current.id
         } else {
             try db.cachedStatement(sql: """
                 INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, messages, note, seconds_spent,
-                    version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                    version, created_at, updated_at, criteria) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
                 """).run(item.id, annotator.id, input.status.rawValue, input.decision?.rawValue, labels, spans, messages,
-                                 input.note, input.secondsSpent, now, now)
+                                 input.note, input.secondsSpent, now, now, criteria)
             id = db.lastInsertedRowID
         }
         try countAnswer(db, itemID: item.id, projectID: item.projectID, annotatorID: annotator.id, from: current?.status, to: input.status)
@@ -170,7 +179,8 @@ extension AppDatabase {
         // The answer as just written (what a read back would give).
         let stored = Annotation(id: id, itemID: item.id, annotator: annotator, status: input.status, decision: input.decision,
                                 labels: input.labels, spans: .array(input.spans.map(\.json)), messages: input.messages, note: input.note,
-                                version: (current?.version ?? 0) + 1, secondsSpent: (current?.secondsSpent ?? 0) + input.secondsSpent, updatedAt: now)
+                                version: (current?.version ?? 0) + 1, secondsSpent: (current?.secondsSpent ?? 0) + input.secondsSpent, updatedAt: now,
+                                criteria: input.criteria)
         try db.cachedStatement(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, ?, ?, ?, ?)")
                        .run(id, annotator.id, current == nil ? "create" : "update", current?.json.jsonText, stored.json.jsonText, now)
         return stored
@@ -201,9 +211,9 @@ extension AppDatabase {
                 SELECT \(Self.annotationColumns), u.id, u.username, u.display_name, u.role, u.disabled, u.created_at
                 FROM annotations a JOIN users u ON u.id = a.annotator_id WHERE a.item_id = ? ORDER BY a.id
                 """).forEachRow(itemID) { row in
-                let user = User(id: row.int64(11), username: row.string(12) ?? "", displayName: row.string(13) ?? "",
-                                role: row.string(14).flatMap(UserRole.init(rawValue:)) ?? .annotator, disabled: row.bool(15),
-                                createdAt: row.string(16) ?? "")
+                let user = User(id: row.int64(12), username: row.string(13) ?? "", displayName: row.string(14) ?? "",
+                                role: row.string(15).flatMap(UserRole.init(rawValue:)) ?? .annotator, disabled: row.bool(16),
+                                createdAt: row.string(17) ?? "")
                 all.append(Self.annotation(row, annotator: user))
             }
             return all

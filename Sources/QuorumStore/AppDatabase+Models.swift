@@ -40,6 +40,9 @@ extension AppDatabase {
 
     /// The items a run takes: the hold-out, the items not held out (`train`), or all of them; in id order.
     public func itemIDs(in project: Project, selection: String) throws -> [Int64] {
+        guard !project.kind.isJudging else {
+            throw StoreError(.invalid, "\(project.name) judges models' answers: run models on the project it was made from")
+        }
         let condition: String
         switch selection {
         case "holdout": condition = "i.split = 'holdout'"

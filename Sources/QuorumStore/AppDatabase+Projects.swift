@@ -14,6 +14,7 @@ extension AppDatabase {
                        allowsOverlappingSpans: export["overlapping_spans"] == .bool(true),
                        disabledSpanPatterns: Dictionary((export["disabled_span_patterns"]?.objectValue ?? []).compactMap { member in
                            member.value.stringValue.map { (member.key, $0) } }, uniquingKeysWith: { a, _ in a }),
+                       judging: export["judging"].flatMap(JudgingSetup.init(json:)),
                        createdAt: row["created_at"])
     }
 
@@ -21,29 +22,38 @@ extension AppDatabase {
 
     public func createProject(name: String, kind: ProjectKind, labels: [String] = [], multiLabel: Bool = false,
                               annotatorsPerItem: Int = 1, guidelines: String = "") throws -> Project {
+        try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
+        guard !kind.isJudging else { throw StoreError(.invalid, "a \(kind.rawValue) project is made from runs: quorum \(kind.rawValue) create") }
+        return try writer.write { db in
+            try Self.insertProject(db, name: name, kind: kind, labels: labels, multiLabel: multiLabel, annotatorsPerItem: annotatorsPerItem,
+                                   guidelines: guidelines)
+        }
+    }
+
+    /// Makes the project's row in a transaction already open; `judging` for compare and rate projects.
+    static func insertProject(_ db: Database, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool, annotatorsPerItem: Int,
+                              guidelines: String, judging: JudgingSetup? = nil) throws -> Project {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw StoreError(.invalid, "a project needs a name") }
         guard Int64(name) == nil else { throw StoreError(.invalid, "a project name cannot be only digits (PROJECT may be an id)") }
-        try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
-        return try writer.write { db in
-            if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM projects WHERE name = ?"), arguments: [name]) != nil {
-                throw StoreError(.conflict, "a project named \"\(name)\" exists already")
-            }
-            let base = Project.slug(for: name)
-            var slug = base
-            var n = 2
-            while try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM projects WHERE slug = ?"), arguments: [slug]) != nil {
-                slug = "\(base)-\(n)"
-                n += 1
-            }
-            let now = Self.timestamp()
-            try db.cachedStatement(sql: """
-                INSERT INTO projects (slug, name, kind, labels, multi_label, annotators_per_item, guidelines_md, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [slug, name, kind.rawValue, Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, now])
-            return Project(id: db.lastInsertedRowID, slug: slug, name: name, kind: kind, labels: labels, multiLabel: multiLabel,
-                           annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, createdAt: now)
+        if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM projects WHERE name = ?"), arguments: [name]) != nil {
+            throw StoreError(.conflict, "a project named \"\(name)\" exists already")
         }
+        let base = Project.slug(for: name)
+        var slug = base
+        var n = 2
+        while try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM projects WHERE slug = ?"), arguments: [slug]) != nil {
+            slug = "\(base)-\(n)"
+            n += 1
+        }
+        let now = Self.timestamp()
+        try db.cachedStatement(sql: """
+            INSERT INTO projects (slug, name, kind, labels, multi_label, annotators_per_item, guidelines_md, export_settings, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [slug, name, kind.rawValue, Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines,
+                                     judging.map { JSONValue.object([(key: "judging", value: $0.json)]).jsonText } ?? "{}", now])
+        return Project(id: db.lastInsertedRowID, slug: slug, name: name, kind: kind, labels: labels, multiLabel: multiLabel,
+                       annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, judging: judging, createdAt: now)
     }
 
     /// Labels must be non-empty and distinct; at least one annotator per item.

@@ -38,6 +38,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v5", migrate: Schema.v5)
         migrator.registerMigration("v6", migrate: Schema.v6)
         migrator.registerMigration("v7", migrate: Schema.v7)
+        migrator.registerMigration("v8", migrate: Schema.v8)
         return migrator
     }
 

@@ -34,6 +34,9 @@ final class ImportRun {
     /// Makes the import's row, inside the caller's transaction. A project that a staged import is filling takes no
     /// other import until that one ends.
     func begin(_ db: Database, staged: Bool) throws {
+        guard !project.kind.isJudging else {
+            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: its items are models' answers from runs (quorum \(project.kind.rawValue) create), not imported")
+        }
         guard let staging = try Row.fetchOne(db, sql: "SELECT staging_import FROM projects WHERE id = ?", arguments: [project.id]) else {
             throw StoreError(.notFound, "project \(project.slug) no longer exists")
         }

@@ -282,4 +282,50 @@ enum Schema {
             ALTER TABLE projects ADD COLUMN staging_import INTEGER;
             """)
     }
+
+    /// Judging projects (kinds `compare` and `rate`): the projects table is made again with the wider kind CHECK
+    /// (SQLite cannot change a CHECK in place; `legacy_alter_table` keeps the rename from rewriting the triggers
+    /// that name the table, which then find the new one); each judging item's source item and runs (no foreign
+    /// keys: a judged project keeps its items and results if the source's runs go); the side each judge saw the
+    /// pair's first answer on; and per answer the criteria's verdicts.
+    static func v8(_ db: Database) throws {
+        try db.execute(sql: """
+            PRAGMA legacy_alter_table = ON;
+            CREATE TABLE projects_new (
+                id INTEGER PRIMARY KEY,
+                slug TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                kind TEXT NOT NULL CHECK (kind IN ('chat', 'classify', 'spans', 'compare', 'rate')),
+                labels TEXT NOT NULL DEFAULT '[]',
+                multi_label INTEGER NOT NULL DEFAULT 0,
+                annotators_per_item INTEGER NOT NULL DEFAULT 1 CHECK (annotators_per_item >= 1),
+                guidelines_md TEXT NOT NULL DEFAULT '',
+                export_settings TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL,
+                item_count INTEGER NOT NULL DEFAULT 0,
+                annotation_count INTEGER NOT NULL DEFAULT 0,
+                complete_count INTEGER NOT NULL DEFAULT 0,
+                staged_from INTEGER,
+                staging_import INTEGER
+            );
+            INSERT INTO projects_new SELECT id, slug, name, kind, labels, multi_label, annotators_per_item, guidelines_md,
+                export_settings, created_at, item_count, annotation_count, complete_count, staged_from, staging_import FROM projects;
+            DROP TABLE projects;
+            ALTER TABLE projects_new RENAME TO projects;
+            PRAGMA legacy_alter_table = OFF;
+            ALTER TABLE annotations ADD COLUMN criteria TEXT;
+            CREATE TABLE judged_answers (
+                item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+                source_item_id INTEGER NOT NULL,
+                run_a INTEGER NOT NULL,
+                run_b INTEGER
+            );
+            CREATE TABLE judging_sides (
+                item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+                annotator_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                a_on_left INTEGER NOT NULL,
+                PRIMARY KEY (item_id, annotator_id)
+            ) WITHOUT ROWID;
+            """)
+    }
 }

@@ -48,7 +48,7 @@ public struct ProjectAgreement: Sendable {
             guard !item.answers.isEmpty || item.gold != nil else { return nil }
             let input = project.kind == .chat || project.kind == .spans ? ((try? JSONParser.parse(item.input)) ?? .object([])) : .object([])
             let given = item.answers.map { stored -> (String, Answer) in
-                guard project.kind == .classify, stored.decision == nil, let labels = stored.labels else {
+                guard project.kind.answersWithLabels, stored.decision == nil, let labels = stored.labels else {
                     return (stored.annotator, Answer.of(stored.submitted, project: project, input: input))
                 }
                 if let known = cache[labels] { return (stored.annotator, known) }
@@ -117,7 +117,7 @@ public struct ProjectAgreement: Sendable {
         var distances: [(annotators: (String, String), items: Int, mean: Double)] = []
         var pairwise: [String: [Double]] = [:]
         switch project.kind {
-        case .classify:
+        case .classify, .compare, .rate:
             // Labels as indices (no text hashed per answer): one column per shared item, one row per annotator.
             let categories = project.labels + [Self.rejected]
             let index = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
@@ -246,7 +246,7 @@ public struct ProjectAgreement: Sendable {
             let alphas = perLabelJSON.compactMap { $0["krippendorff_alpha"]?.doubleValue }
             coefficient = "mean Krippendorff's alpha over labels (yes/no)"
             value = alphas.isEmpty ? nil : alphas.reduce(0, +) / Double(alphas.count)
-        case .classify:
+        case .classify, .compare, .rate:
             coefficient = "Krippendorff's alpha (nominal)"
             value = categoricalJSON?["krippendorff_alpha"]?.doubleValue
         case .spans:

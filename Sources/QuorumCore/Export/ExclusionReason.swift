@@ -6,6 +6,8 @@ public enum ExclusionReason: String, CaseIterable, Sendable, Error {
     case duplicate
     case contradiction
     case noPreferencePair = "no corrected answer"
+    /// A comparison judged a tie or both bad: no answer to prefer.
+    case noPreference = "judged a tie or both bad"
     /// The export's target cannot take the example (a tool call for Claude on Bedrock, turns out of order …).
     case notForTarget = "not for the target"
 }

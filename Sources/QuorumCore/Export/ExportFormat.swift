@@ -16,10 +16,11 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     /// Why this format cannot be made from a project of `kind`, if it cannot.
     public func problem(for kind: ProjectKind) -> String? {
         switch (self, kind) {
-        case (.openaiChat, _), (.dpo, .chat), (.doccano, .classify), (.doccano, .spans), (.spacy, .spans),
+        case (_, .rate): return "a rate project's ratings are results, not training data: quorum compare results"
+        case (.openaiChat, _), (.dpo, .chat), (.dpo, .compare), (.doccano, .classify), (.doccano, .spans), (.spacy, .spans),
              (.conll, .spans), (.csv, .classify):
             return nil
-        case (.dpo, _): return "dpo export needs a chat project: preference pairs come from corrected assistant answers"
+        case (.dpo, _): return "dpo export needs a chat project (preference pairs from corrected assistant answers) or a compare project (from judged pairs)"
         case (.doccano, _): return "doccano export needs a classify or spans project"
         case (.spacy, _), (.conll, _): return "\(rawValue) export needs a spans project"
         case (.csv, _): return "csv export needs a classify project"

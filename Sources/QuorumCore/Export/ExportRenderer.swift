@@ -35,7 +35,7 @@ public struct ExportRenderer: Sendable {
         case .spans:
             return "Extract the named entities from the text. Entity types: \(labels). Answer with JSON of the form "
                 + "{\"entities\": [{\"text\": \"...\", \"type\": \"...\"}]}, listing the entities in order of appearance."
-        case .chat:
+        case .chat, .compare, .rate:
             return ""
         }
     }
@@ -43,6 +43,7 @@ public struct ExportRenderer: Sendable {
     /// The record for an item, or the reason it has none in this format (a `dpo` export of an uncorrected answer).
     /// `storedLine` is the item's imported line when its conversation is exported unchanged: written as it is.
     public func record(input: JSONValue, answer: Answer, storedLine: String? = nil) -> Result<Record, ExclusionReason> {
+        if project.kind == .compare { return judgedRecord(input: input, answer: answer) }
         let text = input["text"]?.stringValue ?? ""
         var labels: [String] = []
         var spans: [Span] = []
@@ -104,7 +105,26 @@ public struct ExportRenderer: Sendable {
             let messages = input["messages"]?.arrayValue ?? []
             let last = messages.lastIndex { $0["role"]?.stringValue == "assistant" } ?? messages.count
             return (Array(messages[..<last]), input["tools"]?.arrayValue)
+        case .compare, .rate:
+            return (input["messages"]?.arrayValue ?? [], nil)
         }
+    }
+
+    /// A judged comparison's record: the prompt and the preferred answer (`openai-chat`), or the preferred answer
+    /// over the other (`dpo`, OpenAI's preference shape that every target's converter starts from). A tie or both
+    /// bad prefers nothing.
+    private func judgedRecord(input: JSONValue, answer: Answer) -> Result<Record, ExclusionReason> {
+        guard case .labels(let chosen) = answer, let choice = chosen.first.flatMap(Vote.Choice.init(rawValue:)) else { return .failure(.rejected) }
+        let prompt = input["messages"]?.arrayValue ?? []
+        let responses = input["responses"]?.arrayValue ?? []
+        guard choice == .a || choice == .b, responses.count == 2 else { return .failure(.noPreference) }
+        func turn(_ response: JSONValue) -> JSONValue { ["role": "assistant", "content": .string(response.stringValue ?? "")] }
+        let preferred = turn(responses[choice == .a ? 0 : 1]), other = turn(responses[choice == .a ? 1 : 0])
+        let chat = prompt + [preferred]
+        let example: JSONValue = format == .dpo
+            ? ["input": ["messages": .array(prompt)], "preferred_output": [preferred], "non_preferred_output": [other]]
+            : ["messages": .array(chat)]
+        return .success(Record(text: example.jsonText, example: example, keys: ConversationKeys(messages: chat), stratum: "", balance: []))
     }
 
     private func conversation(text: String, answer: String) -> [JSONValue] {

@@ -206,8 +206,7 @@ public struct PairwiseResults: Sendable {
     // MARK: JSON
 
     public var json: JSONValue {
-        func number(_ x: Double?) -> JSONValue { x.map { .double(($0 * 1e4).rounded() / 1e4) } ?? .null }
-        func interval(_ ci: (Double, Double)?) -> JSONValue { ci.map { [number($0.0), number($0.1)] } ?? .null }
+        let number = Rounded.number, interval = Rounded.interval
         var members: [(key: String, value: JSONValue)] = [
             ("pairs", .array(pairs.map { p in
                 ["a": .string(p.a), "b": .string(p.b), "votes": .int(p.votes), "wins": .int(p.wins), "losses": .int(p.losses),

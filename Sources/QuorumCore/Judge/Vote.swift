@@ -4,6 +4,31 @@
 public struct Vote: Sendable, Equatable {
     public enum Choice: String, Sendable, CaseIterable {
         case a, b, tie, bothBad = "both_bad"
+
+        /// The choice in the pair's terms from what the judge chose between the answers as shown.
+        public init(_ side: Side, aOnLeft: Bool) {
+            switch side {
+            case .left: self = aOnLeft ? .a : .b
+            case .right: self = aOnLeft ? .b : .a
+            case .tie: self = .tie
+            case .bothBad: self = .bothBad
+            }
+        }
+
+        /// The choice as the judge saw it.
+        public func side(aOnLeft: Bool) -> Side {
+            switch self {
+            case .a: return aOnLeft ? .left : .right
+            case .b: return aOnLeft ? .right : .left
+            case .tie: return .tie
+            case .bothBad: return .bothBad
+            }
+        }
+    }
+
+    /// What a judge picks between the two answers as shown ("Response 1" on the left).
+    public enum Side: String, Sendable, CaseIterable {
+        case left, right, tie, bothBad = "both_bad"
     }
 
     /// The source item both answers are for (votes on one item are not independent: the intervals resample items).

@@ -25,6 +25,12 @@ public struct AnnotationInput: Sendable {
     /// The version the annotator last saw (0 for a new annotation).
     public var version: Int
     public var secondsSpent: Double
+    /// Compare projects: the answer preferred as the judge saw them (stored in the pair's terms, `inPairTerms`).
+    public var choice: Vote.Side?
+    /// Rate projects: the value on the project's scale.
+    public var rating: String?
+    /// Judging projects: per criterion, a side (compare) or a value on the scale (rate).
+    public var criteria: [String: String] = [:]
 
     public init(status: AnnotationStatus, decision: Decision? = nil, labels: [String] = [], spans: [Span] = [],
                 messages: JSONValue? = nil, note: String = "", version: Int = 0, secondsSpent: Double = 0) {
@@ -110,13 +116,88 @@ public struct AnnotationInput: Sendable {
             }
             input.secondsSpent = min(value, Limits.secondsSpent)
         }
+        switch body["choice"] {
+        case nil, .null?: break
+        case .string(let side)? where Vote.Side(rawValue: side) != nil: input.choice = Vote.Side(rawValue: side)
+        default: return .failure(FieldError("choice", "must be left, right, tie or both_bad"))
+        }
+        switch body["rating"] {
+        case nil, .null?: break
+        case let value?:
+            guard let text = Self.scaleValue(value) else { return .failure(FieldError("rating", "must be a value of the project's scale (pass or fail, or 1 to 5)")) }
+            input.rating = text
+        }
+        if let criteria = body["criteria"], !criteria.isNull {
+            guard let members = criteria.objectValue, members.count <= 50 else {
+                return .failure(FieldError("criteria", "must be an object: each criterion's name and its choice or rating"))
+            }
+            for member in members {
+                guard let value = Self.scaleValue(member.value) else {
+                    return .failure(FieldError("criteria.\(member.key)", "must be left, right, tie, both_bad or a value of the scale"))
+                }
+                input.criteria[member.key] = value
+            }
+        }
         return .success(input)
+    }
+
+    /// A choice or a value on a scale, sent as a string or a whole number.
+    private static func scaleValue(_ value: JSONValue) -> String? {
+        if let text = value.stringValue, text.count <= 20 { return text }
+        return value.intValue.map(String.init)
+    }
+
+    /// The labels and criteria a judging project stores: a comparison's choices turned into the pair's terms
+    /// (`aOnLeft`: whether the pair's a was shown on the left to this judge), a rating as it is.
+    public func inPairTerms(kind: ProjectKind, aOnLeft: Bool) -> (labels: [String], criteria: [String: String]) {
+        switch kind {
+        case .compare:
+            return (choice.map { [Vote.Choice($0, aOnLeft: aOnLeft).rawValue] } ?? [],
+                    criteria.compactMapValues { Vote.Side(rawValue: $0).map { Vote.Choice($0, aOnLeft: aOnLeft).rawValue } })
+        case .rate:
+            return (rating.map { [$0] } ?? [], criteria)
+        case .chat, .classify, .spans:
+            return (labels, [:])
+        }
+    }
+
+    /// A judging answer's problems: the verdict (and every criterion) given before submitting, each a known value.
+    private func judgingProblems(_ setup: JudgingSetup, kind: ProjectKind) -> [FieldError] {
+        var problems: [FieldError] = []
+        if !labels.isEmpty { problems.append(FieldError("labels", "a judging project takes \"\(kind == .compare ? "choice" : "rating")\", not labels")) }
+        let values = kind == .compare ? Vote.Side.allCases.map(\.rawValue) : setup.labels
+        switch kind {
+        case .compare:
+            if rating != nil { problems.append(FieldError("rating", "a comparison takes \"choice\" (left, right, tie or both_bad), not a rating")) }
+            if status == .submitted, choice == nil { problems.append(FieldError("choice", "choose left, right, tie or both_bad before submitting (or skip the item)")) }
+        default:
+            if choice != nil { problems.append(FieldError("choice", "a rating project takes \"rating\", not a choice")) }
+            if let rating, !values.contains(rating) {
+                problems.append(FieldError("rating", "\"\(rating)\" is not on the scale (\(values.joined(separator: ", ")))"))
+            }
+            if status == .submitted, rating == nil { problems.append(FieldError("rating", "rate the answer (\(values.joined(separator: ", "))) before submitting (or skip the item)")) }
+        }
+        for (name, value) in criteria.sorted(by: { $0.key < $1.key }) {
+            if !setup.criteria.contains(name) {
+                problems.append(FieldError("criteria.\(name)", "\"\(name)\" is not one of the project's criteria (\(setup.criteria.isEmpty ? "it has none" : setup.criteria.joined(separator: ", ")))"))
+            } else if !values.contains(value) {
+                problems.append(FieldError("criteria.\(name)", "\"\(value)\" is not one of \(values.joined(separator: ", "))"))
+            }
+        }
+        if status == .submitted, let missing = setup.criteria.first(where: { criteria[$0] == nil }) {
+            problems.append(FieldError("criteria.\(missing)", "judge \"\(missing)\" too before submitting"))
+        }
+        return problems
     }
 
     /// Checks the answer against the project and the item: known labels, spans that match the text,
     /// a conversation that keeps the chat format.
     public func problems(project: Project, input itemInput: JSONValue) -> [FieldError] {
+        if let setup = project.judging, project.kind.isJudging { return judgingProblems(setup, kind: project.kind) }
         var problems: [FieldError] = []
+        if choice != nil || rating != nil || !criteria.isEmpty {
+            problems.append(FieldError(choice != nil ? "choice" : rating != nil ? "rating" : "criteria", "only compare and rate projects take choices, ratings and criteria"))
+        }
         for (i, label) in labels.enumerated() where !project.labels.contains(label) {
             problems.append(FieldError("labels[\(i)]", "\"\(label)\" is not one of the project's labels (\(project.labels.joined(separator: ", ")))"))
         }
@@ -164,9 +245,12 @@ public struct Annotation: Sendable {
     public var version: Int
     public var secondsSpent: Double
     public var updatedAt: String
+    /// Judging projects: per criterion, the choice in the pair's terms or the rating.
+    public var criteria: [String: String]
 
     public init(id: Int64, itemID: Int64, annotator: User, status: AnnotationStatus, decision: Decision?, labels: [String],
-                spans: JSONValue, messages: JSONValue?, note: String, version: Int, secondsSpent: Double, updatedAt: String) {
+                spans: JSONValue, messages: JSONValue?, note: String, version: Int, secondsSpent: Double, updatedAt: String,
+                criteria: [String: String] = [:]) {
         self.id = id
         self.itemID = itemID
         self.annotator = annotator
@@ -179,6 +263,7 @@ public struct Annotation: Sendable {
         self.version = version
         self.secondsSpent = secondsSpent
         self.updatedAt = updatedAt
+        self.criteria = criteria
     }
 
     public var json: JSONValue {
@@ -186,7 +271,25 @@ public struct Annotation: Sendable {
          "annotator": ["id": .number(String(annotator.id)), "username": .string(annotator.username), "display_name": .string(annotator.displayName)],
          "status": .string(status.rawValue), "decision": decision.map { .string($0.rawValue) } ?? .null,
          "labels": .array(labels.map { .string($0) }), "spans": spans, "messages": messages ?? .null,
-         "note": .string(note), "version": .int(version), "seconds_spent": .double(secondsSpent), "updated_at": .string(updatedAt)]
+         "note": .string(note), "version": .int(version), "seconds_spent": .double(secondsSpent), "updated_at": .string(updatedAt),
+         "criteria": .object(criteria.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) })]
+    }
+
+    /// The answer as its judge sees it in a judging project: a comparison's choices back on the sides they were
+    /// shown on (`aOnLeft`), a rating as `rating`; the labels (the pair's terms) left out, so nothing on an
+    /// annotator's page tells which answer was the pair's first.
+    public func shownToJudge(kind: ProjectKind, aOnLeft: Bool) -> JSONValue {
+        guard kind.isJudging, case .object(var members) = json else { return json }
+        func side(_ value: String) -> JSONValue { Vote.Choice(rawValue: value).map { .string($0.side(aOnLeft: aOnLeft).rawValue) } ?? .null }
+        members.removeAll { ["labels", "criteria"].contains($0.key) }
+        if kind == .compare {
+            members.append((key: "choice", value: labels.first.map(side) ?? .null))
+            members.append((key: "criteria", value: .object(criteria.sorted { $0.key < $1.key }.map { (key: $0.key, value: side($0.value)) })))
+        } else {
+            members.append((key: "rating", value: labels.first.map { .string($0) } ?? .null))
+            members.append((key: "criteria", value: .object(criteria.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) })))
+        }
+        return .object(members)
     }
 }
 

@@ -19,11 +19,13 @@ public struct Project: Equatable, Sendable {
     /// Spans projects: pattern lines (`TYPE: /expression/`) turned off because they ran past their time budget,
     /// with why; cleared when the patterns are saved again.
     public var disabledSpanPatterns: [String: String]
+    /// Compare and rate projects: the runs judged and how.
+    public var judging: JudgingSetup?
     public var createdAt: String
 
     public init(id: Int64, slug: String, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool,
                 annotatorsPerItem: Int, guidelines: String, systemPrompt: String = "", autoGold: ConsensusRule? = nil, spanPatterns: String = "", allowsOverlappingSpans: Bool = false,
-                disabledSpanPatterns: [String: String] = [:], createdAt: String) {
+                disabledSpanPatterns: [String: String] = [:], judging: JudgingSetup? = nil, createdAt: String) {
         self.id = id
         self.slug = slug
         self.name = name
@@ -37,6 +39,7 @@ public struct Project: Equatable, Sendable {
         self.spanPatterns = spanPatterns
         self.allowsOverlappingSpans = allowsOverlappingSpans
         self.disabledSpanPatterns = disabledSpanPatterns
+        self.judging = judging
         self.createdAt = createdAt
     }
 

@@ -6,6 +6,17 @@ public enum ProjectKind: String, CaseIterable, Sendable, Codable {
     case classify
     /// Mark entity spans in a text.
     case spans
+    /// Judge two models' answers to the same prompt, blind: which is better (`JudgingSetup`).
+    case compare
+    /// Rate one model's answer to a prompt on a scale, blind to which model wrote it.
+    case rate
+
+    /// Kinds whose answer is one or more of the project's labels: the classify machinery (consensus, agreement,
+    /// gold) serves them all. A comparison's labels are its choices in the pair's terms, a rating's the scale.
+    public var answersWithLabels: Bool { self == .classify || self == .compare || self == .rate }
+
+    /// Kinds made from a project's runs, whose items are models' answers judged blind.
+    public var isJudging: Bool { self == .compare || self == .rate }
 }
 
 public enum UserRole: String, CaseIterable, Sendable, Codable {

@@ -36,6 +36,7 @@ struct AnnotateController {
     /// spans items also get the matches of the project's terms and expressions as suggestions.
     func itemJSON(_ item: Item, project: Project) async throws -> JSONValue {
         var item = item
+        if project.kind.isJudging { return item.json }
         if project.kind == .spans, !project.spanPatterns.isEmpty, let text = item.input["text"]?.stringValue {
             let imported = (item.suggestions["spans"]?.arrayValue?.compactMap(Span.init(json:)) ?? []).sorted { $0.start < $1.start }
             var suggested = imported
@@ -61,6 +62,24 @@ struct AnnotateController {
         return .object(members)
     }
 
+    /// A judging item as one judge sees it: the prompt and the answers, a comparison's two in the order drawn for
+    /// this judge, with no external id, run or model name; their answer on the same sides. A lead looking without
+    /// judging (`preview`) sees the pair's order and the runs' names.
+    func judgedView(_ item: Item, _ annotation: Annotation?, project: Project, user: User, preview: Bool = false) async throws -> (item: JSONValue, annotation: JSONValue) {
+        let aOnLeft = project.kind == .compare && !preview ? try await database.side(itemID: item.id, for: user) : true
+        var input = item.input
+        if case .object(var members) = input, let i = members.firstIndex(where: { $0.key == "responses" }),
+           let responses = members[i].value.arrayValue, responses.count == 2, !aOnLeft {
+            members[i].value = .array(responses.reversed())
+            input = .object(members)
+        }
+        var shown: [(key: String, value: JSONValue)] = [("id", .number(String(item.id))), ("external_id", .null), ("input", input)]
+        if preview, let setup = project.judging, let runs = try database.judgedRuns(of: item.id) {
+            shown.append(("runs", .array(([runs.a] + (runs.b.map { [$0] } ?? [])).map { .string(setup.name(of: $0)) })))
+        }
+        return (.object(shown), annotation?.shownToJudge(kind: project.kind, aOnLeft: aOnLeft) ?? .null)
+    }
+
     func progress(_ project: Project, _ user: User) throws -> JSONValue {
         Self.json(try database.progress(in: project, of: user))
     }
@@ -76,10 +95,15 @@ struct AnnotateController {
         if user.role != .annotator, try !database.isMember(user: user, of: project) {
             let after = request.uri.queryParameters.get("after").flatMap { Int64($0) }
             guard let item = try database.previewItem(in: project, after: after) else { return Response(status: .noContent) }
-            return API.json(["item": try await itemJSON(item, project: project), "annotation": .null, "preview": true,
-                             "progress": try progress(project, user)])
+            let shown = project.kind.isJudging ? try await judgedView(item, nil, project: project, user: user, preview: true).item
+                                               : try await itemJSON(item, project: project)
+            return API.json(["item": shown, "annotation": .null, "preview": true, "progress": try progress(project, user)])
         }
         guard let (item, draft, progress) = try await database.nextItem(in: project, for: user) else { return Response(status: .noContent) }
+        if project.kind.isJudging {
+            let (shown, answer) = try await judgedView(item, draft, project: project, user: user)
+            return API.json(["item": shown, "annotation": answer, "progress": Self.json(progress)])
+        }
         return API.json(["item": try await itemJSON(item, project: project), "annotation": draft?.json ?? .null, "progress": Self.json(progress)])
     }
 
@@ -100,12 +124,14 @@ struct AnnotateController {
     /// Once they have submitted their own answer, annotators also see the item's gold answer and the lead's comments.
     func item(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (item, project, user) = try loadItem(request, context)
+        let annotation = try database.annotation(itemID: item.id, by: user)
+        let (shown, answer) = project.kind.isJudging ? try await judgedView(item, annotation, project: project, user: user)
+                                                     : (try await itemJSON(item, project: project), annotation?.json ?? .null)
         var members: [(key: String, value: JSONValue)] = [
-            (key: "item", value: try await itemJSON(item, project: project)),
-            (key: "annotation", value: try database.annotation(itemID: item.id, by: user)?.json ?? .null),
-            (key: "progress", value: try progress(project, user)),
+            (key: "item", value: shown), (key: "annotation", value: answer), (key: "progress", value: try progress(project, user)),
         ]
-        if try database.hasAnswered(item, by: user) {
+        // A judged item's gold (a choice in the pair's terms) would tell which answer was the pair's first.
+        if !project.kind.isJudging, try database.hasAnswered(item, by: user) {
             members.append((key: "gold", value: try database.gold(for: item) ?? .null))
             members.append((key: "comments", value: .array(try database.comments(on: item))))
         }
@@ -124,7 +150,10 @@ struct AnnotateController {
         do {
             let (stored, project) = try await database.saveAnnotation(input, itemID: itemID, by: user)
             if input.status == .submitted { snapshots.answerSubmitted(in: project) }
-            return API.json(stored.json)
+            if project.kind == .compare {
+                return API.json(stored.shownToJudge(kind: project.kind, aOnLeft: try await database.side(itemID: itemID, for: user)))
+            }
+            return API.json(project.kind == .rate ? stored.shownToJudge(kind: project.kind, aOnLeft: true) : stored.json)
         } catch let error as StoreError {
             return API.response(for: error)
         } catch let problem as FieldError {
@@ -145,8 +174,13 @@ struct AnnotateController {
             return try pages.refuse(session, "You are not a member of this project: ask its lead to add you.")
         }
         let project = found
-        let labels = LabelStyle.context(project.labels)
+        let labels = LabelStyle.context(project.kind.isJudging ? [] : project.labels)
+        let scale = (project.judging?.scale?.values ?? []).map { value -> [String: Any] in
+            ["value": value, "key": value == "pass" ? "p" : value == "fail" ? "f" : value]
+        }
         return try pages.render("annotate", [
+            "isCompare": project.kind == .compare, "isRate": project.kind == .rate, "isJudging": project.kind.isJudging,
+            "scale": scale, "criteria": project.judging?.criteria ?? [],
             "title": "Annotate · \(project.name)", "project": project.name, "projectID": project.id, "kind": project.kind.rawValue,
             "multiLabel": project.multiLabel, "labels": labels, "isSpans": project.kind == .spans, "isChat": project.kind == .chat, "isClassify": project.kind == .classify, "overlapping": project.allowsOverlappingSpans, "csrf": session.csrf, "user": session.user.displayName,
             "guidelines": Markdown.html(project.guidelines), "signedIn": true,

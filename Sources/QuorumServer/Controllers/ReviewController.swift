@@ -70,7 +70,7 @@ struct ReviewController {
             "title": "\(template == "review" ? "Review" : "Dashboard") · \(project.name)", "signedIn": true,
             "user": session.user.displayName, "csrf": session.csrf, "isAdmin": session.user.role == .admin,
             "projectID": project.id, "project": project.name, "kind": project.kind.rawValue, "multiLabel": project.multiLabel,
-            "labels": LabelStyle.context(project.labels),
+            "labels": LabelStyle.context(project.labels), "isJudging": project.kind.isJudging,
         ]
         page.merge(extra) { _, new in new }
         return try pages.render(template, page)

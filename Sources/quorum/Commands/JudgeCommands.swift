@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+import QuorumStore
+
+/// `quorum compare create|results`: blind pairwise judgement of runs' answers.
+struct CompareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Judge two models' answers side by side, blind, and read what the judges said.",
+        subcommands: [Create.self, Results.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a compare project from runs of a project: one item per source item and pair of runs that both answered it.",
+            discussion: """
+                Annotators see the prompt and the two answers as "Response 1" and "Response 2", the sides drawn per item
+                and annotator; no model or run name reaches them. Prints {"project": ID, "items": N} with --json.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The new project's name.") var name: String
+        @Option(help: "The project whose runs are compared.") var from: String
+        @Option(help: "The runs, comma-separated, in order: a pair's first run is its a.") var runs: String
+        @Option(help: "How many annotators judge each item.") var annotatorsPerItem = 1
+        @Option(help: "all: every pair of runs; first: each run against the first.") var pairs: String = "all"
+        @Option(help: "Criteria judged besides the overall verdict, comma-separated (helpful,correct,…).") var criteria: String = ""
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let pairs = JudgingSetup.Pairs(rawValue: pairs) else { throw CLIError("--pairs must be all or first", code: 2) }
+                try JudgeCommand.create(database, name: name, kind: .compare, from: from, runs: runs, annotatorsPerItem: annotatorsPerItem,
+                                        pairs: pairs, scale: nil, criteria: criteria, json: json)
+            }
+        }
+    }
+
+    struct Results: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What the judges said: win rates with intervals, side bias, agreement, Bradley–Terry for three runs or more.",
+            discussion: """
+                Per pair (a = the pair's first run): wins, losses, ties, both bad; the win rate (ties and both bad as half)
+                with its Wilson 95% interval and an item-bootstrap interval (2,000 resamples, fixed seed); the decisive win
+                rate; the exact sign test. Also works on rate projects (means per run and criterion, ordinal alpha).
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The compare (or rate) project's name or id.") var project: String
+        @Option(help: "Also group the results by this field of the source items (label, or a meta column).") var by: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors { try JudgeCommand.results(database, project: project, by: by, json: json) }
+        }
+    }
+}
+
+/// `quorum rate create|results`: answers rated alone on a scale, blind to the model.
+struct RateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rate",
+        abstract: "Rate models' answers one at a time on a scale, blind, and read the means.",
+        subcommands: [Create.self, CompareCommand.Results.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a rate project from runs of a project: one item per source item and run that answered it.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The new project's name.") var name: String
+        @Option(help: "The project whose runs are rated.") var from: String
+        @Option(help: "The runs, comma-separated.") var runs: String
+        @Option(help: "pass-fail or 1-5.") var scale: String
+        @Option(help: "How many annotators rate each answer.") var annotatorsPerItem = 1
+        @Option(help: "Criteria rated besides the overall rating, comma-separated.") var criteria: String = ""
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let scale = JudgingSetup.Scale(rawValue: scale) else { throw CLIError("--scale must be pass-fail or 1-5", code: 2) }
+                try JudgeCommand.create(database, name: name, kind: .rate, from: from, runs: runs, annotatorsPerItem: annotatorsPerItem,
+                                        pairs: .all, scale: scale, criteria: criteria, json: json)
+            }
+        }
+    }
+}
+
+/// What `compare` and `rate` share.
+enum JudgeCommand {
+    static func create(_ database: DatabaseOptions, name: String, kind: ProjectKind, from: String, runs: String, annotatorsPerItem: Int,
+                       pairs: JudgingSetup.Pairs, scale: JudgingSetup.Scale?, criteria: String, json: Bool) throws {
+        let db = try database.open()
+        let source = try db.requireProject(from)
+        let chosen = try runs.split(separator: ",").map { text -> Run in
+            guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), let run = try db.run(id) else {
+                throw CLIError("no run \"\(text)\" (quorum run lists a project's runs)", code: 2)
+            }
+            return run
+        }
+        let names: [String]
+        do { names = try JudgingSetup.criteria(from: criteria) } catch { throw CLIError("--criteria: \(error.message)", code: 2) }
+        let (project, items) = try db.createJudgingProject(name: name, kind: kind, from: source, runs: chosen, pairs: pairs, scale: scale,
+                                                           criteria: names, annotatorsPerItem: annotatorsPerItem)
+        if json {
+            print((["project": .number(String(project.id)), "items": .int(items)] as JSONValue).jsonText)
+        } else {
+            print("Created \(kind.rawValue) project \(project.id) \"\(project.name)\" with \(items) item\(items == 1 ? "" : "s"); "
+                  + "let annotators judge it with quorum project add-member \(project.id) USER.")
+        }
+    }
+
+    static func results(_ database: DatabaseOptions, project reference: String, by: String?, json: Bool) throws {
+        let db = try database.open()
+        let project = try db.requireProject(reference)
+        let results = try db.judgingResults(of: project, by: by)
+        print(json ? results.json.jsonText : results.text)
+    }
+}
