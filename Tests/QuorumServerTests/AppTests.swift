@@ -129,13 +129,15 @@ struct Client {
         let folder = try TemporaryDirectory()
         let database = try AppDatabase(path: folder.path("q.db"))
         let added = try Demo.seed(database: database, resources: Resources.locate())
-        #expect(added.count == 4)
+        #expect(added.count == 6)
         let summaries = try database.projectSummaries()
-        #expect(summaries.map(\.project.kind) == [.chat, .classify, .spans, .classify])
-        #expect(summaries.allSatisfy { $0.items >= 30 })
+        #expect(summaries.map(\.project.kind) == [.chat, .classify, .spans, .classify, .compare, .rate])
+        #expect(summaries.prefix(4).allSatisfy { $0.items >= 30 })
         #expect(try Demo.seed(database: database, resources: Resources.locate()).isEmpty)
-        // The model loop, offline: two recorded runs on the hold-out, the fine-tuned one ahead.
-        let evaluation = try #require(summaries.last?.project)
+        // The model loop, offline: two recorded runs on the hold-out, the fine-tuned one ahead, and their answers
+        // waiting to be judged blind: 20 pairs, 40 answers to rate.
+        #expect(summaries.suffix(2).map(\.items) == [20, 40])
+        let evaluation = summaries[3].project
         let runs = try database.runs(of: evaluation)
         #expect(runs.count == 2 && runs.allSatisfy { $0.answered == 20 && $0.message?.contains("no endpoint") == true })
         let scores = try runs.map { try database.evaluate($0, in: evaluation).accuracy ?? 0 }

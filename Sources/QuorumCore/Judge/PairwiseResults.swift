@@ -153,20 +153,56 @@ public struct PairwiseResults: Sendable {
             case .tie, .bothBad: byItem[vote.item, default: []] += [(a, b, 0.5), (b, a, 0.5)]
             }
         }
-        let items = byItem.sorted { $0.key < $1.key }.map(\.value)
-        func fit(_ chosen: [Int]) -> [Double]? {
+        // Each item's contributions summed per cell of the win matrix, all items in flat arrays (no array per item:
+        // 2,000 refits walk them, and nested arrays cost a retain and a release per item per refit).
+        var starts: [Int] = [0], cells: [Int] = [], weights: [Double] = []
+        for (_, contributions) in byItem.sorted(by: { $0.key < $1.key }) {
+            var summed: [Int: Double] = [:]
+            for (w, l, weight) in contributions { summed[w * k + l, default: 0] += weight }
+            for (cell, weight) in summed.sorted(by: { $0.key < $1.key }) {
+                cells.append(cell)
+                weights.append(weight)
+            }
+            starts.append(cells.count)
+        }
+        let itemCount = starts.count - 1
+        func fit(_ draw: (UnsafeMutableBufferPointer<Double>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Double>) -> Void) -> [Double]? {
             var wins = [Double](repeating: 0, count: k * k)
-            for i in chosen { for (w, l, weight) in items[i] { wins[w * k + l] += weight } }
+            starts.withUnsafeBufferPointer { starts in
+                cells.withUnsafeBufferPointer { cells in
+                    weights.withUnsafeBufferPointer { weights in
+                        wins.withUnsafeMutableBufferPointer { draw($0, starts, cells, weights) }
+                    }
+                }
+            }
             return Self.fitStrengths(wins: wins, k: k)
         }
-        let strengths = fit(Array(items.indices)) ?? [Double](repeating: 1 / Double(k), count: k)
-        var generator = SplitMix64(seed: Self.seed)
-        var samples = [[Double]](repeating: [], count: k)
-        for _ in 0..<resamples {
-            let chosen = (0..<items.count).map { _ in Int(generator.next().multipliedFullWidth(by: UInt64(items.count)).high) }
-            guard let refit = fit(chosen) else { continue }
-            for r in 0..<k { samples[r].append(refit[r]) }
+        let strengths = fit { wins, _, cells, weights in
+            for e in cells.indices { wins[cells[e]] += weights[e] }
+        } ?? [Double](repeating: 1 / Double(k), count: k)
+        // The refits in a fixed number of chunks, each with a generator of its own, on every core: the same votes
+        // give the same intervals whatever the machine. Each draw adds its item's cells straight into the matrix.
+        let chunks = 16
+        var perChunk = [[[Double]]](repeating: [], count: chunks)
+        perChunk.withUnsafeMutableBufferPointer { perChunk in
+            let results = perChunk
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                var generator = SplitMix64(seed: Self.seed &+ UInt64(chunk))
+                var refits: [[Double]] = []
+                for _ in 0..<(resamples / chunks) where itemCount > 0 {
+                    let refit = fit { wins, starts, cells, weights in
+                        for _ in 0..<itemCount {
+                            let i = Int(generator.next().multipliedFullWidth(by: UInt64(itemCount)).high)
+                            for e in starts[i]..<starts[i + 1] { wins[cells[e]] += weights[e] }
+                        }
+                    }
+                    if let refit { refits.append(refit) }
+                }
+                results[chunk] = refits
+            }
         }
+        var samples = [[Double]](repeating: [], count: k)
+        for refit in perChunk.joined() { for r in 0..<k { samples[r].append(refit[r]) } }
         var named: [String: Double] = [:], ci: [String: (Double, Double)] = [:], beats: [String: [String: Double]] = [:]
         for (r, run) in runs.enumerated() {
             named[run] = strengths[r]
@@ -181,9 +217,10 @@ public struct PairwiseResults: Sendable {
     /// Strengths summing to 1 from `wins[i * k + j]` (how often i beat j); nil when a run has no comparisons.
     static func fitStrengths(wins: [Double], k: Int) -> [Double]? {
         var p = [Double](repeating: 1 / Double(k), count: k)
+        var next = p
         let total = (0..<k).map { i in (0..<k).reduce(0) { $0 + wins[i * k + $1] } }
         for _ in 0..<10_000 {
-            var next = p
+            var sum = 0.0
             for i in 0..<k {
                 var denominator = 0.0
                 for j in 0..<k where j != i {
@@ -193,11 +230,14 @@ public struct PairwiseResults: Sendable {
                 guard denominator > 0 else { return nil }
                 // A run that never won keeps a strength just above nothing, so the fit stays defined.
                 next[i] = max(total[i], 1e-9) / denominator
+                sum += next[i]
             }
-            let sum = next.reduce(0, +)
-            next = next.map { $0 / sum }
-            let change = zip(next, p).map { abs($0 - $1) }.max() ?? 0
-            p = next
+            var change = 0.0
+            for i in 0..<k {
+                let value = next[i] / sum
+                change = max(change, abs(value - p[i]))
+                p[i] = value
+            }
             if change < 1e-12 { break }
         }
         return p
