@@ -107,6 +107,7 @@ bench: tokenizer
 	$(PYTHON) bench/annotate_load.py --quorum .build/release/quorum
 	$(PYTHON) bench/durability_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/run_bench.py --quorum .build/release/quorum
+	$(PYTHON) bench/judging_bench.py --quorum .build/release/quorum
 
 clean:
 	rm -rf .build
