@@ -5,6 +5,8 @@ import { counted } from "./counted.js";
 const root = document.getElementById("review");
 const project = root.dataset.project;
 const kind = root.dataset.kind;
+// Compare and rate answers are labels too: a choice in the pair's terms (a, b, tie, both_bad) or a rating.
+const byLabels = kind === "classify" || kind === "compare" || kind === "rate";
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const element = (tag, props = {}, ...children) => {
@@ -75,7 +77,7 @@ const lastAssistant = (messages) => [...(messages || [])].reverse().find((m) => 
 
 function answerOf(annotation, item) {
   if (annotation.decision === "reject") return { decision: "reject" };
-  if (kind === "classify") return { labels: annotation.labels };
+  if (byLabels) return { labels: annotation.labels };
   if (kind === "spans") return { spans: annotation.spans };
   return { messages: annotation.messages || item.input.messages };
 }
@@ -98,6 +100,12 @@ async function show(i) {
     for (const message of item.input.messages.slice(0, -1)) header.push(element("p", { className: `turn ${message.role}` }, element("b", {}, message.role + ": "), message.content || ""));
   } else if (kind === "classify") {
     header.push(element("p", { className: "text" }, item.input.text));
+  } else if (byLabels) {
+    // The lead sees the pair in order with the runs' names (a first).
+    for (const message of item.input.messages || []) header.push(element("p", { className: `turn ${message.role}` }, element("b", {}, message.role + ": "), message.content || ""));
+    (item.input.responses || [item.input.response]).forEach((text, n) => {
+      header.push(element("p", { className: "turn assistant" }, element("b", {}, `${kind === "compare" ? "ab"[n] : "answer"}${item.runs ? ` (${item.runs[n]})` : ""}: `), text || ""));
+    });
   }
   $("current").replaceChildren(...header);
   const original = lastAssistant(item.input.messages).content || "";
@@ -106,7 +114,7 @@ async function show(i) {
   $("answers").replaceChildren(...submitted.map((annotation, n) => {
     const card = element("article", { className: "answer" }, element("h3", {}, element("kbd", {}, String(n + 1)), " ", annotation.annotator.username));
     if (annotation.decision === "reject") card.append(element("p", { className: "decision" }, "✗ rejected"));
-    if (kind === "classify") {
+    if (byLabels) {
       card.append(element("p", { className: "labels" }, ...annotation.labels.map((l) => element("span", { className: "chip" }, l))));
     } else if (kind === "spans") {
       const others = submitted.filter((a) => a !== annotation).map((a) => new Set(a.spans.map(spanKey)));
@@ -133,7 +141,7 @@ function editGold() {
   const area = element("textarea", { id: "gold-edit", rows: kind === "spans" ? 8 : 4 });
   area.setAttribute("aria-label", "Gold answer");
   if (kind === "chat") area.value = lastAssistant(base && base.messages || current.item.input.messages).content || "";
-  else if (kind === "classify") area.value = base ? base.labels.join(", ") : "";
+  else if (byLabels) area.value = base ? base.labels.join(", ") : "";
   else area.value = JSON.stringify(base ? base.spans : [], null, 1);
   const box = element("div", { className: "gold-editor" }, element("p", { className: "muted" }, "Ctrl+Enter saves the gold answer, Esc leaves."), area);
   $("answers").after(box);
@@ -149,7 +157,7 @@ function editGold() {
         const last = messages.map((m) => m.role).lastIndexOf("assistant");
         messages[last].content = area.value;
         answer = { messages };
-      } else if (kind === "classify") {
+      } else if (byLabels) {
         answer = { labels: area.value.split(",").map((l) => l.trim()).filter(Boolean) };
       } else {
         answer = { spans: JSON.parse(area.value) };

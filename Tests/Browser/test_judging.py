@@ -19,6 +19,7 @@ class Judging(BrowserTest, unittest.TestCase):
         cls.server, cls.base, _ = start_server(db, "--demo")
         quorum("user", "add", "lead", "--role", "lead", "--password", PASSWORD, db=db)
         quorum("user", "add", "judge", "--role", "annotator", "--password", PASSWORD, db=db)
+        quorum("user", "add", "other", "--role", "annotator", "--password", PASSWORD, db=db)
         cls.browsers = []
 
     def test_a_comparison_made_judged_by_keyboard_and_read(self):
@@ -30,11 +31,15 @@ class Judging(BrowserTest, unittest.TestCase):
         for box in form.find_elements(By.CSS_SELECTOR, "input[name=runs]"):
             box.send_keys(Keys.SPACE)
         form.find_element(By.NAME, "criteria").send_keys("correct")
+        judges = form.find_element(By.NAME, "annotators_per_item")
+        judges.clear()
+        judges.send_keys("2")
         form.find_element(By.NAME, "name").send_keys("Blind pairs" + Keys.ENTER)
         self.wait(lead, lambda b: "made with 20 items" in b.find_element(By.ID, "judging-status").text)
         project = next(p for p in self.api("lead", "/api/projects")[1] if p["name"] == "Blind pairs")
         self.assertEqual(project["kind"], "compare")
-        quorum("project", "add-member", str(project["id"]), "judge", db=self.db)
+        for name in ("judge", "other"):
+            quorum("project", "add-member", str(project["id"]), name, db=self.db)
 
         judge = self.browser()
         self.login(judge, "judge")
@@ -73,6 +78,21 @@ class Judging(BrowserTest, unittest.TestCase):
         self.assertTrue(lead.find_elements(By.CSS_SELECTOR, "svg.results-chart circle.dot"))
         self.assertIn("recorded fine-tuned model (demo)", lead.find_element(By.TAG_NAME, "main").text)
         self.assertEqual(self.axe(lead), [])
+
+        # A second judge, through the API, prefers the right answer everywhere: where the sides were drawn the other
+        # way round the two disagree, and the lead reviews those with the runs' names.
+        while True:
+            status, next_item = self.api("other", f"/api/projects/{project['id']}/next")
+            if status == 204 or not next_item:
+                break
+            status, _ = self.api("other", f"/api/items/{next_item['item']['id']}/annotation", "PUT",
+                                 {"status": "submitted", "version": 0, "choice": "right", "criteria": {"correct": "tie"}})
+            self.assertEqual(status, 200)
+        lead.get(f"{self.base}/projects/{project['id']}/review")
+        self.wait(lead, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#answers .answer")) == 2)
+        current = lead.find_element(By.ID, "current").text
+        self.assertIn("a (run", current)
+        self.assertIn("recorded base model (demo)", current)
 
 
 if __name__ == "__main__":

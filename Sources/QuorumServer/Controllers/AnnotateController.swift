@@ -125,7 +125,9 @@ struct AnnotateController {
     func item(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (item, project, user) = try loadItem(request, context)
         let annotation = try database.annotation(itemID: item.id, by: user)
-        let (shown, answer) = project.kind.isJudging ? try await judgedView(item, annotation, project: project, user: user)
+        // A lead or admin who does not judge the project (reviewing it) sees the pair in order with the runs' names.
+        let looking = try user.role != .annotator && !database.isMember(user: user, of: project)
+        let (shown, answer) = project.kind.isJudging ? try await judgedView(item, annotation, project: project, user: user, preview: looking)
                                                      : (try await itemJSON(item, project: project), annotation?.json ?? .null)
         var members: [(key: String, value: JSONValue)] = [
             (key: "item", value: shown), (key: "annotation", value: answer), (key: "progress", value: try progress(project, user)),
