@@ -76,6 +76,21 @@ import QuorumTestSupport
         let text = try await QuorumProcess.runAside(["eval", "Tickets", "--run", String(a), "--vs", String(b), "--db", db], in: folder).stdout
         #expect(text.contains("base") && text.contains("→ tuned 100.0%") && text.contains("95% CI"))
 
+        // The two runs' answers to be judged blind: one item per hold-out item both answered; results wait for votes.
+        let compare = try await QuorumProcess.runAside(["compare", "create", "--name", "Blind", "--from", "Tickets", "--runs", "\(a),\(b)",
+                                                        "--annotators-per-item", "3", "--criteria", "helpful, correct", "--json", "--db", db], in: folder)
+        #expect(compare.status == 0, "\(compare.stderr)")
+        #expect(try JSONParser.parse(compare.stdout)["items"] == 12)
+        let empty = try JSONParser.parse(try await QuorumProcess.runAside(["compare", "results", "Blind", "--json", "--db", db], in: folder).stdout)
+        #expect(empty["judgements"] == 0 && empty["pairs"] == [])
+        #expect(empty["runs"]?[String(b)]?.stringValue == "run \(b) · tuned")
+        let rate = try await QuorumProcess.runAside(["rate", "create", "--name", "Rated", "--from", "Tickets", "--runs", String(b), "--scale", "pass-fail", "--db", db], in: folder)
+        #expect(rate.status == 0 && rate.stdout.contains("with 12 items"))
+        let refused = try await QuorumProcess.runAside(["compare", "create", "--name", "Alone", "--from", "Tickets", "--runs", String(a), "--db", db], in: folder)
+        #expect(refused.status != 0 && refused.stderr.contains("at least two runs"))
+        let criteria = try await QuorumProcess.runAside(["compare", "create", "--name", "Twice", "--from", "Tickets", "--runs", "\(a),\(b)", "--criteria", "x,x", "--db", db], in: folder)
+        #expect(criteria.status == 2 && criteria.stderr.contains("given twice"))
+
         // The key is read from the environment only: not in the database, not in what the commands print.
         let stored = try Data(contentsOf: URL(fileURLWithPath: db)) + ((try? Data(contentsOf: URL(fileURLWithPath: db + "-wal"))) ?? Data())
         #expect(stored.range(of: Data(Self.key.utf8)) == nil)

@@ -58,6 +58,9 @@ public struct JudgingResults: Sendable {
 
     /// The results as the terminal shows them.
     public var text: String {
+        guard judgements > 0 else {
+            return "No judgements yet: make judges members of the project (quorum project add-member) and let them judge it in the browser."
+        }
         var lines = ["\(kind == .compare ? "Comparison" : "Ratings"): \(judgements) judgement\(judgements == 1 ? "" : "s")."]
         if let pairwise { lines += Self.lines(pairwise, setup: setup, indent: "") }
         for (name, results) in criteria {

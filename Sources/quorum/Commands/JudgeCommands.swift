@@ -14,23 +14,16 @@ struct CompareCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a compare project from runs of a project: one item per source item and pair of runs that both answered it.",
             discussion: """
-                Annotators see the prompt and the two answers as "Response 1" and "Response 2", the sides drawn per item
-                and annotator; no model or run name reaches them. Prints {"project": ID, "items": N} with --json.
+                Annotators see the prompt and the two answers as "Response 1" and "Response 2", the sides drawn per \
+                item and annotator; no model or run name reaches them. Prints {"project": ID, "items": N} with --json.
                 """)
-        @OptionGroup var database: DatabaseOptions
-        @Option(help: "The new project's name.") var name: String
-        @Option(help: "The project whose runs are compared.") var from: String
-        @Option(help: "The runs, comma-separated, in order: a pair's first run is its a.") var runs: String
-        @Option(help: "How many annotators judge each item.") var annotatorsPerItem = 1
+        @OptionGroup var options: JudgingOptions
         @Option(help: "all: every pair of runs; first: each run against the first.") var pairs: String = "all"
-        @Option(help: "Criteria judged besides the overall verdict, comma-separated (helpful,correct,…).") var criteria: String = ""
-        @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await reportingErrors {
                 guard let pairs = JudgingSetup.Pairs(rawValue: pairs) else { throw CLIError("--pairs must be all or first", code: 2) }
-                try JudgeCommand.create(database, name: name, kind: .compare, from: from, runs: runs, annotatorsPerItem: annotatorsPerItem,
-                                        pairs: pairs, scale: nil, criteria: criteria, json: json)
+                try options.create(kind: .compare, pairs: pairs, scale: nil)
             }
         }
     }
@@ -39,9 +32,10 @@ struct CompareCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "What the judges said: win rates with intervals, side bias, agreement, Bradley–Terry for three runs or more.",
             discussion: """
-                Per pair (a = the pair's first run): wins, losses, ties, both bad; the win rate (ties and both bad as half)
-                with its Wilson 95% interval and an item-bootstrap interval (2,000 resamples, fixed seed); the decisive win
-                rate; the exact sign test. Also works on rate projects (means per run and criterion, ordinal alpha).
+                Per pair (a = the pair's first run): wins, losses, ties, both bad; the win rate (ties and both bad as \
+                half) with its Wilson 95% interval and an item-bootstrap interval (2,000 resamples, fixed seed); the \
+                decisive win rate; the exact sign test. Also works on rate projects (means per run and criterion, \
+                ordinal alpha).
                 """)
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The compare (or rate) project's name or id.") var project: String
@@ -49,7 +43,11 @@ struct CompareCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            try await reportingErrors { try JudgeCommand.results(database, project: project, by: by, json: json) }
+            try await reportingErrors {
+                let db = try database.open()
+                let results = try db.judgingResults(of: try db.requireProject(project), by: by)
+                print(json ? results.json.jsonText : results.text)
+            }
         }
     }
 }
@@ -64,34 +62,34 @@ struct RateCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a rate project from runs of a project: one item per source item and run that answered it.")
-        @OptionGroup var database: DatabaseOptions
-        @Option(help: "The new project's name.") var name: String
-        @Option(help: "The project whose runs are rated.") var from: String
-        @Option(help: "The runs, comma-separated.") var runs: String
+        @OptionGroup var options: JudgingOptions
         @Option(help: "pass-fail or 1-5.") var scale: String
-        @Option(help: "How many annotators rate each answer.") var annotatorsPerItem = 1
-        @Option(help: "Criteria rated besides the overall rating, comma-separated.") var criteria: String = ""
-        @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await reportingErrors {
                 guard let scale = JudgingSetup.Scale(rawValue: scale) else { throw CLIError("--scale must be pass-fail or 1-5", code: 2) }
-                try JudgeCommand.create(database, name: name, kind: .rate, from: from, runs: runs, annotatorsPerItem: annotatorsPerItem,
-                                        pairs: .all, scale: scale, criteria: criteria, json: json)
+                try options.create(kind: .rate, pairs: .all, scale: scale)
             }
         }
     }
 }
 
-/// What `compare` and `rate` share.
-enum JudgeCommand {
-    static func create(_ database: DatabaseOptions, name: String, kind: ProjectKind, from: String, runs: String, annotatorsPerItem: Int,
-                       pairs: JudgingSetup.Pairs, scale: JudgingSetup.Scale?, criteria: String, json: Bool) throws {
+/// What `compare create` and `rate create` share.
+struct JudgingOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The new project's name.") var name: String
+    @Option(help: "The project whose runs' answers are judged.") var from: String
+    @Option(help: "The runs, comma-separated, in order (a pair's first run is its a).") var runs: String
+    @Option(help: "How many annotators judge each item.") var annotatorsPerItem = 1
+    @Option(help: "Criteria judged besides the overall verdict, comma-separated (helpful,correct,…).") var criteria: String = ""
+    @Flag(help: "Print JSON.") var json = false
+
+    func create(kind: ProjectKind, pairs: JudgingSetup.Pairs, scale: JudgingSetup.Scale?) throws {
         let db = try database.open()
         let source = try db.requireProject(from)
         let chosen = try runs.split(separator: ",").map { text -> Run in
             guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), let run = try db.run(id) else {
-                throw CLIError("no run \"\(text)\" (quorum run lists a project's runs)", code: 2)
+                throw CLIError("no run \"\(text)\" (a project's runs page lists its runs)", code: 2)
             }
             return run
         }
@@ -105,12 +103,5 @@ enum JudgeCommand {
             print("Created \(kind.rawValue) project \(project.id) \"\(project.name)\" with \(items) item\(items == 1 ? "" : "s"); "
                   + "let annotators judge it with quorum project add-member \(project.id) USER.")
         }
-    }
-
-    static func results(_ database: DatabaseOptions, project reference: String, by: String?, json: Bool) throws {
-        let db = try database.open()
-        let project = try db.requireProject(reference)
-        let results = try db.judgingResults(of: project, by: by)
-        print(json ? results.json.jsonText : results.text)
     }
 }
