@@ -37,7 +37,8 @@ struct ResultsView {
                 ["a": name(pair.a), "b": name(pair.b), "votes": pair.votes, "wins": pair.wins, "losses": pair.losses, "ties": pair.ties,
                  "bothBad": pair.bothBad, "winRate": Self.percent(pair.winRate), "wilson": Self.interval(pair.winRateCI),
                  "bootstrap": Self.interval(pair.bootstrapCI), "decisive": Self.percent(pair.decisiveWinRate),
-                 "decisiveCI": Self.interval(pair.decisiveCI), "p": String(format: "%.4g", pair.signTestP)]
+                 "decisiveCI": Self.interval(pair.decisiveCI), "p": String(format: "%.4g", pair.signTestP),
+                 "holm": String(format: "%.4g", pair.signTestPHolm)]
             },
             "leftShare": Self.percent(results.leftShare), "leftCI": Self.interval(results.leftShareCI),
             "alpha": JudgingResults.figure(results.alpha), "percentAgreement": Self.percent(results.percentAgreement),

@@ -136,6 +136,9 @@ extension AppDatabase {
     public func updateProject(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String,
                               systemPrompt: String? = nil, autoGold: String? = nil, spanPatterns: String? = nil,
                               allowsOverlappingSpans: Bool? = nil) throws -> Project {
+        if project.kind.isJudging, labels != project.labels || multiLabel {
+            throw StoreError(.invalid, "a \(project.kind.rawValue) project's answers are fixed (\(project.labels.joined(separator: ", "))), one per judge")
+        }
         if let spanPatterns {
             do { _ = try SpanPatterns(spanPatterns, labels: labels) } catch { throw StoreError(.invalid, error.message) }
         }

@@ -36,6 +36,12 @@ import Testing
         #expect(again.rows[0].ci! == ci)
     }
 
+    @Test func holmAdjustsForTheOtherPairs() {
+        // statsmodels 0.15.0: multipletests([0.01, 0.04, 0.03, 0.2], method="holm")[1] = [0.04, 0.09, 0.09, 0.2]
+        let adjusted = PairwiseResults.holm([0.01, 0.04, 0.03, 0.2])
+        #expect(zip(adjusted, [0.04, 0.09, 0.09, 0.2]).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+
     @Test func passFailScoresPassAsOne() {
         let judgements = [("p", "pass"), ("q", "fail"), ("r", "pass"), ("s", "pass")].enumerated().map { n, rating in
             Judgement(item: Int64(n), sourceItem: Int64(n), annotator: rating.0, runA: 7, runB: nil, value: rating.1)

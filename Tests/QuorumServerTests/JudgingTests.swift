@@ -134,6 +134,11 @@ import QuorumTestSupport
         let (project, items) = try fixture.database.createJudgingProject(name: "Rated", kind: .rate, from: source, runs: runs, scale: .oneToFive,
                                                                          criteria: ["clear"])
         #expect(items == 8)
+        // The scale is the answers: not a lead's to change.
+        #expect(throws: StoreError.self) {
+            try fixture.database.updateProject(project, labels: ["bad", "good"], multiLabel: false, annotatorsPerItem: 1, guidelines: "")
+        }
+        #expect(try fixture.database.updateProject(project, labels: project.labels, multiLabel: false, annotatorsPerItem: 2, guidelines: "g").annotatorsPerItem == 2)
         try fixture.addMembers(["ann1"], to: project)
         try await fixture.app().test(.router) { client in
             let judge = try await Client.login(client, "ann1")

@@ -90,7 +90,8 @@ public struct JudgingResults: Sendable {
             lines.append("\(indent)\(name(pair.a)) vs \(name(pair.b)): \(pair.votes) votes, \(pair.wins) wins, \(pair.losses) losses, "
                          + "\(pair.ties) ties, \(pair.bothBad) both bad")
             lines.append("\(indent)  win rate \(figure(pair.winRate)) \(range(pair.winRateCI)) (items resampled \(range(pair.bootstrapCI))); "
-                         + "decisive \(figure(pair.decisiveWinRate)) \(range(pair.decisiveCI)); sign test p = \(String(format: "%.4g", pair.signTestP))")
+                         + "decisive \(figure(pair.decisiveWinRate)) \(range(pair.decisiveCI)); sign test p = \(String(format: "%.4g", pair.signTestP))"
+                         + (results.pairs.count > 1 ? " (Holm, over the \(results.pairs.count) pairs: \(String(format: "%.4g", pair.signTestPHolm)))" : ""))
         }
         lines.append("\(indent)Left answer chosen in \(figure(results.leftShare)) \(range(results.leftShareCI)) of decisive votes (0.5 is no side bias).")
         lines.append("\(indent)Agreement: alpha \(figure(results.alpha)), \(figure(results.percentAgreement)) agree; "

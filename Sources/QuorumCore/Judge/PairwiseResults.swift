@@ -22,6 +22,9 @@ public struct PairwiseResults: Sendable {
         public var signTestP: Double { Comparison.mcnemarExact(wins, losses) }
         /// The win rate's 95% interval with items resampled.
         public var bootstrapCI: (Double, Double)?
+        /// The sign test's p adjusted for the comparison's other pairs (Holm): with many pairs, one looks
+        /// significant by chance.
+        public var signTestPHolm: Double = 1
     }
 
     public let pairs: [Pair]
@@ -76,6 +79,7 @@ public struct PairwiseResults: Sendable {
             let items = perItem[p].sorted { $0.key < $1.key }.map { SIMD2(Double($0.value.score), Double($0.value.votes)) }
             pairs[p].bootstrapCI = Self.bootstrap(items, seed: Self.seed &+ UInt64(p)) { $0[0] / $0[1] }
         }
+        for (p, adjusted) in zip(pairs.indices, Self.holm(pairs.map(\.signTestP))) { pairs[p].signTestPHolm = adjusted }
         self.pairs = pairs.sorted { (order[$0.a] ?? .max, order[$0.b] ?? .max) < (order[$1.a] ?? .max, order[$1.b] ?? .max) }
 
         let decisive = votes.compactMap(\.choseLeft)
@@ -112,6 +116,18 @@ public struct PairwiseResults: Sendable {
     // MARK: statistics
 
     static let z95 = 1.959963984540054
+
+    /// Holm's step-down adjustment (Scand. J. Stat. 6:65–70, 1979) of `p`, in the same order.
+    public static func holm(_ p: [Double]) -> [Double] {
+        let order = p.indices.sorted { p[$0] < p[$1] }
+        var adjusted = [Double](repeating: 1, count: p.count)
+        var running = 0.0
+        for (rank, i) in order.enumerated() {
+            running = max(running, min(1, Double(p.count - rank) * p[i]))
+            adjusted[i] = running
+        }
+        return adjusted
+    }
 
     /// Wilson's score interval for `successes` of `n` (successes may be fractional: ties count half).
     public static func wilson(_ successes: Double, _ n: Double) -> (Double, Double)? {
@@ -252,7 +268,8 @@ public struct PairwiseResults: Sendable {
                 ["a": .string(p.a), "b": .string(p.b), "votes": .int(p.votes), "wins": .int(p.wins), "losses": .int(p.losses),
                  "ties": .int(p.ties), "both_bad": .int(p.bothBad), "win_rate": number(p.winRate), "win_rate_ci95": interval(p.winRateCI),
                  "decisive_win_rate": number(p.decisiveWinRate), "decisive_ci95": interval(p.decisiveCI),
-                 "sign_test_p": .double((p.signTestP * 1e6).rounded() / 1e6), "bootstrap_ci95": interval(p.bootstrapCI)]
+                 "sign_test_p": .double((p.signTestP * 1e6).rounded() / 1e6),
+                 "sign_test_p_holm": .double((p.signTestPHolm * 1e6).rounded() / 1e6), "bootstrap_ci95": interval(p.bootstrapCI)]
             })),
             ("position", ["left_share": number(leftShare), "ci95": interval(leftShareCI)]),
             ("agreement", ["alpha": number(alpha), "percent": number(percentAgreement), "alpha_decisive": number(alphaDecisive)]),

@@ -41,6 +41,7 @@ struct SettingsController {
             "annotatorsPerItem": project.annotatorsPerItem, "guidelines": project.guidelines,
             "guidelinesHTML": Markdown.html(project.guidelines),
             "isChat": project.kind == .chat, "systemPrompt": project.systemPrompt,
+            "isJudging": project.kind.isJudging, "labelList": project.labels.joined(separator: ", "),
             "autoGold": project.autoGold?.description ?? "off",
             "isSpans": project.kind == .spans, "spanPatterns": project.spanPatterns,
             "hasDisabledPatterns": !project.disabledSpanPatterns.isEmpty,
@@ -56,10 +57,11 @@ struct SettingsController {
         guard lead(context) != nil else { throw HTTPError(.forbidden, message: "only leads and admins change projects") }
         let form = FormBody(try await BodyReader.collect(request, context: context))
         let project = try project(request, context)
-        let labels = (form.fields["labels"] ?? "").split(whereSeparator: \.isNewline)
+        // A judging project's labels are its choices or its scale: not the lead's to change.
+        let labels = project.kind.isJudging ? project.labels : (form.fields["labels"] ?? "").split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         do {
-            _ = try database.updateProject(project, labels: labels, multiLabel: form.fields["multi_label"] == "on",
+            _ = try database.updateProject(project, labels: labels, multiLabel: !project.kind.isJudging && form.fields["multi_label"] == "on",
                                            annotatorsPerItem: Int(form.fields["annotators_per_item"] ?? "") ?? 0,
                                            guidelines: (form.fields["guidelines"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
                                            systemPrompt: form.fields["system_prompt"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
