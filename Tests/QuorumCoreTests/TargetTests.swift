@@ -132,6 +132,10 @@ import Testing
         #expect(TargetConverter.novaReservedString(in: "then user: said") == "User:")
         #expect(TargetConverter.novaReservedString(in: "Ærlig talt … [eos]") == "[EOS]")
         #expect(TargetConverter.novaReservedString(in: "<IMAGE>") == "<image>")
+        #expect(TargetConverter.novaReservedString(in: "ASSISTANT: first") == "Assistant:")
+        #expect(TargetConverter.novaReservedString(in: "ends with bot:") == "Bot:")
+        #expect(TargetConverter.novaReservedString(in: "at 12:30 <unk, a [EO] tag: robot:") == "Bot:")
+        #expect(TargetConverter.novaReservedString(in: "at 12:30 <unk, a [EO] tag, user :") == nil)
         #expect(TargetConverter.novaReservedString(in: "assistant is not assistant:") == "Assistant:")
         #expect(TargetConverter.novaReservedString(in: "Thought") == nil)
     }

@@ -38,7 +38,9 @@ public enum TextNormalization {
             func endRun(at end: Int) {
                 guard end > runStart else { return }
                 if wroteAny { out[w] = 0x20; w += 1 }
-                for k in runStart..<end { out[w] = bytes[k]; w += 1 }
+                // A word at a time rather than a byte (a tenth of an export's folding went to the copy).
+                (out.baseAddress! + w).update(from: bytes.baseAddress! + runStart, count: end - runStart)
+                w += end - runStart
                 wroteAny = true
             }
             while i < bytes.count {

@@ -14,7 +14,9 @@ struct ConversationKeys {
         for (i, message) in messages.enumerated() {
             let role = message["role"]?.stringValue ?? ""
             // Tool calls are part of what a turn says: two answers calling different functions are different.
-            let content = ([message.contentText] + message.toolCallTexts).joined(separator: "\n")
+            // (A message without calls, nearly all of them, is folded as it is, not copied into a joined string.)
+            let calls = message.toolCallTexts
+            let content = calls.isEmpty ? message.contentText : ([message.contentText] + calls).joined(separator: "\n")
             let start = whole.count
             whole.append(contentsOf: role.utf8)
             whole.append(contentsOf: ": ".utf8)
