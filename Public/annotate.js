@@ -128,7 +128,9 @@ function show(data) {
   $("preview").hidden = !preview;
   $("submit").disabled = preview;
   $("skip").disabled = preview;
-  const original = kind === "chat" ? item.input.messages : null;
+  // A model's draft (a suggesting run's) is the conversation the annotator corrects, and what the diff is against.
+  const drafted = kind === "chat" && item.suggestions && Array.isArray(item.suggestions.messages) ? item.suggestions.messages : null;
+  const original = kind === "chat" ? drafted || item.input.messages : null;
   state = {
     item,
     version: annotation ? annotation.version : 0,
@@ -201,6 +203,11 @@ function render() {
   if (judging) {
     renderJudged(container);
   } else if (kind === "chat") {
+    if (state.item.suggestions && state.item.suggestions.messages) {
+      container.append(Object.assign(document.createElement("p"), {
+        className: "suggested", id: "suggested", textContent: `The last answer is a draft by ${state.item.suggestions.model || "a model"}: correct it (e), or accept it as it is`,
+      }));
+    }
     state.messages.forEach((message, index) => container.append(turn(message, index)));
   } else {
     const text = document.createElement("div");
@@ -357,7 +364,8 @@ function body(status) {
       version: state.version, seconds_spent: secondsOnItem(),
     };
   }
-  const changed = kind === "chat" && JSON.stringify(state.messages) !== JSON.stringify(state.original);
+  // Sent whenever it is not the conversation as imported (a model's draft, accepted as it is, is an answer too).
+  const changed = kind === "chat" && JSON.stringify(state.messages) !== JSON.stringify(state.item.input.messages);
   return {
     status, decision: state.decision, labels: kind === "spans" ? [] : state.labels, spans: kind === "spans" ? state.spans : [],
     note: state.note,

@@ -19,7 +19,11 @@ async function start() {
   const limit = parseInt(data.get("limit"), 10);
   status.textContent = "Starting…";
   try {
-    const run = await post(`/api/projects/${form.dataset.project}/runs`, { model: data.get("model"), items: data.get("items"), limit: limit > 0 ? limit : undefined });
+    const withhold = parseFloat(data.get("withhold"));
+    const run = await post(`/api/projects/${form.dataset.project}/runs`, {
+      model: data.get("model"), items: data.get("items"), limit: limit > 0 ? limit : undefined, purpose: data.get("purpose"),
+      withhold: withhold > 0 ? withhold : undefined,
+    });
     status.textContent = `Run ${run.run} started`;
     watch();
   } catch (error) {

@@ -4,7 +4,10 @@ import QuorumCore
 
 extension AppDatabase {
     /// The columns `ItemRow` reads, in its order.
-    static let itemColumns = "i.id, i.project_id, i.external_id, i.input, i.suggestions"
+    /// The suggestion is the model's where a suggesting run left one, else the imported one, and none on an item
+    /// drawn to go without (`Schema.v9`).
+    static let itemColumns = "i.id, i.project_id, i.external_id, i.input, "
+        + "CASE WHEN i.suggestion_withheld THEN NULL ELSE COALESCE(i.model_suggestion, i.suggestions) END"
 
     /// The condition that keeps a staged import's items (`Schema.v7`) out of a list of the project's items `i`;
     /// `project` is the statement's parameter holding the project's id. Read once per statement, not per row.
@@ -132,14 +135,23 @@ extension AppDatabase {
                 let aOnLeft = project.kind == .compare ? try Self.drawSide(db, itemID: item.id, annotatorID: annotator.id) : true
                 (input.labels, input.criteria) = input.inPairTerms(kind: project.kind, aOnLeft: aOnLeft)
             }
-            return (try Self.save(db, input, item: item, by: annotator), project)
+            // What became of the suggestion shown with the item, kept with a submitted answer. A chat answer sent
+            // without a conversation over a model's draft is the draft as it stands.
+            let suggestion = item.suggestions.flatMap { try? JSONParser.parse($0) }
+            if project.kind == .chat, input.messages == nil, input.decision != .reject, let draft = suggestion?["messages"] {
+                input.messages = draft
+            }
+            let outcome = input.status == .submitted ? ModelSuggestion.outcome(of: suggestion, answer: input, kind: project.kind) : nil
+            return (try Self.save(db, input, item: item, by: annotator, suggestion: outcome.map { ($0, suggestion?["run"]?.intValue.map(Int64.init)) }),
+                    project)
         }
     }
 
     /// How long an expired lease still lets its annotator answer (it no longer holds the slot).
     static let leaseGrace: TimeInterval = 24 * 3600
 
-    private static func save(_ db: Database, _ input: AnnotationInput, item: ItemRow, by annotator: User) throws -> Annotation {
+    private static func save(_ db: Database, _ input: AnnotationInput, item: ItemRow, by annotator: User,
+                             suggestion: (outcome: ModelSuggestion.Outcome, run: Int64?)? = nil) throws -> Annotation {
         let now = Self.timestamp()
         let current = try db.cachedStatement(sql: "SELECT \(annotationColumns) FROM annotations a WHERE a.item_id = ? AND a.annotator_id = ?")
             .firstRow(item.id, annotator.id) { Self.annotation($0, annotator: annotator) }
@@ -160,16 +172,17 @@ extension AppDatabase {
         if let current {
             try db.cachedStatement(sql: """
                 UPDATE annotations SET status = ?, decision = ?, labels = ?, spans = ?, messages = ?, note = ?,
-                    seconds_spent = seconds_spent + ?, version = version + 1, updated_at = ?, criteria = ? WHERE id = ?
+                    seconds_spent = seconds_spent + ?, version = version + 1, updated_at = ?, criteria = ?,
+                    suggestion_outcome = ?, suggestion_run = ? WHERE id = ?
                 """).run(input.status.rawValue, input.decision?.rawValue, labels, spans, messages, input.note,
-                                 input.secondsSpent, now, criteria, current.id)
+                                 input.secondsSpent, now, criteria, suggestion?.outcome.rawValue, suggestion?.run, current.id)
             id = current.id
         } else {
             try db.cachedStatement(sql: """
                 INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, messages, note, seconds_spent,
-                    version, created_at, updated_at, criteria) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+                    version, created_at, updated_at, criteria, suggestion_outcome, suggestion_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
                 """).run(item.id, annotator.id, input.status.rawValue, input.decision?.rawValue, labels, spans, messages,
-                                 input.note, input.secondsSpent, now, now, criteria)
+                                 input.note, input.secondsSpent, now, now, criteria, suggestion?.outcome.rawValue, suggestion?.run)
             id = db.lastInsertedRowID
         }
         try countAnswer(db, itemID: item.id, projectID: item.projectID, annotatorID: annotator.id, from: current?.status, to: input.status)

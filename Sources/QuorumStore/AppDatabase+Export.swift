@@ -23,7 +23,8 @@ extension AppDatabase {
             func name(_ id: Int64) -> String? { id >= 0 && id < names.count ? names[Int(id)] : nil }
             // Read column by column straight from SQLite (`DirectRows`): hundreds of thousands of rows.
             let items = try db.makeStatement(sql: """
-                SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, g.decided_by
+                SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, g.decided_by,
+                    CASE WHEN i.suggestion_withheld THEN NULL ELSE json_extract(i.model_suggestion, '$.messages') END
                 FROM items i LEFT JOIN gold g ON g.item_id = i.id
                 WHERE +i.project_id = ?1 AND \(Self.published("?1"))\(answeredOnly ? " AND (i.submitted > 0 OR g.item_id IS NOT NULL)" : "")
                 ORDER BY i.id
@@ -62,7 +63,7 @@ extension AppDatabase {
                     StoredItem.StoredGold(resolution: $0, source: row.string(5) ?? "", decidedBy: row.isNull(6) ? nil : name(row.int64(6)))
                 }
                 batch.append(StoredItem(itemID: id, externalID: row.string(1), input: row.string(2) ?? "{}", heldOut: row.string(3) == "holdout",
-                                        answers: given, gold: gold))
+                                        answers: given, gold: gold, draft: row.string(7)))
                 if batch.count == batchSize {
                     try body(batch)
                     batch.removeAll(keepingCapacity: true)

@@ -91,14 +91,19 @@ extension AppDatabase {
     }
 
     public func startRun(of model: Model, on project: Project, selection: String, itemIDs: [Int64]) throws -> Run {
-        try writer.write { db in
-            let now = Self.timestamp()
-            try db.execute(sql: """
-                INSERT INTO runs (project_id, model_id, selection, items, item_count, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)
-                """, arguments: [project.id, model.id, selection, JSONValue.array(itemIDs.map { .number(String($0)) }).jsonText, itemIDs.count, now])
-            return Run(id: db.lastInsertedRowID, projectID: project.id, model: model, selection: selection, itemIDs: itemIDs,
-                       status: .running, message: nil, startedAt: now, finishedAt: nil)
-        }
+        try writer.write { db in try Self.insertRun(db, of: model, on: project, selection: selection, itemIDs: itemIDs, purpose: .score) }
+    }
+
+    static func insertRun(_ db: Database, of model: Model, on project: Project, selection: String, itemIDs: [Int64], purpose: Run.Purpose) throws -> Run {
+        let now = Self.timestamp()
+        try db.execute(sql: """
+            INSERT INTO runs (project_id, model_id, selection, items, item_count, status, started_at, purpose) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)
+            """, arguments: [project.id, model.id, selection, JSONValue.array(itemIDs.map { .number(String($0)) }).jsonText, itemIDs.count, now,
+                             purpose.rawValue])
+        var run = Run(id: db.lastInsertedRowID, projectID: project.id, model: model, selection: selection, itemIDs: itemIDs,
+                      status: .running, message: nil, startedAt: now, finishedAt: nil)
+        run.purpose = purpose
+        return run
     }
 
     /// A run with its counts so far.
@@ -113,6 +118,7 @@ extension AppDatabase {
         var run = Run(id: row["id"], projectID: row["project_id"], model: Self.model(modelRow), selection: row["selection"], itemIDs: ids,
                       status: Run.Status(rawValue: row["status"]) ?? .stopped, message: row["message"], startedAt: row["started_at"],
                       finishedAt: row["finished_at"])
+        run.purpose = Run.Purpose(rawValue: row["purpose"]) ?? .score
         if let counts = try Row.fetchOne(db, sql: """
             SELECT COUNT(*) FILTER (WHERE error IS NULL) AS answered, COUNT(*) FILTER (WHERE error IS NOT NULL) AS failed,
                    COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output FROM run_outputs WHERE run_id = ?
@@ -175,6 +181,7 @@ extension AppDatabase {
                 try statement.execute(arguments: [run.id, o.itemID, o.output, o.finishReason, o.inputTokens, o.outputTokens, o.latencyMs,
                                                   o.attempts, o.error, now])
             }
+            if run.purpose == .suggest { try Self.suggest(db, outputs, of: run) }
         }
     }
 

@@ -39,6 +39,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v6", migrate: Schema.v6)
         migrator.registerMigration("v7", migrate: Schema.v7)
         migrator.registerMigration("v8", migrate: Schema.v8)
+        migrator.registerMigration("v9", migrate: Schema.v9)
         return migrator
     }
 

@@ -328,4 +328,18 @@ enum Schema {
             ) WITHOUT ROWID;
             """)
     }
+
+    /// Models suggesting answers: a run may be a suggesting run (`purpose`); its suggestion for an item is kept
+    /// apart from the imported one (`model_suggestion`), and an item drawn to go without any suggestion (the
+    /// anchoring check) is marked (`suggestion_withheld`); each answer keeps what became of the suggestion it was
+    /// given with, and from which run.
+    static func v9(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE runs ADD COLUMN purpose TEXT NOT NULL DEFAULT 'score';
+            ALTER TABLE items ADD COLUMN model_suggestion TEXT;
+            ALTER TABLE items ADD COLUMN suggestion_withheld INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE annotations ADD COLUMN suggestion_outcome TEXT;
+            ALTER TABLE annotations ADD COLUMN suggestion_run INTEGER;
+            """)
+    }
 }

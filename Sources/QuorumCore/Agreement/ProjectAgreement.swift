@@ -56,12 +56,7 @@ public struct ProjectAgreement: Sendable {
                 if cache.count < 4_096 { cache[labels] = answer }
                 return (stored.annotator, answer)
             }
-            let gold = item.gold.flatMap { stored -> Answer? in
-                guard let json = try? JSONParser.parse(stored.resolution) else { return nil }
-                let answer = StoredItem.StoredAnswer(annotator: "", decision: json["decision"]?.stringValue, labels: json["labels"]?.jsonText,
-                                                     spans: json["spans"]?.jsonText, messages: json["messages"]?.jsonText)
-                return Answer.of(answer.submitted, project: project, input: input)
-            }
+            let gold = item.goldAnswer(project: project, input: input)
             // Only what agreement compares is kept, so a project of long conversations is not held whole: for chat the
             // distances between final answers and a digest of each answer's assistant turns, for spans the text alone.
             var distances: [(String, String, Double)] = []

@@ -115,6 +115,14 @@ public final class ExportPipeline {
         case .excluded(let reason, let detail):
             return .excluded(reason, detail)
         case .resolved(let answer, let authors):
+            // A chat item people corrected from a model's draft: the preference pair sets their answer over the
+            // draft (the model's own words), not over the conversation as imported.
+            var input = input
+            if settings.format == .dpo, let draft = source.draft.flatMap({ try? JSONParser.parse($0) }), case .object(var members) = input,
+               let i = members.firstIndex(where: { $0.key == "messages" }) {
+                members[i].value = draft
+                input = .object(members)
+            }
             switch renderer.record(input: input, answer: answer, storedLine: resolution.isUnchangedConversation ? source.input : nil) {
             case .failure(let reason):
                 return .excluded(reason, reason == .noPreferencePair ? "the final assistant answer was not corrected" : "")

@@ -64,7 +64,10 @@ public struct Model: Equatable, Sendable {
 /// One run of a model over some of a project's items.
 public struct Run: Sendable {
     public enum Status: String, Sendable { case running, finished, stopped, cancelled }
+    /// What the answers are for: scored against the team's (`quorum eval`), or shown to annotators as suggestions.
+    public enum Purpose: String, Sendable { case score, suggest }
     public var id: Int64
+    public var purpose: Purpose = .score
     public var projectID: Int64
     public var model: Model
     /// Which items: `holdout`, `validation`, `train` or `all`.
@@ -98,7 +101,7 @@ public struct Run: Sendable {
         ["run": .number(String(id)), "model": .string(model.name), "items": .int(itemIDs.count), "answered": .int(answered),
          "failed": .int(failed), "input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens),
          "cost_usd": model.cost(input: inputTokens, output: outputTokens).map { .double(($0 * 1e6).rounded() / 1e6) } ?? .null,
-         "status": .string(status.rawValue), "selection": .string(selection), "message": message.map { .string($0) } ?? .null,
+         "status": .string(status.rawValue), "selection": .string(selection), "purpose": .string(purpose.rawValue), "message": message.map { .string($0) } ?? .null,
          "started_at": .string(startedAt), "finished_at": finishedAt.map { .string($0) } ?? .null]
     }
 }

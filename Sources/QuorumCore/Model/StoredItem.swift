@@ -48,13 +48,34 @@ public struct StoredItem: Sendable {
     /// The submitted answers only, oldest first.
     public var answers: [StoredAnswer]
     public var gold: StoredGold?
+    /// A chat item's conversation as a model drafted it for the annotators to correct (its suggestion's
+    /// `messages`, as JSON text), if it had one shown.
+    public var draft: String?
 
-    public init(itemID: Int64, externalID: String?, input: String, heldOut: Bool, answers: [StoredAnswer], gold: StoredGold?) {
+    public init(itemID: Int64, externalID: String?, input: String, heldOut: Bool, answers: [StoredAnswer], gold: StoredGold?, draft: String? = nil) {
         self.itemID = itemID
         self.externalID = externalID
         self.input = input
         self.heldOut = heldOut
         self.answers = answers
         self.gold = gold
+        self.draft = draft
+    }
+}
+
+extension StoredItem {
+    /// The submitted answers as what they mean for `project`, oldest first.
+    public func submittedAnswers(project: Project, input: JSONValue) -> [(annotator: String, answer: Answer)] {
+        answers.map { ($0.annotator, Answer.of($0.submitted, project: project, input: input)) }
+    }
+
+    /// The gold answer, if the item has one.
+    public func goldAnswer(project: Project, input: JSONValue) -> Answer? {
+        gold.flatMap { stored -> Answer? in
+            guard let json = try? JSONParser.parse(stored.resolution) else { return nil }
+            let answer = StoredAnswer(annotator: "", decision: json["decision"]?.stringValue, labels: json["labels"]?.jsonText,
+                                      spans: json["spans"]?.jsonText, messages: json["messages"]?.jsonText)
+            return Answer.of(answer.submitted, project: project, input: input)
+        }
     }
 }

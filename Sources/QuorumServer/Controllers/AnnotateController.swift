@@ -56,7 +56,8 @@ struct AnnotateController {
             item.suggestions = .object(members)
         }
         guard case .object(var members) = item.json else { return item.json }
-        if project.kind == .chat, let messages = item.input["messages"]?.arrayValue {
+        // Rendered as the page shows it: a model's draft where there is one (the conversation the annotator corrects).
+        if project.kind == .chat, let messages = (item.suggestions["messages"] ?? item.input["messages"])?.arrayValue {
             members.append((key: "rendered", value: .array(messages.map { .string(Markdown.html($0["content"]?.stringValue ?? "", rawHTML: .showAsText)) })))
         }
         return .object(members)

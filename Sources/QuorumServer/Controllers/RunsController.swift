@@ -100,13 +100,21 @@ struct RunsController {
             return API.error(.unprocessableContent, "no such model (add it on the models page)", field: "model")
         }
         let selection = body["items"]?.stringValue ?? "holdout"
+        let limit = body["limit"]?.intValue.flatMap { $0 > 0 ? $0 : nil }
         do {
-            var ids = try database.itemIDs(in: project, selection: selection)
-            guard !ids.isEmpty else {
-                return API.error(.unprocessableContent, selection == "holdout" ? "this project has no hold-out yet: draw one (quorum holdout, or export with a hold-out)" : "no items to run on", field: "items")
+            let run: Run
+            if body["purpose"]?.stringValue == Run.Purpose.suggest.rawValue {
+                // Suggestions for the annotators (`quorum suggest`): the unanswered items, or all.
+                run = try database.startSuggestions(of: model, on: project, items: selection == "all" ? "all" : "unanswered", limit: limit,
+                                                    withhold: body["withhold"]?.doubleValue ?? 0)
+            } else {
+                var ids = try database.itemIDs(in: project, selection: selection)
+                guard !ids.isEmpty else {
+                    return API.error(.unprocessableContent, selection == "holdout" ? "this project has no hold-out yet: draw one (quorum holdout, or export with a hold-out)" : "no items to run on", field: "items")
+                }
+                if let limit { ids = Array(ids.prefix(limit)) }
+                run = try database.startRun(of: model, on: project, selection: selection, itemIDs: ids)
             }
-            if let limit = body["limit"]?.intValue, limit > 0 { ids = Array(ids.prefix(limit)) }
-            let run = try database.startRun(of: model, on: project, selection: selection, itemIDs: ids)
             do { try runs.start(run, in: project) } catch let error as StoreError {
                 try database.finishRun(run, status: .stopped, message: error.message)
                 return API.response(for: error)
@@ -132,7 +140,7 @@ struct RunsController {
         let scored = Dictionary(uniqueKeysWithValues: zip(answered.map(\.id), try database.evaluate(answered, in: project)))
         page["runs"] = all.map { run -> [String: Any] in
             let evaluation = scored[run.id]
-            var row: [String: Any] = ["id": run.id, "model": run.model.name, "status": run.status.rawValue, "selection": run.selection,
+            var row: [String: Any] = ["id": run.id, "model": run.model.name, "status": run.status.rawValue, "selection": run.purpose == .suggest ? "suggestions for \(run.selection) items" : run.selection,
                                       "items": run.itemIDs.count, "answered": run.answered, "failed": run.failed,
                                       "tokens": "\(run.inputTokens) in, \(run.outputTokens) out",
                                       "cost": run.model.cost(input: run.inputTokens, output: run.outputTokens).map { String(format: "$%.4f", $0) } ?? "—",

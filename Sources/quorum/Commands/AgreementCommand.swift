@@ -30,8 +30,15 @@ struct AgreementCommand: AsyncParsableCommand {
                 let project = try db.requireProject(project)
                 let agreement = try db.agreement(of: project)
                 if try db.snapshotDue(for: project) { try db.recordSnapshot(of: project, agreement) }
+                let suggesting = try db.suggestionFigures(of: project)
                 if json {
-                    print(agreement.json.jsonText)
+                    // Per suggesting run, newest first under "models"; the newest also as "model".
+                    var members = agreement.json.objectValue ?? []
+                    if let newest = suggesting.first {
+                        members.append((key: "model", value: newest.json))
+                        members.append((key: "models", value: .array(suggesting.map(\.json))))
+                    }
+                    print(JSONValue.object(members).jsonText)
                     return
                 }
                 func figure(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "undefined" }
@@ -55,6 +62,15 @@ struct AgreementCommand: AsyncParsableCommand {
                     print(line)
                 }
                 for flag in agreement.flagged { print("flagged: \(flag.annotator): \(flag.reason)") }
+                for figures in suggesting {
+                    print("Suggestions of run \(figures.run): the gold answers agree with them \(figure(figures.withGold.percent))")
+                    for (name, a) in figures.withAnnotators {
+                        let accepted = figures.acceptance.first { $0.annotator == name }?.share
+                        print("  \(name): agrees \(figure(a.percent))\(a.kappa.map { ", kappa \(figure($0))" } ?? ""), took \(figure(accepted)) of those shown as they were")
+                    }
+                    print("  anchoring: agreement with the model \(figure(figures.shown.agreement.percent)) where shown (\(counted(figures.shown.items, "item"))), "
+                          + "\(figure(figures.withheld.agreement.percent)) where withheld (\(counted(figures.withheld.items, "item")))")
+                }
             }
         }
     }

@@ -43,34 +43,8 @@ struct RunCommand: AsyncParsableCommand {
                 if let limit { ids = Array(ids.prefix(limit)) }
                 run = try db.startRun(of: chosen, on: project, selection: items, itemIDs: ids)
             }
-            let key: String?
-            do { key = try ModelRunner.key(for: run.model) } catch { throw CLIError("\(error)", code: 2) }
-            let missing = try db.missingItems(of: run)
-            let prompts = ModelRunner.prompts(project: project, itemIDs: missing, inputs: try db.inputs(of: missing))
-            let bar = ProgressBar(unit: "items", enabled: Terminal.stderrIsTerminal && !json)
-            let total = prompts.count
-            let started = run
-            // Ctrl+C and SIGTERM end the run cleanly: what was answered is kept, the rest waits for --resume.
-            let task = Task { () throws -> ModelRunner.Outcome in
-                try await ModelRunner(model: started.model, key: key).run(prompts, save: { try db.saveOutputs($0, of: started) },
-                                                                           progress: { bar.update(done: $0, total: total, count: $0) })
-            }
-            let interrupts = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number)
-                source.setEventHandler { task.cancel() }
-                source.resume()
-                return source
-            }
-            defer { interrupts.forEach { $0.cancel() } }
-            let outcome = try await task.value
-            bar.finish()
-            switch outcome {
-            case .finished: try db.finishRun(run, status: .finished, message: nil)
-            case .stopped(let message): try db.finishRun(run, status: .stopped, message: message)
-            case .cancelled: try db.finishRun(run, status: .cancelled, message: "cancelled: quorum run \(project.slug) --resume \(run.id) goes on")
-            }
-            run = try db.run(run.id) ?? run
+            let outcome: ModelRunner.Outcome
+            (run, outcome) = try await RunExecution.execute(run, in: project, db: db, showsProgress: !json)
             if json {
                 print(run.json.jsonText)
             } else {
@@ -79,15 +53,7 @@ struct RunCommand: AsyncParsableCommand {
                       + "\(run.inputTokens) input and \(run.outputTokens) output tokens\(cost).")
                 if case .finished = outcome { print("Next: quorum eval \(project.slug) --run \(run.id)") }
             }
-            switch outcome {
-            case .finished: return
-            case .stopped(let message):
-                Terminal.error(message)
-                throw ExitCode(1)
-            case .cancelled:
-                Terminal.error("cancelled: quorum run \(project.slug) --resume \(run.id) asks for the rest")
-                throw ExitCode(130)
-            }
+            try RunExecution.exit(for: outcome, run: run, project: project)
         }
     }
 }

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+import QuorumModels
+import QuorumStore
+
+/// What `quorum run` and `quorum suggest` share: a run worked through to its end from the command line — the items
+/// still without an answer asked for, a progress bar, Ctrl+C and SIGTERM keeping what was answered — and how it ended.
+enum RunExecution {
+    static func execute(_ run: Run, in project: Project, db: AppDatabase, showsProgress: Bool) async throws -> (Run, ModelRunner.Outcome) {
+        let key: String?
+        do { key = try ModelRunner.key(for: run.model) } catch { throw CLIError("\(error)", code: 2) }
+        let missing = try db.missingItems(of: run)
+        let prompts = ModelRunner.prompts(project: project, itemIDs: missing, inputs: try db.inputs(of: missing))
+        let bar = ProgressBar(unit: "items", enabled: Terminal.stderrIsTerminal && showsProgress)
+        let total = prompts.count
+        let task = Task { () throws -> ModelRunner.Outcome in
+            try await ModelRunner(model: run.model, key: key).run(prompts, save: { try db.saveOutputs($0, of: run) },
+                                                                   progress: { bar.update(done: $0, total: total, count: $0) })
+        }
+        let interrupts = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+        defer { interrupts.forEach { $0.cancel() } }
+        let outcome = try await task.value
+        bar.finish()
+        let again = "quorum \(run.purpose == .suggest ? "suggest" : "run") \(project.slug) --resume \(run.id)"
+        switch outcome {
+        case .finished: try db.finishRun(run, status: .finished, message: nil)
+        case .stopped(let message): try db.finishRun(run, status: .stopped, message: message)
+        case .cancelled: try db.finishRun(run, status: .cancelled, message: "cancelled: \(again) goes on")
+        }
+        return (try db.run(run.id) ?? run, outcome)
+    }
+
+    /// Ends the command as the run ended: a quota stop exits 1, a cancel 130.
+    static func exit(for outcome: ModelRunner.Outcome, run: Run, project: Project) throws {
+        switch outcome {
+        case .finished: return
+        case .stopped(let message):
+            Terminal.error(message)
+            throw ExitCode(1)
+        case .cancelled:
+            Terminal.error("cancelled: quorum \(run.purpose == .suggest ? "suggest" : "run") \(project.slug) --resume \(run.id) asks for the rest")
+            throw ExitCode(130)
+        }
+    }
+}

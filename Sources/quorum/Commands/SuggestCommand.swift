@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+import QuorumModels
+import QuorumStore
+
+struct SuggestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suggest",
+        abstract: "Let a model suggest answers to a project's items, for annotators to accept, correct or reject.",
+        discussion: """
+            A run like any other (retries, --resume, progress) whose answers become the items' suggestions: classify, \\
+            the label(s) named; spans, the entities listed, found in the text (one not found is dropped); chat, a \\
+            drafted final answer to correct. --withhold SHARE serves that share of the items (drawn with the run as the \\
+            seed) with no suggestion at all, so that quorum agreement can show how much the suggestions sway people.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The project's name or id.") var project: String
+    @Option(help: "The model's name (quorum model list).") var model: String?
+    @Option(help: "unanswered|all") var items = "unanswered"
+    @Option(help: "At most this many items (the first by id).") var limit: Int?
+    @Option(help: "The share of the items served without a suggestion (0 … 0.9).") var withhold = 0.0
+    @Option(help: "Go on with an earlier suggesting run.") var resume: Int64?
+    @Flag(help: "Print {\"run\", \"suggested\", \"withheld\", \"failed\"}.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let db = try database.open()
+            let project = try db.requireProject(project)
+            var run: Run
+            if let resume {
+                guard let found = try db.run(resume), found.projectID == project.id, found.purpose == .suggest else {
+                    throw CLIError("no suggesting run \(resume) in \(project.name)", code: 2)
+                }
+                run = found
+                try db.resumeRun(run)
+            } else {
+                guard let name = model, let chosen = try db.model(name) else {
+                    throw CLIError(model == nil ? "give --model NAME (quorum model list), or --resume RUN" : "no model named \(model!) (quorum model list)", code: 2)
+                }
+                run = try db.startSuggestions(of: chosen, on: project, items: items, limit: limit, withhold: withhold)
+            }
+            let outcome: ModelRunner.Outcome
+            (run, outcome) = try await RunExecution.execute(run, in: project, db: db, showsProgress: !json)
+            let counts = try db.suggestionCounts(of: run)
+            if json {
+                print((["run": .number(String(run.id)), "suggested": .int(counts.suggested), "withheld": .int(counts.withheld),
+                        "failed": .int(counts.failed)] as JSONValue).jsonText)
+            } else {
+                print("Run \(run.id) of \(run.model.name) on \(project.name): \(counts.suggested) items suggested, \(counts.withheld) withheld "
+                      + "(no suggestion shown), \(counts.failed) without one (the endpoint failed, or the answer suggested nothing).")
+            }
+            try RunExecution.exit(for: outcome, run: run, project: project)
+        }
+    }
+}
