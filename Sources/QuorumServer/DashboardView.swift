@@ -9,6 +9,8 @@ struct DashboardView {
     let activity: [(annotator: String, submitted: Int, seconds: [Double])]
     let snapshots: [JSONValue]
     let pair: (String?, String?)
+    /// Each suggesting run's figures, newest first.
+    var suggesting: [SuggestionFigures] = []
 
     static func figure(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "undefined" }
 
@@ -33,7 +35,17 @@ struct DashboardView {
             return person
         }
         var context: [String: Any] = [
-            "people": people, "hasPeople": !people.isEmpty,
+            "people": people, "hasPeople": !people.isEmpty, "hasSuggesting": !suggesting.isEmpty,
+            "suggesting": suggesting.map { figures -> [String: Any] in
+                func percent(_ x: Double?) -> String { x.map { String(format: "%.1f%%", $0 * 100) } ?? "—" }
+                return ["run": figures.run, "withGold": percent(figures.withGold.percent),
+                        "shown": percent(figures.shown.agreement.percent), "shownItems": figures.shown.items,
+                        "withheld": percent(figures.withheld.agreement.percent), "withheldItems": figures.withheld.items,
+                        "people": figures.withAnnotators.map { name, a -> [String: Any] in
+                            ["name": name, "agrees": percent(a.percent), "kappa": Self.figure(a.kappa),
+                             "accepted": percent(figures.acceptance.first { $0.annotator == name }?.share)]
+                        }]
+            },
             "coefficient": agreement.coefficient, "value": Self.figure(agreement.value),
             "answers": agreement.answers, "shared": agreement.sharedItems,
             "perLabel": agreement.perLabel.map { label, a -> [String: Any] in

@@ -191,4 +191,45 @@ import QuorumTestSupport
         let scored = try JSONParser.parse(try await QuorumProcess.runAside(["eval", "Tickets", "--run", "1", "--json", "--db", db], in: folder).stdout)
         #expect(scored["accuracy"] == 1)
     }
+
+    /// `quorum suggest` for each kind through the stand-in endpoint: classify labels (a share withheld), spans found
+    /// in the text, chat drafts; the agreement command then reports the suggesting run.
+    @Test func suggestionsForEveryKind() async throws {
+        let folder = try TemporaryDirectory()
+        let db = try await project(folder)
+        let endpoint = try await StandInEndpoint { request, n in
+            let text = request.userText
+            if text.hasPrefix("ticket") { return .answer(n % 5 == 4 ? "no idea" : Self.label(in: text)) }
+            if text.hasPrefix("Ada") { return .answer(#"{"entities": [{"text": "Ada", "type": "person"}, {"text": "Rome", "type": "place"}]}"#) }
+            return .answer("a drafted answer")
+        }
+        defer { endpoint.stop() }
+        _ = try await QuorumProcess.runAside(["model", "add", "m", "--base-url", endpoint.baseURL, "--model", "m", "--concurrency", "1", "--db", db], in: folder)
+        let classify = try await QuorumProcess.runAside(["suggest", "Tickets", "--model", "m", "--items", "all", "--withhold", "0.2", "--json", "--db", db], in: folder)
+        #expect(classify.status == 0, "\(classify.stderr)")
+        let counts = try JSONParser.parse(classify.stdout)
+        // 30 items, 6 withheld; of the 24 shown, the outputs that name no label suggest nothing.
+        #expect(counts["withheld"] == 6)
+        let suggested = try #require(counts["suggested"]?.intValue), failed = try #require(counts["failed"]?.intValue)
+        #expect(suggested + failed == 24 && failed > 0 && failed < 10)
+        let agreement = try JSONParser.parse(try await QuorumProcess.runAside(["agreement", "Tickets", "--json", "--db", db], in: folder).stdout)
+        #expect(agreement["model"]?["run"] == counts["run"])
+        // The gold labels against the model's where it named one: all right.
+        #expect(agreement["model"]?["with_gold"]?["percent"] == 1)
+
+        for (name, kind, labels, line) in [("Entities", "spans", "person,place", #"{"text": "Ada met Ada in Paris"}"#),
+                                            ("Replies", "chat", "", #"{"messages": [{"role": "user", "content": "how do I reset my card?"}]}"#)] {
+            var create = ["project", "create", "--name", name, "--kind", kind, "--db", db]
+            if !labels.isEmpty { create += ["--labels", labels] }
+            #expect(try await QuorumProcess.runAside(create, in: folder).status == 0)
+            _ = try folder.write("\(name).jsonl", line + "\n")
+            #expect(try await QuorumProcess.runAside(["import", name, "\(name).jsonl", "--db", db], in: folder).status == 0)
+            let result = try await QuorumProcess.runAside(["suggest", name, "--model", "m", "--json", "--db", db], in: folder)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try JSONParser.parse(result.stdout)["suggested"] == 1)
+        }
+        let refused = try await QuorumProcess.runAside(["suggest", "Tickets", "--model", "m", "--withhold", "1", "--db", db], in: folder)
+        #expect(refused.status != 0 && refused.stderr.contains("withhold"))
+    }
 }
+

@@ -83,7 +83,8 @@ struct ReviewController {
         if try database.snapshotDue(for: project) { try database.recordSnapshot(of: project, agreement) }
         let view = DashboardView(project: project, agreement: agreement, activity: try database.activity(in: project),
                                  snapshots: try database.snapshots(of: project),
-                                 pair: (request.uri.queryParameters.get("a").map { String($0) }, request.uri.queryParameters.get("b").map { String($0) }))
+                                 pair: (request.uri.queryParameters.get("a").map { String($0) }, request.uri.queryParameters.get("b").map { String($0) }),
+                                 suggesting: try database.suggestionFigures(of: project))
         return try page("dashboard", request, context, extra: view.context)
     }
 }
