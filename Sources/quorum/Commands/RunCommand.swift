@@ -28,13 +28,9 @@ struct RunCommand: AsyncParsableCommand {
             let project = try db.requireProject(project)
             var run: Run
             if let resume {
-                guard let found = try db.run(resume), found.projectID == project.id else { throw CLIError("no run \(resume) in \(project.name)", code: 2) }
-                run = found
-                try db.resumeRun(run)
+                run = try RunExecution.resumed(resume, in: project, purpose: .score, db: db)
             } else {
-                guard let name = model, let chosen = try db.model(name) else {
-                    throw CLIError(model == nil ? "give --model NAME (quorum model list), or --resume RUN" : "no model named \(model!) (quorum model list)", code: 2)
-                }
+                let chosen = try RunExecution.model(model, db: db)
                 var ids = try db.itemIDs(in: project, selection: items)
                 if ids.isEmpty {
                     throw CLIError(items == "holdout" ? "\(project.name) has no hold-out yet: draw one with quorum holdout \(project.slug) --size N (or export with --holdout N)"

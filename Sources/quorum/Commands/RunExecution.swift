@@ -7,6 +7,23 @@ import QuorumStore
 /// What `quorum run` and `quorum suggest` share: a run worked through to its end from the command line — the items
 /// still without an answer asked for, a progress bar, Ctrl+C and SIGTERM keeping what was answered — and how it ended.
 enum RunExecution {
+    /// The run `--resume` names, of the project and the purpose, marked running again.
+    static func resumed(_ id: Int64, in project: Project, purpose: Run.Purpose, db: AppDatabase) throws -> Run {
+        guard let found = try db.run(id), found.projectID == project.id, found.purpose == purpose else {
+            throw CLIError("no \(purpose == .suggest ? "suggesting " : "")run \(id) in \(project.name)", code: 2)
+        }
+        try db.resumeRun(found)
+        return found
+    }
+
+    /// The model `--model` names.
+    static func model(_ name: String?, db: AppDatabase) throws -> Model {
+        guard let name, let chosen = try db.model(name) else {
+            throw CLIError(name == nil ? "give --model NAME (quorum model list), or --resume RUN" : "no model named \(name!) (quorum model list)", code: 2)
+        }
+        return chosen
+    }
+
     static func execute(_ run: Run, in project: Project, db: AppDatabase, showsProgress: Bool) async throws -> (Run, ModelRunner.Outcome) {
         let key: String?
         do { key = try ModelRunner.key(for: run.model) } catch { throw CLIError("\(error)", code: 2) }

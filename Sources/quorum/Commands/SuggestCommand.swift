@@ -29,15 +29,9 @@ struct SuggestCommand: AsyncParsableCommand {
             let project = try db.requireProject(project)
             var run: Run
             if let resume {
-                guard let found = try db.run(resume), found.projectID == project.id, found.purpose == .suggest else {
-                    throw CLIError("no suggesting run \(resume) in \(project.name)", code: 2)
-                }
-                run = found
-                try db.resumeRun(run)
+                run = try RunExecution.resumed(resume, in: project, purpose: .suggest, db: db)
             } else {
-                guard let name = model, let chosen = try db.model(name) else {
-                    throw CLIError(model == nil ? "give --model NAME (quorum model list), or --resume RUN" : "no model named \(model!) (quorum model list)", code: 2)
-                }
+                let chosen = try RunExecution.model(model, db: db)
                 run = try db.startSuggestions(of: chosen, on: project, items: items, limit: limit, withhold: withhold)
             }
             let outcome: ModelRunner.Outcome
