@@ -190,7 +190,10 @@ function render() {
     // The editor changes only what a span touches; it is loaded again only for another item or an undo.
     if (editorItem !== state.item.id) {
       const text = Object.assign(document.createElement("div"), { className: "text spans-text" });
-      container.replaceChildren(text);
+      const model = state.item.suggestions && state.item.suggestions.model;
+      container.replaceChildren(...(model ? [Object.assign(document.createElement("p"), {
+        className: "suggested", id: "suggested", textContent: `Suggested spans by ${model}: y takes the one under the cursor, Y all of them`,
+      })] : []), text);
       editor = new SpanEditor(text, { onChange: spansChanged, onMessage: say, colours: typeColours, overlapping });
       const suggested = (state.item.suggestions && state.item.suggestions.spans) || [];
       editor.load(state.item.input.text, state.spans, suggested);

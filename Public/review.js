@@ -126,6 +126,9 @@ async function show(i) {
         : `against ${submitted[0].annotator.username}'s answer:`));
       card.append(element("p", { className: "final" }, ...wordDiff(against, final)));
     }
+    if (annotation.suggestion_outcome && annotation.suggestion_outcome !== "none") {
+      card.append(element("p", { className: "muted" }, `The suggestion shown: ${annotation.suggestion_outcome}`));
+    }
     if (annotation.note) card.append(element("p", { className: "muted" }, `Note: ${annotation.note}`));
     return card;
   }));

@@ -26,7 +26,8 @@ extension AppDatabase {
     }
 
     /// The columns `annotation(_:annotator:)` reads, in its order.
-    static let annotationColumns = "a.id, a.item_id, a.status, a.decision, a.labels, a.spans, a.messages, a.note, a.version, a.seconds_spent, a.updated_at, a.criteria"
+    static let annotationColumns = "a.id, a.item_id, a.status, a.decision, a.labels, a.spans, a.messages, a.note, a.version, a.seconds_spent, "
+        + "a.updated_at, a.criteria, a.suggestion_outcome"
 
     static func annotation(_ row: ColumnValues, annotator: User) -> Annotation {
         let labels = row.string(4).flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -38,7 +39,8 @@ extension AppDatabase {
                           decision: row.string(3).flatMap(Decision.init(rawValue:)), labels: labels, spans: spans,
                           messages: messages, note: row.string(7) ?? "", version: row.int(8), secondsSpent: row.double(9),
                           updatedAt: row.string(10) ?? "",
-                          criteria: Dictionary(criteria.compactMap { m in m.value.stringValue.map { (m.key, $0) } }, uniquingKeysWith: { a, _ in a }))
+                          criteria: Dictionary(criteria.compactMap { m in m.value.stringValue.map { (m.key, $0) } }, uniquingKeysWith: { a, _ in a }),
+                          suggestionOutcome: row.string(12).flatMap(ModelSuggestion.Outcome.init(rawValue:)))
     }
 
     public func item(id: Int64) throws -> (Item, Project)? {
@@ -193,7 +195,7 @@ extension AppDatabase {
         let stored = Annotation(id: id, itemID: item.id, annotator: annotator, status: input.status, decision: input.decision,
                                 labels: input.labels, spans: .array(input.spans.map(\.json)), messages: input.messages, note: input.note,
                                 version: (current?.version ?? 0) + 1, secondsSpent: (current?.secondsSpent ?? 0) + input.secondsSpent, updatedAt: now,
-                                criteria: input.criteria)
+                                criteria: input.criteria, suggestionOutcome: suggestion?.outcome)
         try db.cachedStatement(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, ?, ?, ?, ?)")
                        .run(id, annotator.id, current == nil ? "create" : "update", current?.json.jsonText, stored.json.jsonText, now)
         return stored
@@ -224,9 +226,9 @@ extension AppDatabase {
                 SELECT \(Self.annotationColumns), u.id, u.username, u.display_name, u.role, u.disabled, u.created_at
                 FROM annotations a JOIN users u ON u.id = a.annotator_id WHERE a.item_id = ? ORDER BY a.id
                 """).forEachRow(itemID) { row in
-                let user = User(id: row.int64(12), username: row.string(13) ?? "", displayName: row.string(14) ?? "",
-                                role: row.string(15).flatMap(UserRole.init(rawValue:)) ?? .annotator, disabled: row.bool(16),
-                                createdAt: row.string(17) ?? "")
+                let user = User(id: row.int64(13), username: row.string(14) ?? "", displayName: row.string(15) ?? "",
+                                role: row.string(16).flatMap(UserRole.init(rawValue:)) ?? .annotator, disabled: row.bool(17),
+                                createdAt: row.string(18) ?? "")
                 all.append(Self.annotation(row, annotator: user))
             }
             return all

@@ -36,7 +36,7 @@ import QuorumTestSupport
 
         try await fixture.app().test(.router) { client in
             let ann1 = try await Client.login(client, "ann1")
-            var shown = 0, withheld = 0, rejected = false
+            var shown = 0, withheld = 0, rejected = false, rejectedID = 0
             while true {
                 let (_, next) = try await ann1.call(client, .get, "/api/projects/\(project.id)/next")
                 guard let id = next["item"]?["id"]?.intValue else { break }
@@ -47,6 +47,7 @@ import QuorumTestSupport
                     #expect(labels == ["card"] && suggestions?["model"] == "drafter")
                     // The first suggestion shown is turned down; the others taken as they are.
                     label = rejected ? "card" : "refund"
+                    if !rejected { rejectedID = id }
                     rejected = true
                 } else {
                     // Withheld: nothing at all, not even the model's name.
@@ -57,6 +58,10 @@ import QuorumTestSupport
                 #expect(try await ann1.call(client, .put, "/api/items/\(id)/annotation", #"{"status": "submitted", "labels": ["\#(label)"], "version": 0}"#).0 == .ok)
             }
             #expect((shown, withheld) == (7, 3))
+            // Leads see what became of the suggestion.
+            let lead = try await Client.login(client, "lead")
+            let (_, answers) = try await lead.call(client, .get, "/api/items/\(rejectedID)/annotations")
+            #expect(answers.arrayValue?.first?["suggestion_outcome"] == "rejected")
         }
         let figures = try #require(try fixture.database.suggestionFigures(of: project).first)
         #expect(figures.run == run.id)

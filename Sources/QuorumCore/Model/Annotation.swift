@@ -247,10 +247,12 @@ public struct Annotation: Sendable {
     public var updatedAt: String
     /// Judging projects: per criterion, the choice in the pair's terms or the rating.
     public var criteria: [String: String]
+    /// What became of the suggestion shown with the item, once submitted.
+    public var suggestionOutcome: ModelSuggestion.Outcome?
 
     public init(id: Int64, itemID: Int64, annotator: User, status: AnnotationStatus, decision: Decision?, labels: [String],
                 spans: JSONValue, messages: JSONValue?, note: String, version: Int, secondsSpent: Double, updatedAt: String,
-                criteria: [String: String] = [:]) {
+                criteria: [String: String] = [:], suggestionOutcome: ModelSuggestion.Outcome? = nil) {
         self.id = id
         self.itemID = itemID
         self.annotator = annotator
@@ -264,6 +266,7 @@ public struct Annotation: Sendable {
         self.secondsSpent = secondsSpent
         self.updatedAt = updatedAt
         self.criteria = criteria
+        self.suggestionOutcome = suggestionOutcome
     }
 
     public var json: JSONValue {
@@ -272,7 +275,8 @@ public struct Annotation: Sendable {
          "status": .string(status.rawValue), "decision": decision.map { .string($0.rawValue) } ?? .null,
          "labels": .array(labels.map { .string($0) }), "spans": spans, "messages": messages ?? .null,
          "note": .string(note), "version": .int(version), "seconds_spent": .double(secondsSpent), "updated_at": .string(updatedAt),
-         "criteria": .object(criteria.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) })]
+         "criteria": .object(criteria.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) }),
+         "suggestion_outcome": suggestionOutcome.map { .string($0.rawValue) } ?? .null]
     }
 
     /// The answer as its judge sees it in a judging project: a comparison's choices back on the sides they were
