@@ -51,7 +51,7 @@ public enum Demo {
     /// project of them on pass/fail, waiting for their judges.
     static func seedModelLoop(database: AppDatabase, resources: Resources) throws -> [String] {
         let project = try database.createProject(name: evaluationProject, kind: .classify, annotatorsPerItem: 1,
-                                                 guidelines: "# Model evaluation\n\nThe hold-out of these tickets was answered by two **recorded** models (no endpoint is called in the demo). Open the runs page to compare them.\n")
+                                                 guidelines: "# Model evaluation\n\nThe hold-out of these tickets was answered by two **recorded** models (no endpoint is called in the demo). Open the runs page to compare them. The fine-tuned one also suggests a label for each ticket (recorded too; a tenth of the tickets go without, to measure how much the suggestions sway): annotate to see them, and the dashboard to see how they fared.\n")
         var options = ImportOptions(fileName: "banking-tickets.csv")
         options.asGold = true
         _ = try database.importItems(into: project, from: .file(resources.demo.appendingPathComponent("banking-tickets.csv").path), options: options)
@@ -77,6 +77,19 @@ public enum Demo {
             try database.finishRun(run, status: .finished, message: "recorded outputs made for the demo: no endpoint was called")
             runs.append(run)
         }
+        // The fine-tuned model's suggestions for whoever annotates the items, a tenth withheld (the anchoring
+        // check), recorded the same way.
+        let tuned = runs[1].model
+        let suggesting = try database.startSuggestions(of: tuned, on: stored, items: "unanswered", withhold: 0.1)
+        var suggested: [RunOutput] = []
+        for (n, id) in suggesting.itemIDs.enumerated() {
+            guard let (item, _) = try database.item(id: id), let label = try database.gold(for: item)?["answer"]?["labels"]?.arrayValue?.first?.stringValue else { continue }
+            let other = stored.labels.first { $0 != label } ?? label
+            suggested.append(RunOutput(itemID: id, output: n % 10 < 9 ? label : other, finishReason: "stop", inputTokens: 60, outputTokens: 3,
+                                       latencyMs: 0, attempts: 1, error: nil))
+        }
+        try database.saveOutputs(suggested, of: suggesting)
+        try database.finishRun(suggesting, status: .finished, message: "recorded suggestions made for the demo: no endpoint was called")
         let judged = "Demo: which model answers better", rated = "Demo: rate the answers"
         let guidelines = "# Judging, blind\n\nThe answers are the two **recorded** demo runs' (no endpoint was called). You do not see which model wrote which: judge the answer, not the writer.\n"
         _ = try database.createJudgingProject(name: judged, kind: .compare, from: stored, runs: runs, criteria: ["correct"], annotatorsPerItem: 2,

@@ -138,7 +138,12 @@ struct Client {
         // waiting to be judged blind: 20 pairs, 40 answers to rate.
         #expect(summaries.suffix(2).map(\.items) == [20, 40])
         let evaluation = summaries[3].project
-        let runs = try database.runs(of: evaluation)
+        let all = try database.runs(of: evaluation)
+        // …and the fine-tuned model's recorded suggestions, a tenth withheld.
+        let suggesting = try #require(all.first { $0.purpose == .suggest })
+        let counts = try database.suggestionCounts(of: suggesting)
+        #expect((counts.suggested, counts.withheld, counts.failed) == (27, 3, 0))
+        let runs = all.filter { $0.purpose == .score }
         #expect(runs.count == 2 && runs.allSatisfy { $0.answered == 20 && $0.message?.contains("no endpoint") == true })
         let scores = try runs.map { try database.evaluate($0, in: evaluation).accuracy ?? 0 }
         #expect(scores.sorted() == [0.6, 0.9])
