@@ -77,6 +77,7 @@ public func buildApplication(
     ItemsController(database: database, pages: pages).addRoutes(to: router)
     RunsController(database: database, pages: pages, runs: RunManager(database: database, logger: logger)).addRoutes(to: router)
     JudgingController(database: database, pages: pages).addRoutes(to: router)
+    TokensController(database: database, pages: pages).addRoutes(to: router)
 
     let slots = ConnectionSlots(limit: settings.maxConnections, reserved: settings.reservedConnections)
     let signedIn: @Sendable (String) -> Bool = { token in (try? database.session(token: token)) != nil }

@@ -1,4 +1,5 @@
 import Hummingbird
+import QuorumCore
 import QuorumStore
 
 /// The request context: who is signed in (set by `SessionMiddleware`), with their session's token.
@@ -6,6 +7,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var session: Session? = nil
     public var token: String? = nil
+    /// The API token the request came with (`Authorization: Bearer …`), in place of a session cookie.
+    public var apiToken: ApiToken? = nil
 
     /// The client's address (its IP, without the port), for the sign-in throttle.
     public var clientAddress: String

@@ -40,6 +40,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v7", migrate: Schema.v7)
         migrator.registerMigration("v8", migrate: Schema.v8)
         migrator.registerMigration("v9", migrate: Schema.v9)
+        migrator.registerMigration("v10", migrate: Schema.v10)
         return migrator
     }
 

@@ -342,4 +342,22 @@ enum Schema {
             ALTER TABLE annotations ADD COLUMN suggestion_run INTEGER;
             """)
     }
+
+    /// API tokens for programs (a service, a CI job): only each token's SHA-256 is kept; a token acts as its user,
+    /// within its scope and, when set, one project; a revoked one keeps its row (who had it, when it went).
+    static func v10(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE api_tokens (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE,
+                scope TEXT NOT NULL CHECK (scope IN ('ingest', 'read', 'lead')),
+                token_hash TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                last_used_at TEXT,
+                revoked_at TEXT
+            );
+            """)
+    }
 }

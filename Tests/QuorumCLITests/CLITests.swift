@@ -34,6 +34,26 @@ import QuorumTestSupport
     }
 }
 
+@Suite struct TokenCommandTests {
+    @Test func aTokenIsPrintedOnceListedWithoutItAndRevoked() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["user", "add", "svc", "--role", "lead", "--password", "password1", "--db", "q.db"], in: folder)
+        _ = try QuorumProcess.run(["project", "create", "--name", "Tickets", "--kind", "classify", "--labels", "a,b", "--db", "q.db"], in: folder)
+        let created = try QuorumProcess.run(["token", "create", "service", "--user", "svc", "--project", "Tickets", "--scope", "ingest", "--json", "--db", "q.db"], in: folder)
+        #expect(created.status == 0, "\(created.stderr)")
+        let made = try JSONParser.parse(created.stdout)
+        let text = try #require(made["token"]?.stringValue)
+        #expect(made["name"] == "service" && text.hasPrefix("qt_"))
+        let list = try QuorumProcess.run(["token", "list", "--json", "--db", "q.db"], in: folder)
+        #expect(!list.stdout.contains(text))
+        #expect(try JSONParser.parse(list.stdout).arrayValue?.first?["scope"] == "ingest")
+        #expect(try QuorumProcess.run(["token", "revoke", "service", "--db", "q.db"], in: folder).status == 0)
+        #expect(try QuorumProcess.run(["token", "revoke", "service", "--db", "q.db"], in: folder).status == 2)
+        let bad = try QuorumProcess.run(["token", "create", "x", "--user", "svc", "--scope", "write", "--db", "q.db"], in: folder)
+        #expect(bad.status != 0)
+    }
+}
+
 @Suite struct ImportCommandTests {
     static let good = #"{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}"#
 

@@ -3,6 +3,9 @@ import QuorumStore
 
 /// Finds the session behind the `quorum_session` cookie, and refuses (403) any state-changing request
 /// that does not carry that session's CSRF token: the `X-CSRF-Token` header, or a `csrf` form field.
+/// A request with `Authorization: Bearer …` is a program's: the token alone says who it is (the cookie is then not
+/// looked at), only on the JSON API, within the token's scope and project; no CSRF token, as a browser never sends
+/// that header on its own.
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     static let cookieName = "quorum_session"
@@ -14,6 +17,9 @@ struct SessionMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         var request = request
+        if let authorization = request.headers[.authorization] {
+            return try await program(request, context: context, authorization: authorization, next: next)
+        }
         if let token = request.cookies[Self.cookieName]?.value, let session = try database.session(token: token) {
             context.session = session
             context.token = token
@@ -31,6 +37,29 @@ struct SessionMiddleware: RouterMiddleware {
                 return API.error(.forbidden, "missing or wrong CSRF token: send the X-CSRF-Token header (the \"csrf\" from /api/login or /api/me)")
             }
         }
+        return try await next(request, context)
+    }
+
+    private func program(_ request: Request, context: Context, authorization: String,
+                         next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let path = request.uri.path
+        guard authorization.hasPrefix("Bearer "), path.hasPrefix("/api/") else {
+            return API.error(.unauthorized, "a token goes in \"Authorization: Bearer qt_…\", and only on the JSON API (/api/…)")
+        }
+        let text = authorization.dropFirst("Bearer ".count).trimmingCharacters(in: .whitespaces)
+        guard let token = try database.token(text: text) else { return API.error(.unauthorized, "unknown or revoked token") }
+        guard token.scope.allows(method: request.method.rawValue, path: path) else {
+            return API.error(.forbidden, "the token \"\(token.name)\" has the scope \(token.scope.rawValue), which does not take \(request.method.rawValue) \(path)")
+        }
+        let exportProject = path.hasPrefix("/api/exports/")
+            ? try path.split(separator: "/").dropFirst(2).first.flatMap { Int64($0) }.flatMap { try database.projectOfExport($0) } : nil
+        guard token.reaches(path: path, exportProject: exportProject) else {
+            return API.error(.forbidden, "the token \"\(token.name)\" is for project \(token.projectID ?? 0) only")
+        }
+        context.session = .program(token)
+        context.apiToken = token
+        try database.noteUse(of: token)
         return try await next(request, context)
     }
 
