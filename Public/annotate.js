@@ -8,7 +8,7 @@ const projectId = root.dataset.project;
 const kind = root.dataset.kind;
 const multi = root.dataset.multi === "true";
 const overlapping = root.dataset.overlapping === "true";
-const judging = kind === "compare" || kind === "rate";
+const judging = kind === "compare" || kind === "rate" || kind === "watch";
 // Judging: the verdict rows (overall, then each criterion) and the keys that choose (1 2 t b, or the scale's).
 const verdictRows = [...document.querySelectorAll("#verdicts .verdict")].map((row) => row.dataset.criterion);
 const choiceKeys = {};

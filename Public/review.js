@@ -6,7 +6,7 @@ const root = document.getElementById("review");
 const project = root.dataset.project;
 const kind = root.dataset.kind;
 // Compare and rate answers are labels too: a choice in the pair's terms (a, b, tie, both_bad) or a rating.
-const byLabels = kind === "classify" || kind === "compare" || kind === "rate";
+const byLabels = kind === "classify" || kind === "compare" || kind === "rate" || kind === "watch";
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const element = (tag, props = {}, ...children) => {

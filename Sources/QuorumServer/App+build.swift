@@ -78,6 +78,7 @@ public func buildApplication(
     RunsController(database: database, pages: pages, runs: RunManager(database: database, logger: logger)).addRoutes(to: router)
     JudgingController(database: database, pages: pages).addRoutes(to: router)
     TokensController(database: database, pages: pages).addRoutes(to: router)
+    WatchController(database: database, pages: pages).addRoutes(to: router)
 
     let slots = ConnectionSlots(limit: settings.maxConnections, reserved: settings.reservedConnections)
     let signedIn: @Sendable (String) -> Bool = { token in (try? database.session(token: token)) != nil }

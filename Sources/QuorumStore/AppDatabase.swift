@@ -41,6 +41,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v8", migrate: Schema.v8)
         migrator.registerMigration("v9", migrate: Schema.v9)
         migrator.registerMigration("v10", migrate: Schema.v10)
+        migrator.registerMigration("v11", migrate: Schema.v11)
         return migrator
     }
 

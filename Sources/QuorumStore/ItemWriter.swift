@@ -151,7 +151,7 @@ final class ItemWriter {
             guard let messages = (try? JSONParser.parse(item.input))?["messages"]?.arrayValue,
                   messages.last?["role"]?.stringValue == "assistant" else { return nil }
             return .conversation(messages)
-        case .compare, .rate: return nil
+        case .compare, .rate, .watch: return nil
         }
     }
 

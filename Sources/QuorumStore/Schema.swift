@@ -360,4 +360,41 @@ enum Schema {
             );
             """)
     }
+
+    /// Watch projects (kind `watch`): production samples judged blind, each kept with the model version that
+    /// answered and when (`watch_samples`, apart from the item, which a judge sees). The projects table is made
+    /// again for the wider kind CHECK, as in v8.
+    static func v11(_ db: Database) throws {
+        try db.execute(sql: """
+            PRAGMA legacy_alter_table = ON;
+            CREATE TABLE projects_new (
+                id INTEGER PRIMARY KEY,
+                slug TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                kind TEXT NOT NULL CHECK (kind IN ('chat', 'classify', 'spans', 'compare', 'rate', 'watch')),
+                labels TEXT NOT NULL DEFAULT '[]',
+                multi_label INTEGER NOT NULL DEFAULT 0,
+                annotators_per_item INTEGER NOT NULL DEFAULT 1 CHECK (annotators_per_item >= 1),
+                guidelines_md TEXT NOT NULL DEFAULT '',
+                export_settings TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL,
+                item_count INTEGER NOT NULL DEFAULT 0,
+                annotation_count INTEGER NOT NULL DEFAULT 0,
+                complete_count INTEGER NOT NULL DEFAULT 0,
+                staged_from INTEGER,
+                staging_import INTEGER
+            );
+            INSERT INTO projects_new SELECT id, slug, name, kind, labels, multi_label, annotators_per_item, guidelines_md,
+                export_settings, created_at, item_count, annotation_count, complete_count, staged_from, staging_import FROM projects;
+            DROP TABLE projects;
+            ALTER TABLE projects_new RENAME TO projects;
+            PRAGMA legacy_alter_table = OFF;
+            CREATE TABLE watch_samples (
+                item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+                model TEXT NOT NULL,
+                served_at TEXT NOT NULL
+            );
+            CREATE INDEX watch_samples_by_model ON watch_samples(model, served_at);
+            """)
+    }
 }

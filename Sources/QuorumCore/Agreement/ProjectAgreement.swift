@@ -112,7 +112,7 @@ public struct ProjectAgreement: Sendable {
         var distances: [(annotators: (String, String), items: Int, mean: Double)] = []
         var pairwise: [String: [Double]] = [:]
         switch project.kind {
-        case .classify, .compare, .rate:
+        case .classify, .compare, .rate, .watch:
             // Labels as indices (no text hashed per answer): one column per shared item, one row per annotator.
             let categories = project.labels + [Self.rejected]
             let index = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
@@ -241,7 +241,7 @@ public struct ProjectAgreement: Sendable {
             let alphas = perLabelJSON.compactMap { $0["krippendorff_alpha"]?.doubleValue }
             coefficient = "mean Krippendorff's alpha over labels (yes/no)"
             value = alphas.isEmpty ? nil : alphas.reduce(0, +) / Double(alphas.count)
-        case .classify, .compare, .rate:
+        case .classify, .compare, .rate, .watch:
             coefficient = "Krippendorff's alpha (nominal)"
             value = categoricalJSON?["krippendorff_alpha"]?.doubleValue
         case .spans:

@@ -56,7 +56,7 @@ public struct Evaluation: Sendable {
 
     public static func kind(of project: Project, references: [Answer]) -> Kind {
         switch project.kind {
-        case .classify, .compare, .rate: return .classify
+        case .classify, .compare, .rate, .watch: return .classify
         case .spans: return .spans
         case .chat:
             let objects = references.allSatisfy { reference in

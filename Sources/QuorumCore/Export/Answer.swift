@@ -10,7 +10,7 @@ public enum Answer: Equatable, Sendable {
     public static func of(_ submitted: SubmittedAnswer, project: Project, input: JSONValue) -> Answer {
         if submitted.decision == .reject { return .rejected }
         switch project.kind {
-        case .classify, .compare, .rate: return .labels(project.labels.filter(submitted.labels.contains))
+        case .classify, .compare, .rate, .watch: return .labels(project.labels.filter(submitted.labels.contains))
         case .spans:
             // A set of spans: one marked twice identically is one.
             var seen = Set<Span>()

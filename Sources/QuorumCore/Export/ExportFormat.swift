@@ -17,6 +17,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     public func problem(for kind: ProjectKind) -> String? {
         switch (self, kind) {
         case (_, .rate): return "a rate project's ratings are results, not training data: quorum compare results"
+        case (_, .watch): return "a watch project's ratings are its trend (quorum watch); correct its failures into gold answers in a chat project to train on them"
         case (.openaiChat, _), (.dpo, .chat), (.dpo, .compare), (.doccano, .classify), (.doccano, .spans), (.spacy, .spans),
              (.conll, .spans), (.csv, .classify):
             return nil

@@ -35,7 +35,7 @@ public struct ExportRenderer: Sendable {
         case .spans:
             return "Extract the named entities from the text. Entity types: \(labels). Answer with JSON of the form "
                 + "{\"entities\": [{\"text\": \"...\", \"type\": \"...\"}]}, listing the entities in order of appearance."
-        case .chat, .compare, .rate:
+        case .chat, .compare, .rate, .watch:
             return ""
         }
     }
@@ -105,7 +105,7 @@ public struct ExportRenderer: Sendable {
             let messages = input["messages"]?.arrayValue ?? []
             let last = messages.lastIndex { $0["role"]?.stringValue == "assistant" } ?? messages.count
             return (Array(messages[..<last]), input["tools"]?.arrayValue)
-        case .compare, .rate:
+        case .compare, .rate, .watch:
             return (input["messages"]?.arrayValue ?? [], nil)
         }
     }

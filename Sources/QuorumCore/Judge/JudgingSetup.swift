@@ -39,6 +39,10 @@ public struct JudgingSetup: Equatable, Sendable {
     /// Each run's name as leads see it ("run 12 · gpt-4o-mini"), kept with the project so its results read the
     /// same if the source project's runs go.
     public var runNames: [Int64: String]
+    /// Watch projects: the share of the samples sent that is kept (seeded by the sample's content), and the rate
+    /// under which a model version is flagged.
+    public var sampleRate: Double = 1
+    public var alertBelow: Double?
 
     public init(source: Int64, runs: [Int64], pairs: Pairs = .all, scale: Scale? = nil, criteria: [String] = [], runNames: [Int64: String] = [:]) {
         self.source = source
@@ -86,6 +90,8 @@ public struct JudgingSetup: Equatable, Sendable {
         ]
         if let scale { members.append(("scale", .string(scale.rawValue))) }
         members.append(("run_names", .object(runs.map { (key: String($0), value: .string(name(of: $0))) })))
+        if sampleRate < 1 { members.append(("sample_rate", .double(sampleRate))) }
+        if let alertBelow { members.append(("alert_below", .double(alertBelow))) }
         return .object(members)
     }
 
@@ -97,5 +103,7 @@ public struct JudgingSetup: Equatable, Sendable {
                   runNames: Dictionary((json["run_names"]?.objectValue ?? []).compactMap { member in
                       Int64(member.key).flatMap { id in member.value.stringValue.map { (id, $0) } }
                   }, uniquingKeysWith: { a, _ in a }))
+        sampleRate = json["sample_rate"]?.doubleValue ?? 1
+        alertBelow = json["alert_below"]?.doubleValue
     }
 }

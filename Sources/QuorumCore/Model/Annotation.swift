@@ -127,7 +127,8 @@ public struct AnnotationInput: Sendable {
             guard let text = Self.scaleValue(value) else { return .failure(FieldError("rating", "must be a value of the project's scale (pass or fail, or 1 to 5)")) }
             input.rating = text
         }
-        if let criteria = body["criteria"], !criteria.isNull {
+        // "ratings" is the watch API's name for the criteria's ratings.
+        if let criteria = body["criteria"] ?? body["ratings"], !criteria.isNull {
             guard let members = criteria.objectValue, members.count <= 50 else {
                 return .failure(FieldError("criteria", "must be an object: each criterion's name and its choice or rating"))
             }
@@ -154,7 +155,7 @@ public struct AnnotationInput: Sendable {
         case .compare:
             return (choice.map { [Vote.Choice($0, aOnLeft: aOnLeft).rawValue] } ?? [],
                     criteria.compactMapValues { Vote.Side(rawValue: $0).map { Vote.Choice($0, aOnLeft: aOnLeft).rawValue } })
-        case .rate:
+        case .rate, .watch:
             return (rating.map { [$0] } ?? [], criteria)
         case .chat, .classify, .spans:
             return (labels, [:])

@@ -10,13 +10,18 @@ public enum ProjectKind: String, CaseIterable, Sendable, Codable {
     case compare
     /// Rate one model's answer to a prompt on a scale, blind to which model wrote it.
     case rate
+    /// Rate samples of a model's production traffic, blind to the model version, and watch the trend.
+    case watch
 
     /// Kinds whose answer is one or more of the project's labels: the classify machinery (consensus, agreement,
     /// gold) serves them all. A comparison's labels are its choices in the pair's terms, a rating's the scale.
-    public var answersWithLabels: Bool { self == .classify || self == .compare || self == .rate }
+    public var answersWithLabels: Bool { self == .classify || isJudging }
 
-    /// Kinds made from a project's runs, whose items are models' answers judged blind.
-    public var isJudging: Bool { self == .compare || self == .rate }
+    /// Kinds whose items are models' answers judged blind (from runs, or sent from production).
+    public var isJudging: Bool { self == .compare || rates }
+
+    /// Kinds whose answers are ratings of one answer on a scale.
+    public var rates: Bool { self == .rate || self == .watch }
 }
 
 public enum UserRole: String, CaseIterable, Sendable, Codable {

@@ -33,7 +33,7 @@ public enum ModelSuggestion {
         case .chat:
             let prompt = ExportRenderer(project: project, format: .openaiChat).prompt(input: input).messages
             members.append(("messages", .array(prompt + [["role": "assistant", "content": .string(output)]])))
-        case .compare, .rate:
+        case .compare, .rate, .watch:
             return nil
         }
         members.append(("model", .string(model)))
@@ -87,7 +87,7 @@ public enum ModelSuggestion {
             guard let draft = suggestion["messages"]?.arrayValue?.last(where: { $0["role"]?.stringValue == "assistant" })?.contentText else { return .none }
             let final = answer.messages?.arrayValue?.last(where: { $0["role"]?.stringValue == "assistant" })?.contentText ?? draft
             return final == draft ? .accepted : .edited
-        case .compare, .rate:
+        case .compare, .rate, .watch:
             return .none
         }
     }

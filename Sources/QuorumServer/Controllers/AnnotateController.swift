@@ -156,7 +156,7 @@ struct AnnotateController {
             if project.kind == .compare {
                 return API.json(stored.shownToJudge(kind: project.kind, aOnLeft: try await database.side(itemID: itemID, for: user)))
             }
-            return API.json(project.kind == .rate ? stored.shownToJudge(kind: project.kind, aOnLeft: true) : stored.json)
+            return API.json(project.kind.rates ? stored.shownToJudge(kind: project.kind, aOnLeft: true) : stored.json)
         } catch let error as StoreError {
             return API.response(for: error)
         } catch let problem as FieldError {
@@ -182,7 +182,7 @@ struct AnnotateController {
             ["value": value, "key": value == "pass" ? "p" : value == "fail" ? "f" : value]
         }
         return try pages.render("annotate", [
-            "isCompare": project.kind == .compare, "isRate": project.kind == .rate, "isJudging": project.kind.isJudging,
+            "isCompare": project.kind == .compare, "isRate": project.kind.rates, "isJudging": project.kind.isJudging,
             "scale": scale, "criteria": project.judging?.criteria ?? [],
             "title": "Annotate · \(project.name)", "project": project.name, "projectID": project.id, "kind": project.kind.rawValue,
             "multiLabel": project.multiLabel, "labels": labels, "isSpans": project.kind == .spans, "isChat": project.kind == .chat, "isClassify": project.kind == .classify, "overlapping": project.allowsOverlappingSpans, "csrf": session.csrf, "user": session.user.displayName,

@@ -70,7 +70,7 @@ struct ReviewController {
             "title": "\(template == "review" ? "Review" : "Dashboard") · \(project.name)", "signedIn": true,
             "user": session.user.displayName, "csrf": session.csrf, "isAdmin": session.user.role == .admin,
             "projectID": project.id, "project": project.name, "kind": project.kind.rawValue, "multiLabel": project.multiLabel,
-            "labels": LabelStyle.context(project.labels), "isJudging": project.kind.isJudging,
+            "labels": LabelStyle.context(project.labels), "isResults": project.kind == .compare || project.kind == .rate, "isWatch": project.kind == .watch,
         ]
         page.merge(extra) { _, new in new }
         return try pages.render(template, page)

@@ -12,7 +12,7 @@ struct BodyLimits: Sendable {
 
     func limit(for path: String) -> Int {
         if path == "/login" || path == "/api/login" { return Self.signIn }
-        if path.hasPrefix("/api/projects/"), path.hasSuffix("/import") { return upload }
+        if path.hasPrefix("/api/projects/"), path.hasSuffix("/import") || path.hasSuffix("/samples") { return upload }
         return Self.request
     }
 }

@@ -14,18 +14,30 @@ struct ProjectCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a project.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The project's name.") var name: String
-        @Option(help: "What annotators do: chat, classify or spans.") var kind: ProjectKind
+        @Option(help: "What annotators do: chat, classify, spans, or watch (rate production samples).") var kind: ProjectKind
         @Option(help: "Labels (classify) or entity types (spans), comma-separated, in key order.") var labels: String?
         @Flag(help: "Let annotators pick several labels per item.") var multiLabel = false
         @Option(help: "How many annotators answer each item.") var annotatorsPerItem = 1
+        @Option(help: "watch: pass-fail or 1-5.") var scale: String = "pass-fail"
+        @Option(help: "watch: criteria rated besides the overall rating, comma-separated.") var criteria: String = ""
+        @Option(help: "watch: the share of the samples sent that is kept (seeded by each sample).") var sampleRate = 1.0
+        @Option(help: "watch: flag a model version whose rate falls below this (its interval wholly under it).") var alertBelow: Double?
         @Flag(help: "Print the project as JSON.") var json = false
 
         func run() async throws {
             try await reportingErrors {
                 let labelList = labels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
                 let db = try database.open()
-                let project = try db.createProject(name: name, kind: kind, labels: labelList, multiLabel: multiLabel,
-                                                   annotatorsPerItem: annotatorsPerItem)
+                let project: Project
+                if kind == .watch {
+                    guard let scale = JudgingSetup.Scale(rawValue: scale) else { throw CLIError("--scale must be pass-fail or 1-5", code: 2) }
+                    let names: [String]
+                    do { names = try JudgingSetup.criteria(from: criteria) } catch let error as FieldError { throw CLIError("--criteria: \(error.message)", code: 2) }
+                    project = try db.createWatchProject(name: name, scale: scale, criteria: names, sampleRate: sampleRate, alertBelow: alertBelow,
+                                                        annotatorsPerItem: annotatorsPerItem)
+                } else {
+                    project = try db.createProject(name: name, kind: kind, labels: labelList, multiLabel: multiLabel, annotatorsPerItem: annotatorsPerItem)
+                }
                 if json {
                     print(ProjectSummary(project: project, items: 0, annotations: 0, completeItems: 0).json.jsonText)
                 } else {

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import QuorumCore
+
+extension AppDatabase {
+    /// Adds production samples to a watch project as items (the model version and time kept apart from what a
+    /// judge sees), in one transaction: the share the project keeps (`sampleRate`, decided by each sample's content)
+    /// and not already there.
+    public func addSamples(_ samples: [WatchSample], to project: Project) throws -> (kept: Int, sampledOut: Int, duplicates: Int) {
+        guard project.kind == .watch, let setup = project.judging else {
+            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: samples go to a watch project (quorum project create --kind watch)")
+        }
+        let chosen = samples.filter { $0.kept(rate: setup.sampleRate) }
+        return try writer.write { db in
+            let now = Self.timestamp()
+            let item = try db.makeStatement(sql: "INSERT OR IGNORE INTO items (project_id, input, input_hash, created_at) VALUES (?, ?, ?, ?)")
+            let sample = try db.makeStatement(sql: "INSERT INTO watch_samples (item_id, model, served_at) VALUES (?, ?, ?)")
+            var kept = 0
+            for chosen in chosen {
+                try item.execute(arguments: [project.id, chosen.input.jsonText, Data(chosen.dedupHash.bytes), now])
+                guard db.changesCount > 0 else { continue }
+                try sample.execute(arguments: [db.lastInsertedRowID, chosen.model, chosen.servedAt])
+                kept += 1
+            }
+            try db.execute(sql: "UPDATE projects SET item_count = item_count + ? WHERE id = ?", arguments: [kept, project.id])
+            return (kept, samples.count - chosen.count, chosen.count - kept)
+        }
+    }
+
+    /// The trend of a watch project: each judged sample's verdict is its resolved answer (gold, else the majority
+    /// of its judges), grouped by model version and period (and by a meta field, when asked).
+    public func watchTrend(of project: Project, by period: WatchTrend.Period, category: String? = nil) throws -> WatchTrend {
+        guard project.kind == .watch, let setup = project.judging, let scale = setup.scale else {
+            throw StoreError(.invalid, "\(project.name) is not a watch project: its trend is for watch projects (quorum project create --kind watch)")
+        }
+        let served: [Int64: (String, String)] = try writer.read { db in
+            var found: [Int64: (String, String)] = [:]
+            try db.makeStatement(sql: """
+                SELECT w.item_id, w.model, w.served_at FROM watch_samples w JOIN items i ON i.id = w.item_id WHERE i.project_id = ?
+                """).forEachRow(project.id) { found[$0.int64(0)] = ($0.string(1) ?? "", $0.string(2) ?? "") }
+            return found
+        }
+        let policy = ExportPolicy(project: project, consensus: .majority)
+        var judged: [WatchTrend.Judged] = []
+        try forEachStoredItem(in: project, answeredOnly: true, withInputs: category != nil) { batch in
+            for item in batch {
+                guard let (model, at) = served[item.itemID], case .resolved(.labels(let labels), _) = policy.resolve(item).resolution,
+                      let verdict = labels.first else { continue }
+                var group: String? = nil
+                if let category {
+                    let input = (try? JSONParser.parse(item.input)) ?? .null
+                    switch input["meta"]?[category] {
+                    case .string(let text)?: group = text
+                    case .number(let n)?: group = n
+                    case .bool(let b)?: group = String(b)
+                    default: group = "(none)"
+                    }
+                }
+                judged.append(WatchTrend.Judged(model: model, servedAt: at, verdict: verdict, category: group))
+            }
+        }
+        return WatchTrend(judged: judged, scale: scale, by: period, alertBelow: setup.alertBelow)
+    }
+}
