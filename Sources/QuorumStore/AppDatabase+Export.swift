@@ -24,7 +24,8 @@ extension AppDatabase {
             // Read column by column straight from SQLite (`DirectRows`): hundreds of thousands of rows.
             let items = try db.makeStatement(sql: """
                 SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, g.decided_by,
-                    CASE WHEN i.suggestion_withheld THEN NULL ELSE json_extract(i.model_suggestion, '$.messages') END
+                    \(project.kind == .watch ? "(SELECT c.messages FROM watch_corrections c WHERE c.item_id = i.id)"
+                                             : "CASE WHEN i.suggestion_withheld THEN NULL ELSE json_extract(i.model_suggestion, '$.messages') END")
                 FROM items i LEFT JOIN gold g ON g.item_id = i.id
                 WHERE +i.project_id = ?1 AND \(Self.published("?1"))\(answeredOnly ? " AND (i.submitted > 0 OR g.item_id IS NOT NULL)" : "")
                 ORDER BY i.id

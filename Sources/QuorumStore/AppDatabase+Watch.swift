@@ -62,3 +62,28 @@ extension AppDatabase {
         return WatchTrend(judged: judged, scale: scale, by: period, alertBelow: setup.alertBelow)
     }
 }
+
+extension AppDatabase {
+    /// Keeps a lead's correction of a watch sample: its conversation with `answer` as the answer it should have had.
+    public func correctSample(itemID: Int64, answer: String, by user: User) throws {
+        guard let (item, project) = try item(id: itemID), project.kind == .watch else {
+            throw StoreError(.notFound, "no watch sample \(itemID) (corrections are for watch projects' samples)")
+        }
+        let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw StoreError(.invalid, "write the answer the model should have given") }
+        let messages = JSONValue.array((item.input["messages"]?.arrayValue ?? []) + [["role": "assistant", "content": .string(text)]])
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO watch_corrections (item_id, messages, user_id, corrected_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (item_id) DO UPDATE SET messages = excluded.messages, user_id = excluded.user_id, corrected_at = excluded.corrected_at
+                """, arguments: [itemID, messages.jsonText, user.id, Self.timestamp()])
+        }
+    }
+
+    /// A watch sample's correction (the answer it should have had), if it has one.
+    public func correction(of itemID: Int64) throws -> String? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT json_extract(messages, '$[#-1].content') FROM watch_corrections WHERE item_id = ?", arguments: [itemID])
+        }
+    }
+}

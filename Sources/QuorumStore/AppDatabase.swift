@@ -42,6 +42,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v9", migrate: Schema.v9)
         migrator.registerMigration("v10", migrate: Schema.v10)
         migrator.registerMigration("v11", migrate: Schema.v11)
+        migrator.registerMigration("v12", migrate: Schema.v12)
         return migrator
     }
 

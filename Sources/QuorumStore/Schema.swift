@@ -397,4 +397,17 @@ enum Schema {
             CREATE INDEX watch_samples_by_model ON watch_samples(model, served_at);
             """)
     }
+
+    /// A watch project's failures corrected: the answer the model should have given, per sample, for training the
+    /// next version (SFT, and DPO over the model's own answer).
+    static func v12(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE watch_corrections (
+                item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+                messages TEXT NOT NULL,
+                user_id INTEGER REFERENCES users(id),
+                corrected_at TEXT NOT NULL
+            );
+            """)
+    }
 }

@@ -41,6 +41,7 @@ import QuorumTestSupport
 
             // Judged blind: no version, no time; the first week passes, the second fails on all but two.
             let judge = try await Client.login(client, "ann1")
+            var failed: [Int] = []
             while true {
                 let raw = try await client.execute(uri: "/api/projects/\(project.id)/next", method: .get, headers: judge.headers()) { String(buffer: $0.body) }
                 guard !raw.isEmpty else { break }
@@ -49,6 +50,7 @@ import QuorumTestSupport
                 let id = try #require(next["item"]?["id"]?.intValue)
                 let n = Int(next["item"]?["input"]?["response"]?.stringValue?.split(separator: " ").last ?? "") ?? 0
                 let rating = n < 10 || n >= 18 ? "pass" : "fail"
+                if rating == "fail" { failed.append(id) }
                 #expect(try await judge.call(client, .put, "/api/items/\(id)/annotation", #"{"status": "submitted", "version": 0, "rating": "\#(rating)"}"#).0 == .ok)
             }
             let session = try await Client.login(client, "lead")
@@ -62,6 +64,20 @@ import QuorumTestSupport
             #expect(regions["periods"]?.arrayValue?.compactMap { $0["category"]?.stringValue } == ["eu", "us"])
             let page = try await client.execute(uri: "/projects/\(project.id)/watch", method: .get, headers: [.cookie: session.cookie]) { String(buffer: $0.body) }
             #expect(page.contains("<svg class=\"watch-chart\"") && page.contains("ft:v3") && page.contains("role=\"alert\""))
+            // Two failures corrected on their item pages become training data: the correction, and it over the answer served.
+            for id in failed.prefix(2) {
+                let status = try await client.execute(uri: "/items/\(id)/correction", method: .post,
+                                                      headers: [.cookie: session.cookie, .contentType: "application/x-www-form-urlencoded"],
+                                                      body: ByteBuffer(string: "csrf=\(session.csrf)&answer=Fixed+answer+\(id)")) { $0.status }
+                #expect(status == .seeOther)
+            }
+            let corrected = try await client.execute(uri: "/items/\(failed[0])", method: .get, headers: [.cookie: session.cookie]) { String(buffer: $0.body) }
+            #expect(corrected.contains("Fixed answer \(failed[0])"))
+            for format in ["openai-chat", "dpo"] {
+                let (made, result) = try await session.call(client, .post, "/api/projects/\(project.id)/exports", #"{"format": "\#(format)", "validation": 0}"#)
+                #expect(made == .unprocessableContent, "\(result)")  // two examples: under the ten the fine-tuning APIs need
+                #expect(result["error"]?["message"]?.stringValue?.contains("2 examples") == true)
+            }
             // Ingest tokens only send; samples go to watch projects only.
             #expect(try await client.execute(uri: "/api/projects/\(project.id)/watch", method: .get, headers: [.authorization: "Bearer \(token)"]) { $0.status } == .forbidden)
         }
@@ -82,4 +98,40 @@ import QuorumTestSupport
         let second = try fixture.database.addSamples(decoded.good.map(\.1), to: project)
         #expect(second.kept == 0 && second.duplicates == first.kept && second.sampledOut == first.sampledOut)
     }
+
+    @Test func correctedFailuresExportAsTrainingData() async throws {
+        let fixture = try ServerFixture()
+        let project = try fixture.database.createWatchProject(name: "Fixes", scale: .passFail)
+        try fixture.addMembers(["ann1"], to: project)
+        let body = try JSONParser.parse(#"{"samples": [\#((0..<12).map { Self.sample($0, model: "v1", at: "2026-11-30T10:00:00Z") }.joined(separator: ","))]}"#)
+        guard case .success(let decoded) = WatchSample.decode(body) else { Issue.record("decode failed"); return }
+        _ = try fixture.database.addSamples(decoded.good.map(\.1), to: project)
+        let lead = try #require(try fixture.database.user(named: "lead"))
+        try await fixture.app().test(.router) { client in
+            let judge = try await Client.login(client, "ann1")
+            while true {
+                let (_, next) = try await judge.call(client, .get, "/api/projects/\(project.id)/next")
+                guard let id = next["item"]?["id"]?.intValue else { break }
+                #expect(try await judge.call(client, .put, "/api/items/\(id)/annotation", #"{"status": "submitted", "version": 0, "rating": "fail"}"#).0 == .ok)
+                // The last one is left as it was served.
+                if id != 12 { try fixture.database.correctSample(itemID: Int64(id), answer: "Better answer \(id)", by: lead) }
+            }
+            let session = try await Client.login(client, "lead")
+            let (made, result) = try await session.call(client, .post, "/api/projects/\(project.id)/exports", #"{"format": "dpo", "validation": 0}"#)
+            #expect(made == .created, "\(result)")
+            #expect(result["report"]?["counts"]?["train"] == 11)
+            #expect(result["report"]?["excluded"]?["by_reason"] == ["no corrected answer": 1])
+            let exportID = try #require(result["export"]?.intValue)
+            let train = try await client.execute(uri: "/api/exports/\(exportID)/files/train.jsonl", method: .get, headers: [.cookie: session.cookie]) { String(buffer: $0.body) }
+            let lines = train.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+            #expect(lines.count == 11 && lines.allSatisfy { line in
+                line["preferred_output"]?.arrayValue?.first?["content"]?.stringValue?.hasPrefix("Better answer") == true
+                    && line["non_preferred_output"]?.arrayValue?.first?["content"]?.stringValue?.hasPrefix("answer ") == true
+                    && line["input"]?["messages"]?.arrayValue?.first?["content"]?.stringValue?.hasPrefix("question") == true
+            })
+            let (sft, sftResult) = try await session.call(client, .post, "/api/projects/\(project.id)/exports", #"{"format": "openai-chat", "validation": 0}"#)
+            #expect(sft == .created && sftResult["report"]?["counts"]?["train"] == 11)
+        }
+    }
 }
+

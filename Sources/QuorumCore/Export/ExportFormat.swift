@@ -17,7 +17,8 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     public func problem(for kind: ProjectKind) -> String? {
         switch (self, kind) {
         case (_, .rate): return "a rate project's ratings are results, not training data: quorum compare results"
-        case (_, .watch): return "a watch project's ratings are its trend (quorum watch); correct its failures into gold answers in a chat project to train on them"
+        case (.openaiChat, .watch), (.dpo, .watch): return nil
+        case (_, .watch): return "a watch project exports its corrected samples as openai-chat or dpo"
         case (.openaiChat, _), (.dpo, .chat), (.dpo, .compare), (.doccano, .classify), (.doccano, .spans), (.spacy, .spans),
              (.conll, .spans), (.csv, .classify):
             return nil

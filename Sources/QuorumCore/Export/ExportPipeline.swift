@@ -118,7 +118,10 @@ public final class ExportPipeline {
             // A chat item people corrected from a model's draft: the preference pair sets their answer over the
             // draft (the model's own words), not over the conversation as imported.
             var input = input
-            if settings.format == .dpo, let draft = source.draft.flatMap({ try? JSONParser.parse($0) }), case .object(var members) = input,
+            if project.kind == .watch, let correction = source.draft.flatMap({ try? JSONParser.parse($0) }), case .object(var members) = input {
+                members.append((key: "correction", value: correction))
+                input = .object(members)
+            } else if settings.format == .dpo, let draft = source.draft.flatMap({ try? JSONParser.parse($0) }), case .object(var members) = input,
                let i = members.firstIndex(where: { $0.key == "messages" }) {
                 members[i].value = draft
                 input = .object(members)

@@ -44,6 +44,7 @@ public struct ExportRenderer: Sendable {
     /// `storedLine` is the item's imported line when its conversation is exported unchanged: written as it is.
     public func record(input: JSONValue, answer: Answer, storedLine: String? = nil) -> Result<Record, ExclusionReason> {
         if project.kind == .compare { return judgedRecord(input: input, answer: answer) }
+        if project.kind == .watch { return correctedRecord(input: input) }
         let text = input["text"]?.stringValue ?? ""
         var labels: [String] = []
         var spans: [Span] = []
@@ -108,6 +109,20 @@ public struct ExportRenderer: Sendable {
         case .compare, .rate, .watch:
             return (input["messages"]?.arrayValue ?? [], nil)
         }
+    }
+
+    /// A watch sample's record, once a lead corrected it: the conversation with the answer it should have had
+    /// (`openai-chat`), or that answer over the model's (`dpo`). A sample not corrected has none.
+    private func correctedRecord(input: JSONValue) -> Result<Record, ExclusionReason> {
+        guard let corrected = input["correction"]?.arrayValue, let answer = corrected.last, answer["role"]?.stringValue == "assistant" else {
+            return .failure(.noPreferencePair)
+        }
+        let prompt = Array(corrected.dropLast())
+        let served: JSONValue = ["role": "assistant", "content": .string(input["response"]?.stringValue ?? "")]
+        let example: JSONValue = format == .dpo
+            ? ["input": ["messages": .array(prompt)], "preferred_output": [answer], "non_preferred_output": [served]]
+            : ["messages": .array(corrected)]
+        return .success(Record(text: example.jsonText, example: example, keys: ConversationKeys(messages: corrected), stratum: "", balance: []))
     }
 
     /// A judged comparison's record: the prompt and the preferred answer (`openai-chat`), or the preferred answer

@@ -49,7 +49,8 @@ public struct StoredItem: Sendable {
     public var answers: [StoredAnswer]
     public var gold: StoredGold?
     /// A chat item's conversation as a model drafted it for the annotators to correct (its suggestion's
-    /// `messages`, as JSON text), if it had one shown.
+    /// `messages`, as JSON text), if it had one shown; a watch sample's correction (the conversation with the answer
+    /// the model should have given), if a lead made one.
     public var draft: String?
 
     public init(itemID: Int64, externalID: String?, input: String, heldOut: Bool, answers: [StoredAnswer], gold: StoredGold?, draft: String? = nil) {

@@ -20,6 +20,7 @@ struct ItemsController {
                              "next_after": found.count == Self.pageSize ? .number(String(found.last!.id)) : .null])
         }
         router.get("/items/{id}") { request, context in try itemPage(request, context) }
+        router.post("/items/{id}/correction") { request, context in try await correct(request, context) }
         router.get("/api/items/{id}/history") { request, context in
             _ = try context.lead()
             guard let (item, _) = try database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
@@ -112,6 +113,24 @@ struct ItemsController {
         if let gold {
             page["gold"] = ["answer": gold["answer"]?.jsonText ?? "", "source": gold["source"]?.stringValue ?? "", "by": gold["decided_by"]?.stringValue ?? ""]
         }
+        if project.kind == .watch {
+            page["isWatch"] = true
+            page["response"] = item.input["response"]?.stringValue ?? ""
+            page["correction"] = try database.correction(of: item.id) ?? item.input["response"]?.stringValue ?? ""
+        }
         return try pages.render("item", page)
+    }
+
+    /// A lead's correction of a watch sample (the form on its item page).
+    func correct(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let user = try context.lead()
+        let form = FormBody(try await BodyReader.collect(request, context: context))
+        let id = try request.id(context)
+        do {
+            try database.correctSample(itemID: id, answer: (form.fields["answer"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"), by: user)
+        } catch let error as StoreError {
+            return API.response(for: error)
+        }
+        return Response(status: .seeOther, headers: [.location: "/items/\(id)"])
     }
 }
