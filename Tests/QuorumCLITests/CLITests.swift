@@ -54,6 +54,23 @@ import QuorumTestSupport
     }
 }
 
+@Suite struct WatchCommandTests {
+    @Test func aWatchProjectIsMadeAndItsEmptyTrendRead() throws {
+        let folder = try TemporaryDirectory()
+        let made = try QuorumProcess.run(["project", "create", "--name", "Bot", "--kind", "watch", "--scale", "pass-fail", "--criteria", "polite",
+                                          "--sample-rate", "0.5", "--alert-below", "0.9", "--json", "--db", "q.db"], in: folder)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(try JSONParser.parse(made.stdout)["kind"] == "watch")
+        let trend = try QuorumProcess.run(["watch", "Bot", "--by", "day", "--json", "--db", "q.db"], in: folder)
+        let read = try JSONParser.parse(trend.stdout)
+        #expect(trend.status == 0 && read["periods"] == [] && read["alerts"] == [])
+        #expect(try QuorumProcess.run(["project", "create", "--name", "Bad", "--kind", "watch", "--scale", "1-10", "--db", "q.db"], in: folder).status == 2)
+        #expect(try QuorumProcess.run(["project", "create", "--name", "Bad", "--kind", "watch", "--sample-rate", "0", "--db", "q.db"], in: folder).status != 0)
+        let other = try QuorumProcess.run(["watch", "Bot2", "--db", "q.db"], in: folder)
+        #expect(other.status != 0)
+    }
+}
+
 @Suite struct ImportCommandTests {
     static let good = #"{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}"#
 
