@@ -25,7 +25,7 @@ public enum Demo {
     ]
 
     /// Adds the demo projects when the database has none; returns the names added.
-    public static func seed(database: AppDatabase, resources: Resources) throws -> [String] {
+    public static func seed(database: AppDatabase, resources: Resources) async throws -> [String] {
         guard try database.projectSummaries().isEmpty else { return [] }
         var added: [String] = []
         for entry in entries {
@@ -37,10 +37,54 @@ public enum Demo {
             added.append(entry.name)
         }
         added += try seedModelLoop(database: database, resources: resources)
+        added.append(try await seedWatch(database: database))
         return added
     }
 
     static let evaluationProject = "Demo: model evaluation"
+
+    /// A model watched in production, offline: four weeks of *recorded* samples from two versions of a support bot
+    /// (v1 slipping in its last week, v2 steady), rated pass/fail by a recorded judge account (disabled: nobody signs
+    /// in as it), so the trend, its intervals and an alert show at once; later samples wait for real judges.
+    static func seedWatch(database: AppDatabase) async throws -> String {
+        let name = "Demo: support bot in production"
+        let project = try database.createWatchProject(name: name, scale: .passFail, alertBelow: 0.8, guidelines: """
+            # Watching a model in production
+
+            These samples and their first ratings are **recorded** for the demo (no service sent them, and the ratings are \
+            a recorded judge's). Pass an answer that is right, polite and complete; fail it otherwise. The dashboard's \
+            Trend link shows each version's pass rate per week.
+            """)
+        var samples: [WatchSample] = []
+        for week in 0..<4 {
+            for n in 0..<12 {
+                for version in ["support-bot:v1", "support-bot:v2"] where week >= (version.hasSuffix("v2") ? 2 : 0) {
+                    let day = String(format: "2026-11-%02d", 2 + week * 7 + n % 5)
+                    let messages: [JSONValue] = [["role": "user", "content": .string("Question \(week * 12 + n) about my card (\(version.suffix(2)))")],
+                                                 ["role": "assistant", "content": .string("Answer \(week * 12 + n) from the bot")]]
+                    samples.append(WatchSample(messages: messages, model: version, servedAt: "\(day)T10:00:00.000Z",
+                                               meta: [("channel", .string(n % 3 == 0 ? "email" : "chat"))]))
+                }
+            }
+        }
+        _ = try database.addSamples(samples, to: project)
+        let judge = try database.createUser(username: "recorded-judge", role: .annotator, passwordHash: nil, disabled: true)
+        try database.addMember(project: project, user: judge)
+        var rated = 0
+        // All but the last few, so some are left for a newcomer to rate.
+        while rated < samples.count - 6, let (item, _, _) = try await database.nextItem(in: project, for: judge) {
+            let text = item.input["messages"]?.arrayValue?.first?.contentText ?? ""
+            let number = Int(text.split(separator: " ")[1]) ?? 0
+            // v1 passes nine in ten until its last week, then one in four; v2 nine in ten throughout.
+            let slipping = text.hasSuffix("(v1)") && number >= 36
+            let pass = slipping ? number % 4 == 0 : number % 10 != 3
+            var rating = AnnotationInput(status: .submitted)
+            rating.rating = pass ? "pass" : "fail"
+            _ = try await database.saveAnnotation(rating, itemID: item.id, by: judge)
+            rated += 1
+        }
+        return name
+    }
 
     /// The model loop, offline: a classify project labelled elsewhere (its answers imported as gold), a hold-out,
     /// and two runs of two *recorded* models over it. No endpoint is called: the answers are stored as a run stores

@@ -97,5 +97,30 @@ class Judging(BrowserTest, unittest.TestCase):
         self.assertIn("recorded base model (demo)", current)
 
 
+    def test_the_watched_bot_rated_by_keyboard_and_its_trend(self):
+        project = next(p for p in self.api("lead", "/api/projects")[1] if p["kind"] == "watch")
+        quorum("project", "add-member", str(project["id"]), "judge", db=self.db)
+        judge = self.browser()
+        self.login(judge, "judge")
+        judge.get(f"{self.base}/projects/{project['id']}/annotate")
+        self.wait(judge, lambda b: b.find_elements(By.CSS_SELECTOR, "#item .response"))
+        # Blind: the version and the time are not on the page.
+        self.assertNotIn("support-bot:v", judge.find_element(By.TAG_NAME, "body").text)
+        item = judge.find_element(By.ID, "item").get_attribute("data-item")
+        self.keys(judge, "p")
+        self.wait(judge, lambda b: b.find_element(By.CSS_SELECTOR, '.verdict[data-criterion="overall"] .value').text == "pass")
+        self.keys(judge, Keys.ENTER)
+        self.wait(judge, lambda b: b.find_element(By.ID, "item").get_attribute("data-item") != item)
+
+        lead = self.browser()
+        self.login(lead, "lead")
+        lead.get(f"{self.base}/projects/{project['id']}/dashboard")
+        lead.find_element(By.LINK_TEXT, "Trend").click()
+        self.wait(lead, lambda b: b.find_elements(By.CSS_SELECTOR, "svg.watch-chart polyline.trend-line"))
+        self.assertEqual(len(lead.find_elements(By.CSS_SELECTOR, "svg.watch-chart polyline.trend-line")), 2)
+        self.assertIn("support-bot:v1", lead.find_element(By.CSS_SELECTOR, "[role=alert]").text)
+        self.assertEqual(self.axe(lead), [])
+
+
 if __name__ == "__main__":
     unittest.main()

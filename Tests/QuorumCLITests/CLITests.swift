@@ -195,7 +195,7 @@ import QuorumTestSupport
         #expect(process.terminationStatus == 0)
         let printed = try String(contentsOfFile: out, encoding: .utf8)
         #expect(printed.contains("Created user admin (password from QUORUM_ADMIN_PASSWORD)"))
-        #expect(printed.contains("Added demo projects: Demo: support replies, Demo: banking tickets, Demo: entities, Demo: model evaluation, Demo: which model answers better, Demo: rate the answers."))
+        #expect(printed.contains("Added demo projects: Demo: support replies, Demo: banking tickets, Demo: entities, Demo: model evaluation, Demo: which model answers better, Demo: rate the answers, Demo: support bot in production."))
     }
 }
 

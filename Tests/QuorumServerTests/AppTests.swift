@@ -125,18 +125,22 @@ struct Client {
         }
     }
 
-    @Test func demoProjectsImportCleanly() throws {
+    @Test func demoProjectsImportCleanly() async throws {
         let folder = try TemporaryDirectory()
         let database = try AppDatabase(path: folder.path("q.db"))
-        let added = try Demo.seed(database: database, resources: Resources.locate())
-        #expect(added.count == 6)
+        let added = try await Demo.seed(database: database, resources: Resources.locate())
+        #expect(added.count == 7)
         let summaries = try database.projectSummaries()
-        #expect(summaries.map(\.project.kind) == [.chat, .classify, .spans, .classify, .compare, .rate])
+        #expect(summaries.map(\.project.kind) == [.chat, .classify, .spans, .classify, .compare, .rate, .watch])
         #expect(summaries.prefix(4).allSatisfy { $0.items >= 30 })
-        #expect(try Demo.seed(database: database, resources: Resources.locate()).isEmpty)
+        #expect(try await Demo.seed(database: database, resources: Resources.locate()).isEmpty)
+        // The watched bot: v1 slipping in its last week, alerted; v2 steady.
+        let watch = try database.watchTrend(of: summaries[6].project, by: .week)
+        #expect(Set(watch.rows.map(\.version)) == ["support-bot:v1", "support-bot:v2"])
+        #expect(watch.alerts.map(\.version) == ["support-bot:v1"])
         // The model loop, offline: two recorded runs on the hold-out, the fine-tuned one ahead, and their answers
         // waiting to be judged blind: 20 pairs, 40 answers to rate.
-        #expect(summaries.suffix(2).map(\.items) == [20, 40])
+        #expect(summaries[4...5].map(\.items) == [20, 40])
         let evaluation = summaries[3].project
         let all = try database.runs(of: evaluation)
         // …and the fine-tuned model's recorded suggestions, a tenth withheld.

@@ -11,6 +11,13 @@ public struct WatchSample: Sendable {
 
     public static let limit = 1_000
 
+    public init(messages: [JSONValue], model: String, servedAt: String, meta: [(key: String, value: JSONValue)] = []) {
+        self.messages = messages
+        self.model = model
+        self.servedAt = servedAt
+        self.meta = meta
+    }
+
     /// The samples of `POST /api/projects/{id}/samples` (`{"samples": [...]}`), each good one with its index, each bad
     /// one with its index and the field at fault; the good are kept whatever the bad.
     public static func decode(_ body: JSONValue) -> Result<(good: [(Int, WatchSample)], bad: [(Int, FieldError)]), FieldError> {

@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
                 print(given == nil ? "Created user admin with password: \(password)  (shown once; keep it)" : "Created user admin (password from QUORUM_ADMIN_PASSWORD).")
             }
             if demo {
-                let added = try Demo.seed(database: db, resources: resources)
+                let added = try await Demo.seed(database: db, resources: resources)
                 if !added.isEmpty { print("Added demo projects: \(added.joined(separator: ", ")).") }
             }
             LoggingSystem.bootstrap { LineLogHandler(label: $0) }
