@@ -10,7 +10,7 @@ extension AppDatabase {
     public func createJudgingProject(name: String, kind: ProjectKind, from source: Project, runs: [Run], pairs: JudgingSetup.Pairs = .all,
                                      scale: JudgingSetup.Scale? = nil, criteria: [String] = [], annotatorsPerItem: Int = 1,
                                      guidelines: String = "") throws -> (project: Project, items: Int) {
-        guard kind.isJudging else { throw StoreError(.invalid, "a judging project is of kind compare or rate") }
+        guard kind == .compare || kind == .rate else { throw StoreError(.invalid, "a project made from runs is of kind compare or rate") }
         guard !source.kind.isJudging else { throw StoreError(.invalid, "\(source.name) is itself a \(source.kind.rawValue) project: judge the runs of a project of items") }
         if let other = runs.first(where: { $0.projectID != source.id }) {
             throw StoreError(.invalid, "run \(other.id) is a run of another project, not of \(source.name)")
@@ -137,8 +137,9 @@ extension AppDatabase {
 extension AppDatabase {
     /// A compare or rate project's results, grouped by a field of the source items when asked.
     public func judgingResults(of project: Project, by field: String? = nil) throws -> JudgingResults {
-        guard project.kind.isJudging, let setup = project.judging else {
-            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: results are for compare and rate projects (quorum eval scores runs)")
+        guard project.kind == .compare || project.kind == .rate, let setup = project.judging else {
+            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: results are for compare and rate projects "
+                             + (project.kind == .watch ? "(a watch project's trend: quorum watch)" : "(quorum eval scores runs)"))
         }
         let judgements = try judgements(of: project)
         let groups = try field.map { try fieldValues($0, of: Set(judgements.map(\.sourceItem))) } ?? [:]

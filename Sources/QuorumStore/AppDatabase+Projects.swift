@@ -23,7 +23,10 @@ extension AppDatabase {
     public func createProject(name: String, kind: ProjectKind, labels: [String] = [], multiLabel: Bool = false,
                               annotatorsPerItem: Int = 1, guidelines: String = "") throws -> Project {
         try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
-        guard !kind.isJudging else { throw StoreError(.invalid, "a \(kind.rawValue) project is made from runs: quorum \(kind.rawValue) create") }
+        guard !kind.isJudging else {
+            throw StoreError(.invalid, kind == .watch ? "a watch project is made with its scale: quorum project create --kind watch --scale pass-fail|1-5"
+                                                      : "a \(kind.rawValue) project is made from runs: quorum \(kind.rawValue) create")
+        }
         return try writer.write { db in
             try Self.insertProject(db, name: name, kind: kind, labels: labels, multiLabel: multiLabel, annotatorsPerItem: annotatorsPerItem,
                                    guidelines: guidelines)

@@ -35,7 +35,7 @@ struct JudgingController {
         _ = try context.lead()
         let source = try project(request, context)
         let body = try await API.body(request, context: context)
-        guard let kind = body["kind"]?.stringValue.flatMap(ProjectKind.init(rawValue:)), kind.isJudging else {
+        guard let kind = body["kind"]?.stringValue.flatMap(ProjectKind.init(rawValue:)), kind == .compare || kind == .rate else {
             return API.error(.unprocessableContent, "kind must be compare or rate", field: "kind")
         }
         guard let name = body["name"]?.stringValue else { return API.error(.unprocessableContent, "the new project needs a name", field: "name") }
@@ -68,7 +68,9 @@ struct JudgingController {
     func page(_ request: Request, _ context: AppRequestContext) throws -> Response {
         guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
         let project = try project(request, context)
-        guard project.kind.isJudging else { return try pages.refuse(session, "\(project.name) is not a compare or rate project: its runs' scores are on its runs page.") }
+        guard project.kind == .compare || project.kind == .rate else {
+            return try pages.refuse(session, "\(project.name) is not a compare or rate project: " + (project.kind == .watch ? "its trend is on its watch page." : "its runs' scores are on its runs page."))
+        }
         let by = field(request)
         let results = try database.judgingResults(of: project, by: by)
         return try pages.render("results", ResultsView(results: results, project: project).context(session: session, by: by ?? ""))
