@@ -39,8 +39,10 @@ extension AppDatabase {
                  revokedAt: row["revoked_at"])
     }
 
-    /// Notes when a token was last used (at most once a minute per token: every request of a busy service asks).
+    /// Notes when a token was last used, at most once a minute per token: every request of a busy service asks, and
+    /// the time read with the token says whether a write is due (timestamps sort as text).
     public func noteUse(of token: ApiToken) throws {
+        if let last = token.lastUsedAt, last >= Self.timestamp(Date().addingTimeInterval(-60)) { return }
         try writer.write { db in
             try db.execute(sql: "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?3)",
                            arguments: [Self.timestamp(), token.id, Self.timestamp(Date().addingTimeInterval(-60))])
