@@ -68,15 +68,21 @@ extension AppDatabase {
 
     /// Which side the pair's first answer is shown on to this judge, drawn at random the first time they see the
     /// item and kept, so it never changes under them and the position check can count it.
+    /// Read, not written, once drawn: the judging routes ask with every item they show and every answer they save.
     public func side(itemID: Int64, for annotator: User) async throws -> Bool {
-        try await batcher.write { db in try Self.drawSide(db, itemID: itemID, annotatorID: annotator.id) }
+        if let drawn = try await writer.read({ db in try Self.drawnSide(db, itemID: itemID, annotatorID: annotator.id) }) { return drawn }
+        return try await batcher.write { db in try Self.drawSide(db, itemID: itemID, annotatorID: annotator.id) }
+    }
+
+    static func drawnSide(_ db: Database, itemID: Int64, annotatorID: Int64) throws -> Bool? {
+        try db.cachedStatement(sql: "SELECT a_on_left FROM judging_sides WHERE item_id = ? AND annotator_id = ?")
+            .firstRow(itemID, annotatorID) { $0.bool(0) }
     }
 
     static func drawSide(_ db: Database, itemID: Int64, annotatorID: Int64) throws -> Bool {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO judging_sides (item_id, annotator_id, a_on_left) VALUES (?, ?, ?)")
             .run(itemID, annotatorID, Bool.random() ? 1 : 0)
-        return try db.cachedStatement(sql: "SELECT a_on_left FROM judging_sides WHERE item_id = ? AND annotator_id = ?")
-            .firstRow(itemID, annotatorID) { $0.bool(0) } ?? true
+        return try drawnSide(db, itemID: itemID, annotatorID: annotatorID) ?? true
     }
 
     /// Every submitted judgement of a compare or rate project, in the pair's terms.

@@ -80,4 +80,34 @@ import QuorumTestSupport
             #expect(!again.contains(token) && again.contains("revoked"))
         }
     }
+
+    @Test func exportFilesAreFetchedWithATokenOfTheirProject() async throws {
+        let fixture = try ServerFixture()
+        let tickets = try fixture.database.createProject(name: "Tickets", kind: .classify, labels: ["refund", "card"])
+        let other = try fixture.database.createProject(name: "Other", kind: .classify, labels: ["x"])
+        try fixture.addMembers(["ann1"], to: tickets)
+        let lead = try #require(try fixture.database.user(named: "lead"))
+        let full = try fixture.database.createToken(name: "ci", user: lead, project: tickets, scope: .lead).text
+        let read = try fixture.database.createToken(name: "reader", user: lead, project: tickets, scope: .read).text
+        let elsewhere = try fixture.database.createToken(name: "other", user: lead, project: other, scope: .read).text
+        try await fixture.app().test(.router) { client in
+            #expect(try await call(client, .post, "/api/projects/\(tickets.id)/import?format=text", token: full, body: "first\nsecond\n") == .ok)
+            let ann1 = try await Client.login(client, "ann1")
+            for _ in 0..<2 {
+                let id = try await ann1.nextItemID(client, in: tickets)
+                #expect(try await ann1.call(client, .put, "/api/items/\(id)/annotation", #"{"status": "submitted", "labels": ["card"], "version": 0}"#).0 == .ok)
+            }
+            let exportID = try await client.execute(uri: "/api/projects/\(tickets.id)/exports", method: .post,
+                                                    headers: [.authorization: "Bearer \(full)", .contentType: "application/json"],
+                                                    body: ByteBuffer(string: #"{"format": "csv", "validation": 0}"#)) { response in
+                #expect(response.status == .created)
+                return try JSONParser.parse(String(buffer: response.body))["export"]?.intValue ?? 0
+            }
+            let file = try await client.execute(uri: "/api/exports/\(exportID)/files/train.csv", method: .get,
+                                                headers: [.authorization: "Bearer \(read)"]) { ($0.status, String(buffer: $0.body)) }
+            #expect(file.0 == .ok && file.1.contains("first,card"))
+            #expect(try await call(client, .get, "/api/exports/\(exportID)/files/train.csv", token: elsewhere) == .forbidden)
+        }
+    }
 }
+
