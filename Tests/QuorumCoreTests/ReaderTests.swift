@@ -240,3 +240,52 @@ extension ImportRecord {
         }
     }
 }
+
+@Suite struct NormalizationAgreesWithReference {
+    /// Random texts over the cases the byte-level code treats apart (words longer and shorter than eight bytes,
+    /// ASCII and Unicode whitespace, control bytes, upper case, combining marks, caseless scripts) normalize and
+    /// fold exactly as Unicode's definitions put plainly would.
+    @Test func randomTextsMatchThePlainDefinition() {
+        let pieces = ["a", "B", "Zebra", "ABCDEFGHIJ", "lowercase-words-long", "x1", "\u{7F}", "\u{1}", " ", "  ", "\t", "\n", "\r\n",
+                      "\u{A0}", "\u{3000}", "\u{2009}", "\u{85}", "é", "E\u{301}", "Ä", "ΣΟΦΙΑ", "привет", "東京", "👍", "İ", "ǅ", "\u{301}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let words = text.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace }).map { String(String.UnicodeScalarView($0)) }
+            let expected = words.joined(separator: " ").precomposedStringWithCanonicalMapping
+            #expect(TextNormalization.normalized(text) == expected, "\(text.debugDescription)")
+            #expect(TextNormalization.folded(text) == expected.lowercased(), "\(text.debugDescription)")
+        }
+    }
+}
+
+@Suite struct JSONStringWritingTests {
+    /// Strings with escapes at every position of the eight-byte scan (and none) come back as they went.
+    @Test func randomStringsRoundTrip() throws {
+        let pieces = ["a", "bcdefghij", "\"", "\\", "\n", "\t", "\u{1}", "\u{1F}", " ", "é", "東京", "👍", "\u{7F}", "~"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let text = (0..<Int.random(in: 0...20, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            var out: [UInt8] = []
+            JSONValue.writeString(text, to: &out)
+            let written = String(decoding: out, as: UTF8.self)
+            #expect(try JSONParser.parse(written) == .string(text), "\(text.debugDescription)")
+            #expect(!written.dropFirst().dropLast().contains { $0.unicodeScalars.first!.value < 0x20 })
+            let decoded = try JSONSerialization.jsonObject(with: Data(out), options: .fragmentsAllowed) as? String
+            #expect(decoded == text)
+        }
+    }
+}
+
+@Suite struct NovaReservedScanTests {
+    /// A reserved string is found wherever it stands against the eight-byte steps, in any case; look-alikes are not.
+    @Test func foundAtEveryOffset() {
+        for offset in 0..<20 {
+            let padding = String(repeating: "é", count: offset / 2) + String(repeating: "x", count: offset % 2)
+            #expect(TargetConverter.novaReservedString(in: padding + "bot: hi") == "Bot:")
+            #expect(TargetConverter.novaReservedString(in: padding + "an [eos] end") == "[EOS]")
+            #expect(TargetConverter.novaReservedString(in: padding + "tail <IMAGE>") == "<image>")
+            #expect(TargetConverter.novaReservedString(in: padding + "robots: [note] <b> a:b") == nil)
+        }
+    }
+}

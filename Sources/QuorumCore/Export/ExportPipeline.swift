@@ -158,7 +158,9 @@ public final class ExportPipeline {
                     // just made when the converter left the line as it was, else made once here.
                     var lineOpenAI: [ValidationIssue]? = converted ? nil : openAI
                     for (bit, target) in ExportTarget.allCases.enumerated() where TargetRules.hasShape(line, of: target) {
-                        if lineOpenAI == nil, target.startsFromOpenAIRules { lineOpenAI = ChatFormatValidator.check(line, preference: preference, line: 0) }
+                        if lineOpenAI == nil, target.startsFromOpenAIRules {
+                            lineOpenAI = ChatFormatValidator.check(line, preference: preference, line: 0, stopAtForeignKeys: true)
+                        }
                         let found = TargetRules.check(line, target: target, at: 0, openAI: lineOpenAI, preference: preference,
                                                       firstErrorOnly: true).filter { $0.severity == .error }
                         if found.isEmpty { validFor |= 1 << bit }

@@ -33,9 +33,9 @@ public struct TargetConverter: Sendable {
         let messages = example["messages"]?.arrayValue ?? []
         let tools = example["tools"]?.arrayValue
         var dropped: [String] = []
-        /// Top-level members other than messages and tools: named as dropped by targets that take neither.
-        func dropExtras(keeping kept: Set<String>) {
-            for member in example.objectValue ?? [] where !kept.contains(member.key) { dropped.append(member.key) }
+        /// Top-level members other than messages and tools: named as dropped by the targets that take only those.
+        func dropExtras() {
+            for member in example.objectValue ?? [] where member.key != "messages" && member.key != "tools" { dropped.append(member.key) }
         }
         switch target {
         case .openai, .azureOpenAI:
@@ -45,21 +45,21 @@ public struct TargetConverter: Sendable {
             return Converted(line: example)
         case .together:
             try noRepeatedRoles(messages)
-            dropExtras(keeping: ["messages", "tools"])
+            dropExtras()
             return Converted(line: object(["messages": .array(messages), "tools": tools.map(JSONValue.array)]), dropped: dropped)
         case .mistral:
             guard messages.filter({ role($0) == "system" }).count <= 1 else { throw Refusal("Mistral takes one system message at most") }
-            dropExtras(keeping: ["messages", "tools"])
+            dropExtras()
             return Converted(line: object(["messages": .array(Self.mistralToolIDs(messages)), "tools": tools.map(JSONValue.array)]), dropped: dropped)
         case .vertexGemini:
-            dropExtras(keeping: ["messages", "tools"])
+            dropExtras()
             let (system, rest) = try leadingSystem(messages)
             let contents = try geminiContents(rest, dropped: &dropped)
             guard contents.last?["role"]?.stringValue == "model" else { throw Refusal("Vertex needs the example to end on a model turn") }
             return Converted(line: object(["systemInstruction": system.map { ["parts": [["text": .string($0)]]] },
                                            "contents": .array(contents), "tools": tools.map(Self.geminiTools)]), dropped: dropped)
         case .bedrockClaude:
-            dropExtras(keeping: ["messages", "tools"])
+            dropExtras()
             if tools != nil { dropped.append("tools (Claude fine-tuning on Bedrock takes none)") }
             let (system, rest) = try leadingSystem(messages)
             var turns: [JSONValue] = []
@@ -73,15 +73,14 @@ public struct TargetConverter: Sendable {
             try alternating(turns.map(role), first: "user", last: "assistant", what: "Claude on Bedrock")
             return Converted(line: object(["system": system.map(JSONValue.string), "messages": .array(turns)]), dropped: dropped)
         case .bedrockNova:
-            dropExtras(keeping: ["messages", "tools"])
+            dropExtras()
             let (system, rest) = try leadingSystem(messages)
             let turns = try novaTurns(rest, dropped: &dropped)
             try alternating(turns.map(role), first: "user", last: "assistant", what: "Nova")
-            try Self.novaReservedStrings((system.map { [$0] } ?? []) + rest.map(\.contentText))
             return Converted(line: object(["schemaVersion": "bedrock-conversation-2024", "system": system.map { [["text": .string($0)]] },
                                            "messages": .array(turns), "toolConfig": tools.map(Self.novaToolConfig)]), dropped: dropped)
         case .trl:
-            dropExtras(keeping: ["messages", "tools"])
+            dropExtras()
             let unweighted = messages.map { message -> JSONValue in
                 if message["weight"] != nil { noteWeight(&dropped, "TRL") }
                 return without("weight", message)
@@ -89,10 +88,10 @@ public struct TargetConverter: Sendable {
             return Converted(line: object(["messages": .array(unweighted), "tools": tools.map { .string(JSONValue.array($0).jsonText) }]), dropped: dropped)
         case .axolotl:
             // Axolotl reads `weight` itself (`message_field_training: weight` in the stanza written beside).
-            dropExtras(keeping: ["messages", "tools"])
+            dropExtras()
             return Converted(line: object(["messages": .array(messages), "tools": tools.map(Self.parametersAsText)]), dropped: dropped)
         case .llamaFactory:
-            dropExtras(keeping: ["messages", "tools"])
+            dropExtras()
             let (system, rest) = try leadingSystem(messages)
             let turns = try shareGPT(rest, dropped: &dropped)
             try Self.shareGPTOrder(turns, endsWithAnswer: true)
@@ -135,7 +134,6 @@ public struct TargetConverter: Sendable {
             }
             turns.append(["role": "assistant", "candidates": [candidate(preferred, "preferred"), candidate(other, "non-preferred")]])
             try alternating(turns.map(role), first: "user", last: "assistant", what: "Nova")
-            try Self.novaReservedStrings((system.map { [$0] } ?? []) + rest.map(\.contentText) + [preferred.contentText, other.contentText])
             return Converted(line: object(["schemaVersion": "bedrock-conversation-2024", "system": system.map { [["text": .string($0)]] },
                                            "messages": .array(turns)]), dropped: dropped)
         case .trl:
@@ -179,7 +177,8 @@ public struct TargetConverter: Sendable {
         guard !messages.dropFirst(count).contains(where: { role($0) == "system" }) else {
             throw Refusal("\(target.rawValue) takes a system message only at the start")
         }
-        return (count == 0 ? nil : messages.prefix(count).map(\.contentText).joined(separator: "\n\n"), Array(messages.dropFirst(count)))
+        let system = count == 0 ? nil : count == 1 ? messages[0].contentText : messages.prefix(count).map(\.contentText).joined(separator: "\n\n")
+        return (system, Array(messages.dropFirst(count)))
     }
 
     private func systemOnlyFirst(_ messages: [JSONValue]) throws(Refusal) {
@@ -311,19 +310,14 @@ public struct TargetConverter: Sendable {
     /// Strings Nova's validator refuses anywhere in a text, whatever their case.
     static let novaReserved = ["User:", "Bot:", "Assistant:", "System:", "Thought:", "[EOS]", "<image>", "<video>", "<unk>"]
 
-    static func novaReservedStrings(_ texts: [String]) throws(Refusal) {
-        for text in texts {
-            if let found = novaReservedString(in: text) { throw Refusal("Nova refuses the reserved string \"\(found)\" in a text") }
-        }
-    }
-
     private static let novaReservedBytes = novaReserved.map { Array($0.lowercased().utf8) }
 
     /// The first reserved string `text` holds, whatever its case. Every reserved string ends with ":" or starts
     /// with "[" or "<", bytes rare in text: the UTF-8 bytes are passed over until one of those, and only there are
     /// the strings compared, backwards from a colon or forwards from a bracket, ASCII letters folded. (String's own
     /// search, Unicode-aware, once per string, made a Nova export ten times slower than the others; looking for
-    /// every string at each of its first letters, common ones, still cost a tenth of the export.)
+    /// every string at each of its first letters, common ones, still cost a tenth of the export.) The export
+    /// leaves out a line holding one through Nova's rules (`TargetRules`), which look here.
     static func novaReservedString(in text: String) -> String? {
         var text = text
         return text.withUTF8 { bytes -> String? in
@@ -333,11 +327,19 @@ public struct TargetConverter: Sendable {
                 for k in pattern.indices where folded(bytes[start + k]) != pattern[k] { return false }
                 return true
             }
-            for (i, byte) in bytes.enumerated() where byte == 0x3A || byte == 0x5B || byte == 0x3C {
-                for (r, pattern) in novaReservedBytes.enumerated() {
-                    let start = byte == 0x3A ? i + 1 - pattern.count : i
-                    if pattern[byte == 0x3A ? pattern.count - 1 : 0] == byte, matches(pattern, at: start) { return novaReserved[r] }
+            // The three bytes are found eight bytes at a time.
+            var i = 0
+            while i < bytes.count {
+                i = ByteWords.skip(bytes, from: i) { ByteWords.equal($0, 0x3A) | ByteWords.equal($0, 0x5B) | ByteWords.equal($0, 0x3C) }
+                guard i < bytes.count else { break }
+                let byte = bytes[i]
+                if byte == 0x3A || byte == 0x5B || byte == 0x3C {
+                    for (r, pattern) in novaReservedBytes.enumerated() {
+                        let start = byte == 0x3A ? i + 1 - pattern.count : i
+                        if pattern[byte == 0x3A ? pattern.count - 1 : 0] == byte, matches(pattern, at: start) { return novaReserved[r] }
+                    }
                 }
+                i += 1
             }
             return nil
         }

@@ -13,13 +13,15 @@ public enum ChatFormatValidator {
         }
     }
 
-    /// Checks one line as a preference example or as a chat example.
-    public static func check(_ example: JSONValue, preference: Bool, line: Int) -> [ValidationIssue] {
-        preference ? check(preference: example, line: line) : check(chat: example, line: line)
+    /// Checks one line as a preference example or as a chat example. `stopAtForeignKeys`: return at once when the
+    /// line has top-level members the format does not know (the export asks only whether a converted line, usually
+    /// in another target's shape, passes).
+    public static func check(_ example: JSONValue, preference: Bool, line: Int, stopAtForeignKeys: Bool = false) -> [ValidationIssue] {
+        preference ? check(preference: example, line: line) : check(chat: example, line: line, stopAtForeignKeys: stopAtForeignKeys)
     }
 
     /// Checks one chat example.
-    public static func check(chat example: JSONValue, line: Int) -> [ValidationIssue] {
+    public static func check(chat example: JSONValue, line: Int, stopAtForeignKeys: Bool = false) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         guard let members = example.objectValue else {
             return [ValidationIssue(.error, line: line, code: "data_type", "each line must be a JSON object, found \(example.typeName)")]
@@ -28,6 +30,7 @@ public enum ChatFormatValidator {
             issues.append(ValidationIssue(.error, line: line, field: member.key, code: "unrecognized_key",
                                           "\"\(member.key)\" is not part of the chat format (allowed: messages, tools, parallel_tool_calls)"))
         }
+        if stopAtForeignKeys, !issues.isEmpty { return issues }
         if example["functions"] != nil {
             issues.append(ValidationIssue(.warning, line: line, field: "functions", code: "deprecated_functions",
                                           "\"functions\" is deprecated: use \"tools\""))
@@ -54,8 +57,9 @@ public enum ChatFormatValidator {
     static func check(messages: [JSONValue], line: Int, path: String) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         for (i, message) in messages.enumerated() {
-            let at = "\(path)[\(i)]"
             func add(_ severity: ValidationIssue.Severity, _ field: String?, _ code: String, _ text: String) {
+                // The path is made only for a finding: most messages have none, and formatting it was a tenth of the check.
+                let at = "\(path)[\(i)]"
                 issues.append(ValidationIssue(severity, line: line, messageIndex: i, field: field.map { "\(at).\($0)" } ?? at, code: code, text))
             }
             guard let members = message.objectValue else {

@@ -78,6 +78,10 @@ public enum TargetRules {
             issues.append(ValidationIssue(.error, line: line, field: field(), code: code, message()))
         }
 
+        /// Whether the answer is known: asked only for the first error, and it is found. The rules' loops stop there
+        /// (an export asks every target about every line, and a line in another target's shape fails at its keys).
+        var settled: Bool { firstErrorOnly && issues.contains { $0.severity == .error } }
+
         mutating func warn(_ field: @autoclosure () -> String?, _ code: String, _ message: @autoclosure () -> String) {
             guard !firstErrorOnly else { return }
             issues.append(ValidationIssue(.warning, line: line, field: field(), code: code, message()))
@@ -94,6 +98,7 @@ public enum TargetRules {
 
         /// A non-empty array at `key`, or an error naming it.
         mutating func list(_ object: JSONValue, _ key: String, path: String? = nil) -> [JSONValue]? {
+            if settled { return nil }
             let field = path.map { "\($0).\(key)" } ?? key
             guard let items = object[key]?.arrayValue else {
                 error(field, "missing_\(key)", object[key] == nil ? "no \"\(key)\" array" : "\"\(key)\" must be an array, found \(object[key]!.typeName)")
@@ -140,7 +145,7 @@ public enum TargetRules {
             onlyKeys(line, ["messages", "tools"], path: nil, target: "Together")
             guard let messages = list(line, "messages") else { return }
             let roles = messages.map { $0["role"]?.stringValue ?? "" }
-            for (i, message) in messages.enumerated() {
+            for (i, message) in messages.enumerated() where !settled {
                 let role = roles[i]
                 if !["system", "user", "assistant", "tool"].contains(role) {
                     error("messages[\(i)].role", "role", "Together takes the roles system, user, assistant and tool, not \"\(role)\"")
@@ -165,7 +170,7 @@ public enum TargetRules {
             if let last = messages.last?["role"]?.stringValue, last != "assistant" {
                 error("messages[\(messages.count - 1)].role", "last_role", "Mistral needs the last message to be the assistant's, not \(last)")
             }
-            for (i, message) in messages.enumerated() {
+            for (i, message) in messages.enumerated() where !settled {
                 for (j, call) in (message["tool_calls"]?.arrayValue ?? []).enumerated() {
                     let id = call["id"]?.stringValue ?? ""
                     if !Self.isMistralID(id) {
@@ -207,7 +212,7 @@ public enum TargetRules {
                 }
             }
             guard let contents = list(line, "contents") else { return }
-            for (i, content) in contents.enumerated() {
+            for (i, content) in contents.enumerated() where !settled {
                 let role = content["role"]?.stringValue ?? ""
                 if role != "user" && role != "model" {
                     error("contents[\(i)].role", "role", "Vertex takes the roles user and model, not \"\(role)\" (the assistant is \"model\"; system goes in systemInstruction)")
@@ -248,7 +253,7 @@ public enum TargetRules {
                 error("system", "system", "\"system\" must be a string")
             }
             guard let messages = list(line, "messages") else { return }
-            for (i, message) in messages.enumerated() {
+            for (i, message) in messages.enumerated() where !settled {
                 onlyKeys(message, ["role", "content"], path: "messages[\(i)]", target: "Claude on Bedrock")
                 if message["content"]?.stringValue == nil { error("messages[\(i)].content", "content", "content must be a string") }
                 if message["role"]?.stringValue == "system" {
@@ -271,7 +276,7 @@ public enum TargetRules {
             var texts = (line["system"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
             let tools = Set((line["toolConfig"]?["tools"]?.arrayValue ?? []).compactMap { $0["toolSpec"]?["name"]?.stringValue })
             var uses: Set<String> = []
-            for (i, message) in messages.enumerated() {
+            for (i, message) in messages.enumerated() where !settled {
                 let role = message["role"]?.stringValue ?? ""
                 if role != "user" && role != "assistant" { error("messages[\(i)].role", "role", "Nova takes the roles user and assistant, not \"\(role)\"") }
                 if let candidates = message["candidates"]?.arrayValue {
@@ -319,7 +324,7 @@ public enum TargetRules {
 
         /// `{role, content}` messages, with tool calls and results as TRL and Axolotl read them.
         mutating func roleMessages(_ messages: [JSONValue], path: String, trainer: String, weightIgnored: Bool) {
-            for (i, message) in messages.enumerated() {
+            for (i, message) in messages.enumerated() where !settled {
                 var at: String { "\(path)[\(i)]" }
                 guard message.objectValue != nil else { error(at, "data_type", "a message must be an object"); continue }
                 let role = message["role"]?.stringValue ?? ""
@@ -392,7 +397,7 @@ public enum TargetRules {
             if let tools = line["tools"], tools.stringValue == nil { error("tools", "tools_type", "LLaMA-Factory reads \"tools\" as a JSON string") }
             if let system = line["system"], system.stringValue == nil { error("system", "system", "\"system\" must be a string") }
             guard let turns = list(line, "conversations") else { return }
-            for (i, turn) in turns.enumerated() {
+            for (i, turn) in turns.enumerated() where !settled {
                 let from = turn["from"]?.stringValue ?? ""
                 if turn["value"]?.stringValue == nil { error("conversations[\(i)].value", "value", "each turn's value must be a string") }
                 let asking = from == "human" || from == "observation"
