@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 
 RUN_PACKAGES := libsqlite3-dev libcmark-dev zlib1g-dev pkg-config
-TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver python3-selenium python3-venv
+# postgresql: the store tests' throwaway cluster (scripts/with-postgres starts it in a temp folder and stops it).
+TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver python3-selenium python3-venv postgresql
 # wrk drives the annotating load (bench/annotate_load.py).
 BENCH_PACKAGES := $(RUN_PACKAGES) wrk
 
@@ -87,7 +88,7 @@ test: test-deps tokenizer axe trainers test-swift test-browser
 
 test-swift:
 	$(SWIFT) build --build-tests
-	QUORUM_BCRYPT_COST=4 $(SWIFT) test --skip-build
+	QUORUM_BCRYPT_COST=4 scripts/with-postgres $(SWIFT) test --skip-build
 
 test-browser:
 	@if ls Tests/Browser/test_*.py >/dev/null 2>&1; then \

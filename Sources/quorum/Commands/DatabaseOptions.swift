@@ -2,16 +2,43 @@ import ArgumentParser
 import Foundation
 import QuorumStore
 
-/// `--db PATH`, which every command takes.
+/// `--database URL` and `--db PATH`, which every command takes.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The SQLite database file (created on first use).")
-    var db: String = "./quorum.db"
+    @Option(name: .customLong("database"),
+            help: "The database: postgres://USER:PASSWORD@HOST:PORT/NAME for PostgreSQL, or a SQLite file's path (also QUORUM_DATABASE_URL).")
+    var url: String?
+
+    @Option(name: .long, help: "The SQLite database file (created on first use; default ./quorum.db).")
+    var db: String?
+
+    /// `--database`, else `--db`, else QUORUM_DATABASE_URL, else ./quorum.db.
+    func address() throws -> DatabaseAddress {
+        let environment = ProcessInfo.processInfo.environment["QUORUM_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            return try DatabaseAddress(parsing: url ?? db ?? environment ?? "./quorum.db")
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
+    /// The SQLite file the command works on (the commands other than `migrate` run on SQLite so far).
+    var path: String {
+        get throws {
+            switch try address() {
+            case .sqlite(let path): return path
+            case .postgres(let address):
+                throw CLIError("\(address): this quorum runs its commands and its server on SQLite only; PostgreSQL takes a copy of "
+                               + "a SQLite database (quorum migrate --from quorum.db --to \(address)) and gives it back")
+            }
+        }
+    }
 
     func open() throws -> AppDatabase {
+        let path = try path
         do {
-            return try AppDatabase(path: db)
+            return try AppDatabase(path: path)
         } catch {
-            throw CLIError("cannot open the database \(db): \(error)")
+            throw CLIError("cannot open the database \(path): \(error)")
         }
     }
 }

@@ -47,7 +47,7 @@ struct Serve: AsyncParsableCommand {
             let host = self.host
             let app = try await buildApplication(
                 database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies,
-                                         exportsDirectory: database.db + "-exports", maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout,
+                                         exportsDirectory: try database.path + "-exports", maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout,
                                          maxConnections: maxConnections, reservedConnections: reservedConnections),
                 logger: logger,
                 onServerRunning: { port in

@@ -1,0 +1,45 @@
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// Opens connections to PostgreSQL as an address says (TLS as its sslmode asks), with errors a person can act on.
+enum PostgresConnector {
+    static func connect(_ address: PostgresAddress) async throws -> PostgresConnection {
+        let logger = Logger(label: "quorum.postgres")
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch address.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        } catch {
+            throw StoreError(.invalid, "cannot set up TLS for \(address): \(error)")
+        }
+        let configuration = PostgresConnection.Configuration(host: address.host, port: address.port, username: address.username,
+                                                             password: address.password, database: address.database, tls: tls)
+        do {
+            return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        } catch {
+            // PostgresNIO's own description hides the server's message; its reflection names it (never the password).
+            throw StoreError(.notFound, "cannot connect to PostgreSQL at \(address): \(String(reflecting: error))")
+        }
+    }
+
+    /// A connection made ready by `prepare`, and closed again if that fails.
+    static func connect(_ address: PostgresAddress, prepare: (PostgresConnection, Logger) async throws -> Void) async throws -> PostgresConnection {
+        let connection = try await connect(address)
+        do {
+            try await prepare(connection, Logger(label: "quorum.postgres"))
+            return connection
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    static func count(_ table: StoredTable, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \"\(table.name)\""), logger: logger).collect()
+        return try rows.first?.decode(Int.self) ?? 0
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import QuorumCore
+import QuorumTestSupport
+import Testing
+
+/// The throwaway PostgreSQL cluster `make test` starts (scripts/with-postgres), and a fresh database in it per test.
+enum TestPostgres {
+    static var url: String? { ProcessInfo.processInfo.environment["QUORUM_TEST_POSTGRES_URL"] }
+
+    /// A new empty database's URL.
+    static func database() throws -> String {
+        guard let url else {
+            throw TestFailure("QUORUM_TEST_POSTGRES_URL is not set: run the tests with `make test` or `scripts/with-postgres swift test`")
+        }
+        let name = "quorum_test_\(UUID().uuidString.prefix(8).lowercased())"
+        try psql(url, "CREATE DATABASE \(name)")
+        return url[..<url.lastIndex(of: "/")!] + "/" + name
+    }
+
+    /// Runs SQL with psql and returns its unaligned output.
+    @discardableResult
+    static func psql(_ url: String, _ sql: String) throws -> String {
+        try Shell.run("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-tAq", "-c", sql])
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum Shell {
+    /// Runs a program to its end; its standard output, or an error with its standard error.
+    static func run(_ program: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile(), errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestFailure("\(program) \(arguments.joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+@Suite(.serialized) struct MigrateCommandTests {
+    /// Every row of every table of a SQLite file, in key order, as text (Python's sqlite3 reads it as it is stored).
+    static func dump(_ path: String) throws -> String {
+        try Shell.run("/usr/bin/python3", ["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name"):
+                print(name)
+                for row in db.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2'):
+                    print(repr(row))
+            """, path])
+    }
+
+    /// The demo (every kind of project, answers, gold, runs, judgements, watched samples) copied to PostgreSQL and
+    /// back: every table's rows the same, every export the same bytes.
+    @Test func demoDataGoesToPostgresAndBackUnchanged() async throws {
+        let folder = try TemporaryDirectory()
+        let (server, out, _) = try QuorumProcess.start(["serve", "--port", "0", "--db", "q.db", "--demo"], in: folder,
+                                                       environment: ["QUORUM_ADMIN_PASSWORD": "correct horse battery"])
+        _ = try #require(await QuorumProcess.address(printedTo: out), "the demo server never started")
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+        _ = try QuorumProcess.run(["token", "create", "ingest-bot", "--user", "admin", "--scope", "ingest", "--db", "q.db"], in: folder)
+        // Imported answers from two annotators (the demo's projects mostly wait for theirs).
+        _ = try QuorumProcess.run(["project", "create", "--name", "Tickets", "--kind", "classify", "--labels", "billing,account,shipping",
+                                   "--annotators-per-item", "2", "--db", "q.db"], in: folder)
+        try folder.write("ls.json", ExportCommandTests.labelStudio(40))
+        #expect(try QuorumProcess.run(["import", "Tickets", "ls.json", "--format", "label-studio", "--db", "q.db"], in: folder).status == 0)
+
+        let postgres = try TestPostgres.database()
+        let there = try QuorumProcess.run(["migrate", "--from", "q.db", "--to", postgres, "--json"], in: folder)
+        #expect(there.status == 0, "\(there.stderr)")
+        let counts = try JSONParser.parse(there.stdout)
+        for table in ["users", "projects", "items", "annotations", "annotation_events", "gold", "runs", "run_outputs", "judged_answers",
+                      "watch_samples", "api_tokens"] {
+            #expect((counts["tables"]?[table]?.intValue ?? 0) > 0, "\(table): \(there.stdout)")
+        }
+        #expect(try TestPostgres.psql(postgres, "SELECT COUNT(*) FROM items").trimmingCharacters(in: .whitespacesAndNewlines)
+                == String(counts["tables"]?["items"]?.intValue ?? -1))
+
+        // A second copy into the same database is refused, and leaves it as it was.
+        let again = try QuorumProcess.run(["migrate", "--from", "q.db", "--to", postgres], in: folder)
+        #expect(again.status == 1 && again.stderr.contains("already holds Quorum's data"), "\(again.stderr)")
+
+        // New rows in PostgreSQL number on from the copied ones.
+        let nextID = try TestPostgres.psql(postgres, "SELECT nextval(pg_get_serial_sequence('items', 'id'))")
+        #expect(Int(nextID.trimmingCharacters(in: .whitespacesAndNewlines)) == (counts["tables"]?["items"]?.intValue ?? 0) + 1)
+
+        let back = try QuorumProcess.run(["migrate", "--from", postgres, "--to", "back.db", "--json"], in: folder)
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(try JSONParser.parse(back.stdout) == counts)
+        #expect(try Self.dump(folder.path("q.db")) == Self.dump(folder.path("back.db")))
+
+        let projects = try JSONParser.parse(QuorumProcess.run(["project", "list", "--json", "--db", "q.db"], in: folder).stdout).arrayValue ?? []
+        #expect(projects.count >= 7)
+        var exported = 0
+        for project in projects {
+            let name = try #require(project["name"]?.stringValue)
+            var results: [(status: Int32, files: [String: Data])] = []
+            for db in ["q.db", "back.db"] {
+                let out = "out-\(db)-\(project["id"]?.intValue ?? 0)"
+                let export = try QuorumProcess.run(["export", name, "--out", out, "--consensus", "majority", "--validation", "0.2", "--db", db], in: folder)
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path(out))) ?? []
+                results.append((export.status, Dictionary(uniqueKeysWithValues: names.filter { $0.hasSuffix(".jsonl") }.map {
+                    ($0, FileManager.default.contents(atPath: folder.path(out + "/" + $0)) ?? Data())
+                })))
+            }
+            #expect(results[0].status == results[1].status, "\(name)")
+            #expect(results[0].files == results[1].files, "\(name): the exports differ")
+            exported += results[0].files.values.filter { !$0.isEmpty }.count
+        }
+        #expect(exported >= 4, "too few projects had anything to export for the comparison to mean much")
+    }
+
+    @Test func badAddressesAndTargetsAreRefusedWithTheFix() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "create", "--name", "T", "--kind", "classify", "--labels", "a,b"], in: folder)
+        let missing = try QuorumProcess.run(["migrate", "--from", "nothing.db", "--to", "copy.db"], in: folder)
+        #expect(missing.status == 1 && missing.stderr.contains("no SQLite database at nothing.db"))
+        let existing = try QuorumProcess.run(["migrate", "--from", "quorum.db", "--to", "quorum.db"], in: folder)
+        #expect(existing.status == 1 && existing.stderr.contains("the same database"))
+        _ = try QuorumProcess.run(["project", "list", "--db", "other.db"], in: folder)
+        let over = try QuorumProcess.run(["migrate", "--from", "quorum.db", "--to", "other.db"], in: folder)
+        #expect(over.status == 1 && over.stderr.contains("migrate into a new file"), "\(over.stderr)")
+        let url = try QuorumProcess.run(["migrate", "--from", "quorum.db", "--to", "postgres://localhost/"], in: folder)
+        #expect(url.status == 1 && url.stderr.contains("no user name") && url.stderr.contains("postgres://USER:PASSWORD@HOST:PORT/DATABASE"), "\(url.stderr)")
+        let unreachable = try QuorumProcess.run(["migrate", "--from", "quorum.db", "--to", "postgres://quorum:secret@127.0.0.1:1/q"], in: folder)
+        #expect(unreachable.status == 1 && unreachable.stderr.contains("cannot connect to PostgreSQL at postgres://quorum:…@127.0.0.1:1/q"))
+        #expect(!unreachable.stderr.contains("secret"))
+        let serve = try QuorumProcess.run(["project", "list", "--database", "postgres://quorum@127.0.0.1/q"], in: folder)
+        #expect(serve.status == 1 && serve.stderr.contains("quorum migrate --from quorum.db"), "\(serve.stderr)")
+        let environment = try QuorumProcess.run(["project", "list", "--json"], in: folder, environment: ["QUORUM_DATABASE_URL": "other.db"])
+        #expect(environment.status == 0 && environment.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(environment.stdout)")
+    }
+
+    /// The PostgreSQL schema holds every column the copy names, with the type its kind needs.
+    @Test func postgresSchemaHasEveryStoredColumn() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["project", "list"], in: folder)
+        let postgres = try TestPostgres.database()
+        #expect(try QuorumProcess.run(["migrate", "--from", "quorum.db", "--to", postgres], in: folder).status == 0)
+        let columns = try TestPostgres.psql(postgres, """
+            SELECT table_name || '.' || column_name || ':' || data_type FROM information_schema.columns
+            WHERE table_schema = 'public' AND table_name != 'quorum_schema' ORDER BY 1
+            """).split(separator: "\n").map(String.init)
+        let sqlite = try Shell.run("/usr/bin/python3", ["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            kinds = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "BLOB": "bytea"}
+            rows = []
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'"):
+                for column in db.execute(f'PRAGMA table_info("{name}")'):
+                    rows.append(f"{name}.{column[1]}:{kinds[column[2]]}")
+            print("\\n".join(sorted(rows)))
+            """, folder.path("quorum.db")]).split(separator: "\n").map(String.init)
+        #expect(columns == sqlite)
+    }
+}
