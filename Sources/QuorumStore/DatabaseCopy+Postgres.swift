@@ -18,7 +18,7 @@ final class PostgresRows: RowReader, @unchecked Sendable {
         try await PostgresConnector.count(table, on: connection, logger: logger)
     }
 
-    func rows(of table: StoredTable, after: [DatabaseCopy.Value]?, limit: Int) async throws -> [[DatabaseCopy.Value]] {
+    func rows(of table: StoredTable, after: [DatabaseCopy.Value]?) async throws -> [[DatabaseCopy.Value]] {
         var bindings = PostgresBindings()
         for value in after ?? [] {
             switch value {

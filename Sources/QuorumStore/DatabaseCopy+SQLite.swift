@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 extension DatabaseCopy.Value {
-    init(_ value: DatabaseValue, table: StoredTable, column: Int) throws {
+    /// `row` names the row in an error (its key).
+    init(_ value: DatabaseValue, table: StoredTable, column: Int, row: @autoclosure () -> String) throws {
         switch value.storage {
         case .null: self = .null
         case .int64(let n): self = .integer(n)
@@ -15,7 +16,7 @@ extension DatabaseCopy.Value {
         switch (self, table.columns[column].kind) {
         case (.null, _), (.integer, .integer), (.real, .real), (.integer, .real), (.text, .text), (.blob, .blob): break
         default:
-            throw StoreError(.invalid, "\(table.name).\(table.columns[column].name) holds \(value) where a \(table.columns[column].kind) belongs: "
+            throw StoreError(.invalid, "\(table.name) \(row()): \(table.columns[column].name) holds \(value) where \(table.columns[column].kind) values belong: "
                              + "correct that row in the SQLite file, then migrate again")
         }
     }
@@ -45,13 +46,14 @@ final class SQLiteRows: RowReader, @unchecked Sendable {
         try await snapshot.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"\(table.name)\"") ?? 0 }
     }
 
-    func rows(of table: StoredTable, after: [DatabaseCopy.Value]?, limit: Int) async throws -> [[DatabaseCopy.Value]] {
+    func rows(of table: StoredTable, after: [DatabaseCopy.Value]?) async throws -> [[DatabaseCopy.Value]] {
         try await snapshot.read { db in
             let sql = DatabaseCopy.page(table, after: after != nil) { _ in "?" }
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments((after ?? []).map(\.databaseValue)))
             var values: [[DatabaseCopy.Value]] = []
             while let row = try rows.next() {
-                values.append(try (0..<table.columns.count).map { try DatabaseCopy.Value(row[$0] as DatabaseValue, table: table, column: $0) })
+                let key = table.key.map { "\($0) \(row[$0] as DatabaseValue)" }.joined(separator: ", ")
+                values.append(try (0..<table.columns.count).map { try DatabaseCopy.Value(row[$0] as DatabaseValue, table: table, column: $0, row: key) })
             }
             return values
         }

@@ -60,7 +60,7 @@ public enum DatabaseCopy {
         for table in StoredTable.all {
             var after: [Value]? = nil
             while true {
-                let rows = try await reader.rows(of: table, after: after, limit: batchSize)
+                let rows = try await reader.rows(of: table, after: after)
                 guard let last = rows.last else { break }
                 try await writer.write(rows, into: table)
                 copied += rows.count
@@ -88,7 +88,8 @@ public enum DatabaseCopy {
 
 protocol RowReader: Sendable {
     func count(_ table: StoredTable) async throws -> Int
-    func rows(of table: StoredTable, after: [DatabaseCopy.Value]?, limit: Int) async throws -> [[DatabaseCopy.Value]]
+    /// The next batch (`batchSize` rows at most) after the row whose key is `after`, in key order.
+    func rows(of table: StoredTable, after: [DatabaseCopy.Value]?) async throws -> [[DatabaseCopy.Value]]
     func close() async
 }
 

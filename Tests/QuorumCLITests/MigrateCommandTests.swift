@@ -143,6 +143,18 @@ enum Shell {
         #expect(environment.status == 0 && environment.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(environment.stdout)")
     }
 
+    /// SQLite keeps a value of any type in any column; PostgreSQL does not. The copy names the row and stops.
+    @Test func aValueOfTheWrongTypeIsNamedNotConverted() throws {
+        let folder = try TemporaryDirectory()
+        _ = try QuorumProcess.run(["user", "add", "ana", "--role", "annotator", "--password", "password1"], in: folder)
+        _ = try Shell.run("/usr/bin/python3", ["-c", "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE users SET disabled = 'no'\"); db.commit()",
+                                               folder.path("quorum.db")])
+        let postgres = try TestPostgres.database()
+        let result = try QuorumProcess.run(["migrate", "--from", "quorum.db", "--to", postgres], in: folder)
+        #expect(result.status == 1 && result.stderr.contains("users id 1: disabled holds \"no\" where integer values belong"), "\(result.stderr)")
+        #expect(try TestPostgres.psql(postgres, "SELECT COUNT(*) FROM users").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+
     /// The PostgreSQL schema holds every column the copy names, with the type its kind needs.
     @Test func postgresSchemaHasEveryStoredColumn() throws {
         let folder = try TemporaryDirectory()
