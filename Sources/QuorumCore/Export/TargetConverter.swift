@@ -277,7 +277,8 @@ public struct TargetConverter: Sendable {
         for message in messages {
             if message["weight"] != nil { noteWeight(&dropped, "Nova") }
             var role = self.role(message)
-            var blocks: [JSONValue] = message.contentText.isEmpty ? [] : [["text": .string(message.contentText)]]
+            let text = message.contentText
+            var blocks: [JSONValue] = text.isEmpty ? [] : [.object([(key: "text", value: .string(text))])]
             switch role {
             case "user": break
             case "assistant":
@@ -288,7 +289,7 @@ public struct TargetConverter: Sendable {
             case "tool":
                 role = "user"
                 blocks = [["toolResult": ["toolUseId": .string(message["tool_call_id"]?.stringValue ?? ""),
-                                          "content": [["text": .string(message.contentText)]]]]]
+                                          "content": [["text": .string(text)]]]]]
             default:
                 throw Refusal("Nova takes no \(role) turns")
             }

@@ -7,10 +7,11 @@ struct ConversationKeys {
     /// The final assistant message's folded content; nil when the conversation does not end with one.
     var answer: [UInt8]? = nil
     /// The conversation without its system messages: near duplicates are looked for here, so examples that share
-    /// only a long system prompt are not taken for copies of each other.
+    /// only a long system prompt are not taken for copies of each other. Empty unless asked for (the export looks
+    /// for exact duplicates only).
     var dialogue: [UInt8] = []
 
-    init(messages: [JSONValue]) {
+    init(messages: [JSONValue], withDialogue: Bool = false) {
         for (i, message) in messages.enumerated() {
             let role = message["role"]?.stringValue ?? ""
             // Tool calls are part of what a turn says: two answers calling different functions are different.
@@ -22,7 +23,7 @@ struct ConversationKeys {
             whole.append(contentsOf: ": ".utf8)
             let contentStart = whole.count
             TextNormalization.appendFolded(content, to: &whole)
-            if role != "system" {
+            if withDialogue, role != "system" {
                 dialogue.append(contentsOf: whole[start...])
                 dialogue.append(0x20)
             }

@@ -133,7 +133,7 @@ public final class DatasetValidator {
                                                   code: "empty_content", "content is empty or only whitespace"))
                 }
             }
-            let keys = ConversationKeys(messages: messages)
+            let keys = ConversationKeys(messages: messages, withDialogue: true)
             let lastAnswer = keys.answer
             // The final answer as a class for the balance check: a tool call counts by the function it calls.
             let finalCalls = messages.last?["role"]?.stringValue == "assistant" ? messages.last!.toolCallNames : []

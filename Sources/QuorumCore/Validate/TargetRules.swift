@@ -273,7 +273,12 @@ public enum TargetRules {
                 error("system", "system", "\"system\" must be a list of {\"text\": …}")
             }
             guard let messages = list(line, "messages") else { return }
-            var texts = (line["system"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
+            // The first reserved string in any text, looked for as the texts are met (not gathered first).
+            var reserved: String?
+            func look(_ text: String?) {
+                if reserved == nil, let text { reserved = TargetConverter.novaReservedString(in: text) }
+            }
+            (line["system"]?.arrayValue ?? []).forEach { look($0["text"]?.stringValue) }
             let tools = Set((line["toolConfig"]?["tools"]?.arrayValue ?? []).compactMap { $0["toolSpec"]?["name"]?.stringValue })
             var uses: Set<String> = []
             for (i, message) in messages.enumerated() where !settled {
@@ -284,7 +289,7 @@ public enum TargetRules {
                     if i != messages.count - 1 || role != "assistant" || candidates.count < 2 || labels != ["preferred", "non-preferred"] {
                         error("messages[\(i)].candidates", "candidates", "Nova's preference turn is the last, an assistant's, with two or more candidates labelled preferred and non-preferred")
                     }
-                    texts += candidates.flatMap { ($0["content"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue } }
+                    candidates.forEach { ($0["content"]?.arrayValue ?? []).forEach { look($0["text"]?.stringValue) } }
                     continue
                 }
                 guard let blocks = message["content"]?.arrayValue, !blocks.isEmpty else {
@@ -293,7 +298,7 @@ public enum TargetRules {
                 }
                 for (j, block) in blocks.enumerated() {
                     var at: String { "messages[\(i)].content[\(j)]" }
-                    if let text = block["text"]?.stringValue { texts.append(text) }
+                    if let text = block["text"]?.stringValue { look(text) }
                     else if let use = block["toolUse"] {
                         if role != "assistant" { error(at, "tool_use_role", "toolUse belongs in an assistant turn") }
                         if use["input"]?.objectValue == nil { error("\(at).toolUse.input", "tool_input", "toolUse.input must be an object, not a JSON string") }
@@ -308,14 +313,14 @@ public enum TargetRules {
                         if let id = result["toolUseId"]?.stringValue, !uses.contains(id) {
                             error("\(at).toolResult.toolUseId", "tool_result_id", "toolResult answers \"\(id)\", which no earlier toolUse has")
                         }
-                        texts += (result["content"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
+                        (result["content"]?.arrayValue ?? []).forEach { look($0["text"]?.stringValue) }
                     } else if ["image", "video", "document", "reasoningContent"].allSatisfy({ block[$0] == nil }) {
                         error(at, "block", "a content block holds text, image, video, document, toolUse, toolResult or reasoningContent")
                     }
                 }
             }
             alternation(messages.map { $0["role"]?.stringValue ?? "" }, path: "messages", first: "user", last: "assistant", target: "Nova")
-            if let found = texts.lazy.compactMap(TargetConverter.novaReservedString(in:)).first {
+            if let found = reserved {
                 error("messages", "reserved_string", "Nova refuses the reserved string \"\(found)\" in a text: reword it")
             }
         }
