@@ -26,15 +26,21 @@ public struct ProjectExport {
 
     static let spoolPrefix = ".quorum-spool-"
 
-    /// Removes the spools that exports killed mid-way (kill -9, a crash) left in the folders under `root`; run when
-    /// nothing is exporting there (a server starting). Returns how many it removed.
+    /// Removes the spools that exports killed mid-way (kill -9, a crash) left in the folders under `root`; run when a
+    /// server starts. A spool an export is still writing is locked by it (a server restarted beside another one,
+    /// or a command-line export, may be running one) and is left alone. Returns how many it removed.
     @discardableResult
     public static func removeLeftoverSpools(under root: String) -> Int {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return 0 }
         var removed = 0
         while let relative = walker.nextObject() as? String {
             guard (relative as NSString).lastPathComponent.hasPrefix(spoolPrefix) else { continue }
-            if (try? FileManager.default.removeItem(atPath: (root as NSString).appendingPathComponent(relative))) != nil { removed += 1 }
+            let path = (root as NSString).appendingPathComponent(relative)
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed += 1 }
         }
         return removed
     }
