@@ -2,6 +2,7 @@
 runs page by keyboard, an annotator takes a suggestion with `y`, and the dashboard shows how the suggestions fared."""
 import json
 import os
+import sqlite3
 import tempfile
 import threading
 import unittest
@@ -66,6 +67,24 @@ class Suggest(BrowserTest, unittest.TestCase):
         self.assertIn("Run 1", section)
         self.assertIn("100.0%", section)  # ann took every suggestion as it was
         self.assertEqual(self.axe(lead), [])
+
+    def test_withhold_share_typed_on_the_runs_page(self):
+        """A share typed in the runs page's withhold field reaches the run: that many items are shown no suggestion."""
+        lead = self.browser()
+        self.login(lead, "lead")
+        lead.get(self.base + "/projects/1/runs")
+        Select(lead.find_element(By.NAME, "purpose")).select_by_value("suggest")
+        Select(lead.find_element(By.NAME, "items")).select_by_visible_text("all")
+        def runs():
+            with sqlite3.connect(self.db) as db:
+                return db.execute("SELECT COUNT(*), SUM(status = 'finished') FROM runs").fetchone()
+        before = runs()[0]
+        lead.find_element(By.NAME, "withhold").send_keys("0.5")
+        self.keys(lead, Keys.CONTROL, Keys.ENTER, Keys.CONTROL)
+        self.wait(lead, lambda b: runs() == (before + 1, before + 1), 30)
+        with sqlite3.connect(self.db) as db:
+            withheld = db.execute("SELECT COUNT(*) FROM items WHERE suggestion_withheld = 1").fetchone()[0]
+        self.assertEqual(withheld, 3)  # half of the project's six items
 
 
 if __name__ == "__main__":
