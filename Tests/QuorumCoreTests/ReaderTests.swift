@@ -277,6 +277,18 @@ extension ImportRecord {
     }
 }
 
+extension JSONStringWritingTests {
+    /// The parser's eight-byte scan stops at a raw control character or a missing closing quote wherever it falls.
+    @Test func badStringsAreRefusedAtEveryOffset() throws {
+        for offset in 0..<20 {
+            let padding = String(repeating: "a", count: offset)
+            #expect(throws: JSONParseError.self) { try JSONParser.parse("\"" + padding + "\u{1}tail\"") }
+            #expect(throws: JSONParseError.self) { try JSONParser.parse("\"" + padding) }
+            #expect(try JSONParser.parse("[\"" + padding + "\\\"\"]") == .array([.string(padding + "\"")]))
+        }
+    }
+}
+
 @Suite struct NovaReservedScanTests {
     /// A reserved string is found wherever it stands against the eight-byte steps, in any case; look-alikes are not.
     @Test func foundAtEveryOffset() {

@@ -43,7 +43,7 @@ extension JSONValue {
         s.withUTF8 { bytes in
             var start = 0, i = 0
             while i < bytes.count {
-                i = ByteWords.skip(bytes, from: i) { ByteWords.below($0, 0x20) | ByteWords.equal($0, 0x22) | ByteWords.equal($0, 0x5C) }
+                i = ByteWords.skip(bytes, from: i, unless: ByteWords.jsonSpecial)
                 guard i < bytes.count else { break }
                 let b = bytes[i]
                 i += 1

@@ -1,5 +1,5 @@
-/// Bytes looked for eight at a time in a 64-bit word, for the loops that scan every byte an export writes (JSON
-/// escapes, Nova's reserved strings): a byte at a time, those scans were a tenth of a converted export.
+/// Bytes looked for eight at a time in a 64-bit word, for the loops that scan every byte an export reads or writes
+/// (JSON strings, Nova's reserved strings): a byte at a time, those scans were a tenth of a converted export.
 enum ByteWords {
     static let ones: UInt64 = 0x0101_0101_0101_0101
     static let highs: UInt64 = 0x8080_8080_8080_8080
@@ -19,6 +19,11 @@ enum ByteWords {
     /// The high bit of each byte below `limit` (at most 0x80), with the same proviso.
     @inline(__always) static func below(_ word: UInt64, _ limit: UInt8) -> UInt64 {
         (word &- UInt64(limit) &* ones) & ~word & highs
+    }
+
+    /// The bytes a JSON string cannot hold as they are: control characters, `"` and `\`.
+    @inline(__always) static func jsonSpecial(_ word: UInt64) -> UInt64 {
+        below(word, 0x20) | equal(word, 0x22) | equal(word, 0x5C)
     }
 
     /// From `start`, the index of the first byte `flags` marks, passing eight unmarked bytes at a time; or of the
