@@ -54,10 +54,11 @@ public enum DatabaseCopy {
     private static func copy(_ reader: any RowReader, into writer: any RowWriter,
                              progress: @escaping @Sendable (String, Int, Int) -> Void) async throws -> [TableCount] {
         var counts: [TableCount] = []
+        // The source is read as of one moment, so these counts hold for the whole copy.
         let totals = try await StoredTable.all.asyncMap { try await reader.count($0) }
         let total = totals.reduce(0, +)
         var copied = 0
-        for table in StoredTable.all {
+        for (table, read) in zip(StoredTable.all, totals) {
             var after: [Value]? = nil
             while true {
                 let rows = try await reader.rows(of: table, after: after)
@@ -67,7 +68,7 @@ public enum DatabaseCopy {
                 progress(table.name, copied, total)
                 after = table.key.map { key in last[table.columns.firstIndex { $0.name == key }!] }
             }
-            let read = try await reader.count(table), written = try await writer.count(table)
+            let written = try await writer.count(table)
             guard read == written else {
                 throw StoreError(.conflict, "\(table.name): \(read) rows in the source but \(written) in the target after the copy: nothing was kept")
             }
