@@ -19,9 +19,9 @@ final class Spool {
         buffer.reserveCapacity(1 << 20)
     }
 
-    func append(_ text: String) throws -> (offset: Int64, length: Int32) {
+    func append(_ text: UnsafeRawBufferPointer) throws -> (offset: Int64, length: Int32) {
         let start = offset
-        buffer.append(contentsOf: text.utf8)
+        buffer.append(contentsOf: text)
         let length = Int64(buffer.count) - (start - flushed)
         offset += length
         if buffer.count >= 1 << 20 { try flush() }

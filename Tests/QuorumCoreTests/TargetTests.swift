@@ -127,6 +127,34 @@ import Testing
         #expect(try codes(#"{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}]}, {"role": "assistant", "content": "b"}]}"#, .trl)["content_type"] == "messages[0].content")
     }
 
+    /// `passes` (what the export asks every target of every line, no finding worded) agrees with the full check,
+    /// for lines of every target's shape, converted and broken alike.
+    @Test func passingAgreesWithTheFullCheck() throws {
+        var lines = [Self.plainExample, Self.toolExample, Self.preference]
+        for target in ExportTarget.allCases {
+            for (example, preference) in [(Self.plainExample, false), (Self.toolExample, false), (Self.preference, true)] {
+                if let line = try? converted(example, target, preference: preference).line { lines.append(line) }
+            }
+        }
+        lines += try [
+            #"{"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}, {"role": "assistant", "content": "c"}], "parallel_tool_calls": false}"#,
+            #"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b", "weight": 0.5}]}"#,
+            #"{"messages": [{"role": "user", "content": "a"}, {"role": "system", "content": "s"}, {"role": "assistant", "content": "b"}]}"#,
+            #"{"messages": [{"role": "system", "content": "a"}, {"role": "system", "content": "s"}, {"role": "user", "content": "b"}]}"#,
+            #"{"contents": [{"role": "assistant", "parts": [{"text": "x"}]}]}"#,
+            #"{"system": "s", "messages": [{"role": "assistant", "content": "b"}, {"role": "user", "content": "a"}], "tools": []}"#,
+            #"{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "User: hi"}]}, {"role": "assistant", "content": [{"text": "ok"}]}]}"#,
+            #"{"conversations": [{"from": "gpt", "value": "x"}, {"from": "human", "value": "y"}]}"#,
+            #"{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}]}, {"role": "assistant", "content": "b"}]}"#,
+            #"{"messages": []}"#, #"{"text": "plain"}"#, #"[1, 2]"#,
+        ].map { try JSONParser.parse($0) }
+        for line in lines {
+            for target in ExportTarget.allCases {
+                #expect(TargetRules.passes(line, target: target) == errors(line, target).isEmpty, "\(target) on \(line.jsonText)")
+            }
+        }
+    }
+
     @Test func novasReservedStringsAreFoundInAnyCaseAnywhere() {
         #expect(TargetConverter.novaReservedString(in: "Hello, how are you?") == nil)
         #expect(TargetConverter.novaReservedString(in: "then user: said") == "User:")

@@ -9,7 +9,7 @@ import Testing
         let folder = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: folder.path("exports/1"), withIntermediateDirectories: true)
         let running = try Spool(path: folder.path("exports/1/" + ProjectExport.spoolPrefix + "running"))
-        _ = try running.append("a line\n")
+        _ = try Array("a line\n".utf8).withUnsafeBytes { try running.append($0) }
         try running.flush()
         let dead = try folder.write("exports/1/" + ProjectExport.spoolPrefix + "dead", "left by kill -9\n")
         #expect(ProjectExport.removeLeftoverSpools(under: folder.path("exports")) == 1)

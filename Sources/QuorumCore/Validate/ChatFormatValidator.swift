@@ -1,8 +1,9 @@
 /// The rules of OpenAI's supervised chat fine-tuning format (and of preference/DPO files), line by line.
 public enum ChatFormatValidator {
-    static let topLevelKeys: Set<String> = ["messages", "tools", "parallel_tool_calls", "functions"]
-    static let messageKeys: Set<String> = ["role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal"]
-    static let roles: Set<String> = ["system", "user", "assistant", "tool", "function"]
+    // Lists, not sets: a few names, looked through with `isKey`, cost less than hashing every key of every message.
+    static let topLevelKeys = ["messages", "tools", "parallel_tool_calls", "functions"]
+    static let messageKeys = ["role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal"]
+    static let roles = ["system", "user", "assistant", "tool", "function"]
     /// Content part types per role (OpenAI's chat request schema, which the fine-tuning format's messages use).
     static let contentParts: [String: [String]] = ["system": ["text"], "user": ["text", "image_url"], "assistant": ["text", "refusal"], "tool": ["text"]]
     static func partShape(_ type: String) -> String {
@@ -26,7 +27,7 @@ public enum ChatFormatValidator {
         guard let members = example.objectValue else {
             return [ValidationIssue(.error, line: line, code: "data_type", "each line must be a JSON object, found \(example.typeName)")]
         }
-        for member in members where !topLevelKeys.contains(member.key) {
+        for member in members where !topLevelKeys.contains(where: member.key.isKey) {
             issues.append(ValidationIssue(.error, line: line, field: member.key, code: "unrecognized_key",
                                           "\"\(member.key)\" is not part of the chat format (allowed: messages, tools, parallel_tool_calls)"))
         }
@@ -66,14 +67,14 @@ public enum ChatFormatValidator {
                 add(.error, nil, "data_type", "a message must be an object, found \(message.typeName)")
                 continue
             }
-            for member in members where !messageKeys.contains(member.key) {
+            for member in members where !messageKeys.contains(where: member.key.isKey) {
                 add(.error, member.key, "message_unrecognized_key", "\"\(member.key)\" is not a message key (allowed: \(messageKeys.sorted().joined(separator: ", ")))")
             }
             guard let role = message["role"]?.stringValue else {
                 add(.error, "role", "message_missing_key", message["role"] == nil ? "missing \"role\"" : "\"role\" must be a string")
                 continue
             }
-            if !roles.contains(role) {
+            if !roles.contains(where: role.isKey) {
                 add(.error, "role", "unrecognized_role", "unknown role \"\(role)\" (system, user, assistant or tool)")
                 continue
             }
