@@ -9,8 +9,8 @@ PORT ?= 8080
 RUN_PACKAGES := libsqlite3-dev libcmark-dev zlib1g-dev pkg-config
 # postgresql: the store tests' throwaway cluster (scripts/with-postgres starts it in a temp folder and stops it).
 TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver python3-selenium python3-venv postgresql
-# wrk drives the annotating load (bench/annotate_load.py).
-BENCH_PACKAGES := $(RUN_PACKAGES) wrk
+# wrk drives the annotating load (bench/annotate_load.py); postgresql the PostgreSQL benchmark's throwaway cluster.
+BENCH_PACKAGES := $(RUN_PACKAGES) wrk postgresql
 
 TOKENIZER := .cache/o200k_base.tiktoken
 TOKENIZER_SHA256 := 446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d
@@ -102,6 +102,7 @@ bench: tokenizer
 	$(PYTHON) bench/import_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/validate_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/export_bench.py --quorum .build/release/quorum --targets all
+	scripts/with-postgres $(PYTHON) bench/postgres_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum --kind chat --items 150000
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum --kind spans --items 150000

@@ -21,6 +21,29 @@ TARGETS = ["openai", "azure-openai", "together", "fireworks", "mistral", "vertex
            "trl", "axolotl", "llama-factory"]
 
 
+def prepare(quorum, tmp, lines):
+    """A SQLite database in `tmp` with a chat project `bench` of `lines` generated conversations, each accepted by one
+    annotator; returns its path and its item count."""
+    data, db = os.path.join(tmp, "bench.jsonl"), os.path.join(tmp, "bench.db")
+    generate(data, lines)
+    subprocess.run([quorum, "project", "create", "--name", "bench", "--kind", "chat", "--db", db], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([quorum, "user", "add", "ann", "--role", "annotator", "--password", "password1", "--db", db],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([quorum, "import", "bench", data, "--json", "--db", db], check=True, stdout=subprocess.DEVNULL)
+    with sqlite3.connect(db) as connection:
+        connection.execute("""
+            INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, note, seconds_spent, version, created_at, updated_at)
+            SELECT i.id, u.id, 'submitted', 'accept', '[]', '[]', '', 1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'
+            FROM items i, users u WHERE u.username = 'ann'""")
+        # Quorum counts answers as it saves them; answers written straight in are counted here.
+        connection.execute("""
+            UPDATE items SET taken = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status != 'skipped'),
+                submitted = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status = 'submitted')""")
+        items = connection.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+    os.remove(data)
+    return db, items
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quorum", required=True, help="path to the quorum binary")
@@ -30,22 +53,7 @@ def main():
     args = parser.parse_args()
     quorum = os.path.abspath(args.quorum)
     with tempfile.TemporaryDirectory() as tmp:
-        data, db = os.path.join(tmp, "bench.jsonl"), os.path.join(tmp, "bench.db")
-        generate(data, args.lines)
-        subprocess.run([quorum, "project", "create", "--name", "bench", "--kind", "chat", "--db", db], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([quorum, "user", "add", "ann", "--role", "annotator", "--password", "password1", "--db", db],
-                       check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([quorum, "import", "bench", data, "--json", "--db", db], check=True, stdout=subprocess.DEVNULL)
-        with sqlite3.connect(db) as connection:
-            connection.execute("""
-                INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, note, seconds_spent, version, created_at, updated_at)
-                SELECT i.id, u.id, 'submitted', 'accept', '[]', '[]', '', 1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'
-                FROM items i, users u WHERE u.username = 'ann'""")
-            # Quorum counts answers as it saves them; answers written straight in are counted here.
-            connection.execute("""
-                UPDATE items SET taken = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status != 'skipped'),
-                    submitted = (SELECT COUNT(*) FROM annotations a WHERE a.item_id = items.id AND a.status = 'submitted')""")
-            items = connection.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        db, items = prepare(quorum, tmp, args.lines)
         print(f"prepared {items:,} accepted chat items", flush=True)
         if args.keep:
             shutil.copy(db, args.keep)

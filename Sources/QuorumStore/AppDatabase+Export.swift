@@ -12,15 +12,8 @@ extension AppDatabase {
             // Both queries walk the items in rowid order (`+project_id` keeps SQLite from sorting through another
             // index) and the answers through their (item, annotator) index: no temporary sort of every row.
             // User names from one small table read, rather than a join on every answer.
-            // Indexed by user id (ids are small and dense): a dictionary would hash an id for every answer.
-            var names: [String?] = []
-            try db.makeStatement(sql: "SELECT id, username FROM users").forEachRow { row in
-                let id = Int(row.int64(0))
-                guard id >= 0, id < 1 << 24 else { return }
-                if id >= names.count { names += [String?](repeating: nil, count: id + 1 - names.count) }
-                names[id] = row.string(1)
-            }
-            func name(_ id: Int64) -> String? { id >= 0 && id < names.count ? names[Int(id)] : nil }
+            var names = StoredItemStream.UserNames()
+            try db.makeStatement(sql: "SELECT id, username FROM users").forEachRow { row in names.add(id: row.int64(0), name: row.string(1) ?? "") }
             // Read column by column straight from SQLite (`DirectRows`): hundreds of thousands of rows.
             let items = try db.makeStatement(sql: """
                 SELECT i.id, i.external_id, \(withInputs ? "i.input" : "'{}'"), i.split, g.resolution, g.source, g.decided_by,
@@ -35,42 +28,18 @@ extension AppDatabase {
                 FROM items i CROSS JOIN annotations a ON a.item_id = i.id
                 WHERE +i.project_id = ?\(answeredOnly ? " AND i.submitted > 0" : "") AND a.status = 'submitted' ORDER BY i.id
                 """).rows(project.id)
-            func storedAnswer(_ row: ColumnValues) -> (Int64, Int64, StoredItem.StoredAnswer) {
-                let annotator = row.int64(2)
-                return (row.int64(0), row.int64(1), StoredItem.StoredAnswer(annotator: name(annotator) ?? "user \(annotator)", decision: row.string(3),
-                                                                           labels: row.string(4), spans: row.string(5), messages: row.string(6)))
-            }
-            var pending = try answers.next().map(storedAnswer)
-            var batch: [StoredItem] = []
-            batch.reserveCapacity(batchSize)
-            while let row = try items.next() {
-                let id = row.int64(0)
-                var given: [StoredItem.StoredAnswer] = []
-                var answerIDs: [Int64] = []
-                given.reserveCapacity(4)
-                answerIDs.reserveCapacity(4)
-                while let (itemID, answerID, answer) = pending, itemID <= id {
-                    if itemID == id {
-                        given.append(answer)
-                        answerIDs.append(answerID)
-                    }
-                    pending = try answers.next().map(storedAnswer)
+            try StoredItemStream(names: names, batchSize: batchSize).forEach(items: {
+                try items.next().map { row in
+                    StoredItemStream.ItemColumns(id: row.int64(0), externalID: row.string(1), input: row.string(2), split: row.string(3),
+                                                 goldResolution: row.string(4), goldSource: row.string(5),
+                                                 goldDecidedBy: row.isNull(6) ? nil : row.int64(6), draft: row.string(7))
                 }
-                // Oldest answer first: ties in a consensus go to the earliest.
-                if zip(answerIDs, answerIDs.dropFirst()).contains(where: { $0 > $1 }) {
-                    given = answerIDs.indices.sorted { answerIDs[$0] < answerIDs[$1] }.map { given[$0] }
+            }, answers: {
+                try answers.next().map { row in
+                    StoredItemStream.AnswerColumns(itemID: row.int64(0), answerID: row.int64(1), annotator: row.int64(2), decision: row.string(3),
+                                                   labels: row.string(4), spans: row.string(5), messages: row.string(6))
                 }
-                let gold = row.string(4).map {
-                    StoredItem.StoredGold(resolution: $0, source: row.string(5) ?? "", decidedBy: row.isNull(6) ? nil : name(row.int64(6)))
-                }
-                batch.append(StoredItem(itemID: id, externalID: row.string(1), input: row.string(2) ?? "{}", heldOut: row.string(3) == "holdout",
-                                        answers: given, gold: gold, draft: row.string(7)))
-                if batch.count == batchSize {
-                    try body(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { try body(batch) }
+            }, body)
         }
     }
 
@@ -100,17 +69,23 @@ extension AppDatabase {
                              sideFiles: [String] = []) throws -> Int64 {
         try writer.write { db in
             try Self.holdOut(db, report.plan.newlyHeldOut, in: project)
-            let count = report.count
-            let counts: JSONValue = ["items": .int(report.plan.items), "train": .int(count.train), "validation": .int(count.validation),
-                                     "holdout": .int(count.holdout), "excluded": .int(report.plan.excluded.count)]
-            let files: JSONValue = ["directory": .string(directory), "files": .array(report.files.map {
-                ["name": .string($0.name), "lines": .int($0.lines), "bytes": .int($0.bytes), "sha256": .string($0.sha256)]
-            } + sideFiles.map { ["name": .string($0)] })]
+            let columns = Self.exportColumns(report: report, directory: directory, sideFiles: sideFiles)
             try db.execute(sql: """
                 INSERT INTO exports (project_id, format, settings, counts, files, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [project.id, settings.format.rawValue, settings.json.jsonText, counts.jsonText, files.jsonText, user?.id, Self.timestamp()])
+                """, arguments: [project.id, settings.format.rawValue, settings.json.jsonText, columns.counts, columns.files, user?.id, Self.timestamp()])
             return db.lastInsertedRowID
         }
+    }
+
+    /// An export's `counts` and `files` columns (JSON), as either database keeps them.
+    static func exportColumns(report: ExportReport, directory: String, sideFiles: [String]) -> (counts: String, files: String) {
+        let count = report.count
+        let counts: JSONValue = ["items": .int(report.plan.items), "train": .int(count.train), "validation": .int(count.validation),
+                                 "holdout": .int(count.holdout), "excluded": .int(report.plan.excluded.count)]
+        let files: JSONValue = ["directory": .string(directory), "files": .array(report.files.map {
+            ["name": .string($0.name), "lines": .int($0.lines), "bytes": .int($0.bytes), "sha256": .string($0.sha256)]
+        } + sideFiles.map { ["name": .string($0)] })]
+        return (counts.jsonText, files.jsonText)
     }
 
     /// A project's exports, newest first.

@@ -3,19 +3,9 @@ import QuorumCore
 
 extension AppDatabase {
     static func project(_ row: Row) -> Project {
-        let labels = (try? JSONParser.parse(row["labels"] as String))?.arrayValue?.compactMap(\.stringValue) ?? []
-        let export = (try? JSONParser.parse(row["export_settings"] as String)) ?? .object([])
-        return Project(id: row["id"], slug: row["slug"], name: row["name"], kind: ProjectKind(rawValue: row["kind"]) ?? .classify,
-                       labels: labels, multiLabel: row["multi_label"], annotatorsPerItem: row["annotators_per_item"],
-                       guidelines: row["guidelines_md"],
-                       systemPrompt: export["system_prompt"]?.stringValue ?? "",
-                       autoGold: export["auto_gold"]?.stringValue.flatMap(ConsensusRule.init),
-                       spanPatterns: export["span_patterns"]?.stringValue ?? "",
-                       allowsOverlappingSpans: export["overlapping_spans"] == .bool(true),
-                       disabledSpanPatterns: Dictionary((export["disabled_span_patterns"]?.objectValue ?? []).compactMap { member in
-                           member.value.stringValue.map { (member.key, $0) } }, uniquingKeysWith: { a, _ in a }),
-                       judging: export["judging"].flatMap(JudgingSetup.init(json:)),
-                       createdAt: row["created_at"])
+        StoredProject(id: row["id"], slug: row["slug"], name: row["name"], kind: row["kind"], labels: row["labels"], multiLabel: row["multi_label"],
+                      annotatorsPerItem: row["annotators_per_item"], guidelines: row["guidelines_md"], exportSettings: row["export_settings"],
+                      createdAt: row["created_at"]).project
     }
 
     static func labelsJSON(_ labels: [String]) -> String { JSONValue.array(labels.map { .string($0) }).jsonText }
@@ -105,12 +95,9 @@ extension AppDatabase {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [id]).map(Self.project)
     }
 
-    /// Like `project(_:)`, but says what exists when nothing matches.
-    public func requireProject(_ reference: String) throws -> Project {
-        if let project = try project(reference) { return project }
-        let names = try projectSummaries().map { "\($0.project.id) \($0.project.name)" }
-        let known = names.isEmpty ? "there are no projects yet (quorum project create)" : "projects: " + names.joined(separator: ", ")
-        throw StoreError(.notFound, "no project \"\(reference)\"; \(known)")
+    /// The projects' ids and names, for a message saying which exist.
+    public func projectNames() throws -> [String] {
+        try projectSummaries().map { "\($0.project.id) \($0.project.name)" }
     }
 
     public func projectSummaries() throws -> [ProjectSummary] {

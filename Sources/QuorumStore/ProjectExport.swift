@@ -6,13 +6,13 @@ import QuorumCore
 /// SHA-256, writes `report.json` and `report.md`, and only then records the export and its hold-out draw.
 /// An export that fails leaves the folder's earlier files as they were.
 public struct ProjectExport {
-    public let database: AppDatabase
+    public let database: any ExportStore
     public let project: Project
     public let settings: ExportSettings
     public let directory: String
     public let counter: (any TokenCounter)?
 
-    public init(database: AppDatabase, project: Project, settings: ExportSettings, directory: String, counter: (any TokenCounter)?) {
+    public init(database: any ExportStore, project: Project, settings: ExportSettings, directory: String, counter: (any TokenCounter)?) {
         self.database = database
         self.project = project
         self.settings = settings
@@ -134,20 +134,21 @@ public struct ProjectExport {
             throw ExportError("cannot move \(file.temporary) into place: \(String(cString: strerror(errno)))")
         }
         written.removeAll()
-        let id = try database.recordExport(of: project, settings: settings, report: report, directory: directory, by: user, sideFiles: sideFiles.map(\.0))
+        let id = try database.recordExport(of: project, settings: settings, report: report, directory: directory, by: user,
+                                              sideFiles: sideFiles.map(\.0))
         return (report, id)
     }
 
     /// Reads every item once (resolving, rendering and checking it on every core, each record's text kept in
     /// `spool`) and plans the files: what goes where, duplicates, contradictions, the hold-out draw.
     private func planned(into spool: Spool, progress: (Int, Int) -> Void) throws -> ExportPlan {
-        let total = try database.summary(of: project).items
+        let total = try database.itemCount(of: project)
         let pipeline = ExportPipeline(project: project, settings: settings, counter: counter, expectedItems: total)
         let workers = ProcessInfo.processInfo.activeProcessorCount
         // The database is read on a thread of its own, a batch ahead, while the batch before is worked out.
         let database = self.database, project = self.project
         let batches = Handoff<[StoredItem]>.filled(capacity: 2) { batches in
-            try database.forEachStoredItem(in: project) { batches.put($0) }
+            try database.forEachStoredItem(in: project, answeredOnly: false, withInputs: true, batchSize: 4_096) { batches.put($0) }
         }
         defer { batches.cancel() }
         // Batches are worked out on every core by a thread of their own while this one adds the batch before

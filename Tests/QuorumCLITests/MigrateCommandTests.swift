@@ -101,25 +101,37 @@ enum Shell {
         #expect(try JSONParser.parse(back.stdout) == counts)
         #expect(try Self.dump(folder.path("q.db")) == Self.dump(folder.path("back.db")))
 
+        // Every project exported from the original, from the copy back, and straight from PostgreSQL (its own store,
+        // reading through cursors): the same bytes, and the same hold-out draw kept in each database.
         let projects = try JSONParser.parse(QuorumProcess.run(["project", "list", "--json", "--db", "q.db"], in: folder).stdout).arrayValue ?? []
         #expect(projects.count >= 7)
-        var exported = 0
+        var exported = 0, succeeded = 0
         for project in projects {
             let name = try #require(project["name"]?.stringValue)
             var results: [(status: Int32, files: [String: Data])] = []
-            for db in ["q.db", "back.db"] {
-                let out = "out-\(db)-\(project["id"]?.intValue ?? 0)"
-                let export = try QuorumProcess.run(["export", name, "--out", out, "--consensus", "majority", "--validation", "0.2", "--db", db], in: folder)
+            for (i, database) in ["q.db", "back.db", postgres].enumerated() {
+                let out = "out-\(i)-\(project["id"]?.intValue ?? 0)"
+                let export = try QuorumProcess.run(["export", name, "--out", out, "--consensus", "majority", "--validation", "0.2", "--holdout", "2",
+                                                    "--database", database], in: folder)
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path(out))) ?? []
                 results.append((export.status, Dictionary(uniqueKeysWithValues: names.filter { $0.hasSuffix(".jsonl") }.map {
                     ($0, FileManager.default.contents(atPath: folder.path(out + "/" + $0)) ?? Data())
                 })))
             }
-            #expect(results[0].status == results[1].status, "\(name)")
-            #expect(results[0].files == results[1].files, "\(name): the exports differ")
+            #expect(Set(results.map(\.status)).count == 1, "\(name): \(results.map(\.status))")
+            #expect(results[0].files == results[1].files && results[0].files == results[2].files, "\(name): the exports differ")
             exported += results[0].files.values.filter { !$0.isEmpty }.count
+            if results[2].status == 0 { succeeded += 1 }
         }
         #expect(exported >= 4, "too few projects had anything to export for the comparison to mean much")
+        let heldInSQLite = try Shell.run("/usr/bin/python3", ["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("
+                                                             + "\"SELECT group_concat(id) FROM (SELECT id FROM items WHERE split = 'holdout' ORDER BY id)\").fetchone()[0])",
+                                                             folder.path("q.db")])
+        let heldInPostgres = try TestPostgres.psql(postgres, "SELECT string_agg(id::text, ',' ORDER BY id) FROM items WHERE split = 'holdout'")
+        #expect(heldInSQLite.trimmingCharacters(in: .whitespacesAndNewlines) == heldInPostgres.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(heldInSQLite.split(separator: ",").count >= 4, "\(heldInSQLite)")
+        let recorded = try TestPostgres.psql(postgres, "SELECT COUNT(*) FROM exports").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(succeeded >= 2 && Int(recorded) == (counts["tables"]?["exports"]?.intValue ?? 0) + succeeded, "exports recorded in PostgreSQL: \(recorded)")
     }
 
     @Test func badAddressesAndTargetsAreRefusedWithTheFix() throws {

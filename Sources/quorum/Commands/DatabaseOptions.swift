@@ -21,14 +21,31 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    /// The SQLite file the command works on (the commands other than `migrate` run on SQLite so far).
+    /// Runs `body` on the store an export reads and records in: the SQLite file, or PostgreSQL (`export` and
+    /// `holdout` run on either; the connection is closed after).
+    func withExportStore<T>(_ body: (any ExportStore) throws -> T) async throws -> T {
+        guard case .postgres(let address) = try address() else { return try body(try open()) }
+        let store = try await PostgresExportStore.open(address)
+        do {
+            let result = try body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    /// The SQLite file the command works on (the commands other than `migrate`, `export` and `holdout` run on SQLite
+    /// so far).
     var path: String {
         get throws {
             switch try address() {
             case .sqlite(let path): return path
             case .postgres(let address):
-                throw CLIError("\(address): this quorum runs its commands and its server on SQLite only; PostgreSQL takes a copy of "
-                               + "a SQLite database (quorum migrate --from quorum.db --to \(address)) and gives it back")
+                throw CLIError("\(address): this command and the server run on SQLite only so far (quorum export and quorum holdout "
+                               + "run on PostgreSQL too); PostgreSQL takes a copy of a SQLite database (quorum migrate --from quorum.db "
+                               + "--to \(address)) and gives it back")
             }
         }
     }

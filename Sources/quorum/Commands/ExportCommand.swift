@@ -43,8 +43,6 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let db = try database.open()
-            let project = try db.requireProject(project)
             let settings = ExportSettings(format: format, consensus: consensus, validationFraction: validation, holdout: holdout,
                                           seed: seed, model: model, pricePerMillion: pricePerMillion, keepContradictions: keepContradictions,
                                           target: target)
@@ -55,8 +53,11 @@ struct ExportCommand: AsyncParsableCommand {
                 counter = found
             }
             let bar = ProgressBar(unit: "items", enabled: Terminal.stderrIsTerminal && !json)
-            let export = ProjectExport(database: db, project: project, settings: settings, directory: out, counter: counter)
-            let result = try export.run(by: nil) { bar.update(done: $0, total: $1, count: $0) }
+            let (project, result) = try await database.withExportStore { store in
+                let project = try store.requireProject(self.project)
+                let export = ProjectExport(database: store, project: project, settings: settings, directory: out, counter: counter)
+                return (project, try export.run(by: nil) { bar.update(done: $0, total: $1, count: $0) })
+            }
             bar.finish()
             if json {
                 print(result.report.json.jsonText)

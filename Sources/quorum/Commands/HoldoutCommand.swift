@@ -24,12 +24,13 @@ struct HoldoutCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let db = try database.open()
-            let project = try db.requireProject(project)
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-holdout-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let settings = ExportSettings(format: .openaiChat, consensus: consensus, validationFraction: 0, holdout: size, seed: seed)
-            let held = try ProjectExport(database: db, project: project, settings: settings, directory: folder, counter: nil).drawHoldout()
+            let (project, held) = try await database.withExportStore { store in
+                let project = try store.requireProject(self.project)
+                return (project, try ProjectExport(database: store, project: project, settings: settings, directory: folder, counter: nil).drawHoldout())
+            }
             if json {
                 print((["holdout": .int(held)] as JSONValue).jsonText)
             } else {
