@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmarks Quorum on PostgreSQL: copies a prepared SQLite database of 1,000,000 accepted chat items (the export
+"""Benchmarks Quorum on PostgreSQL: imports 1,000,000 generated chat lines (the import benchmark's) into it; copies a prepared SQLite database of 1,000,000 accepted chat items (the export
 benchmark's) into PostgreSQL with `quorum migrate`, then exports it from PostgreSQL (`--database postgres://…`,
 validation on) and from SQLite, and checks both give the same files. Run under scripts/with-postgres, which starts
 a throwaway cluster and names it in QUORUM_TEST_POSTGRES_URL."""
@@ -13,6 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from export_bench import prepare  # noqa: E402
+from import_bench import generate  # noqa: E402
 
 
 def timed(arguments):
@@ -36,8 +37,19 @@ def main():
         db, items = prepare(quorum, tmp, args.lines)
         print(f"prepared {items:,} accepted chat items", flush=True)
         subprocess.run(["psql", cluster, "-qc", "CREATE DATABASE bench"], check=True)
-        postgres = cluster.rsplit("/", 1)[0] + "/bench"
+        subprocess.run(["psql", cluster, "-qc", "CREATE DATABASE imported"], check=True)
+        postgres, imported = (cluster.rsplit("/", 1)[0] + "/" + name for name in ["bench", "imported"])
+
+        # The import: the generated file into an empty chat project on PostgreSQL (made in SQLite and copied over).
+        empty, data = os.path.join(tmp, "empty.db"), os.path.join(tmp, "bench.jsonl")
+        subprocess.run([quorum, "project", "create", "--name", "bench", "--kind", "chat", "--db", empty], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([quorum, "migrate", "--from", empty, "--to", imported], check=True, stdout=subprocess.DEVNULL)
+        generate(data, args.lines)
         os.sync()
+        elapsed, summary = timed([quorum, "import", "bench", data, "--json", "--database", imported])
+        print(f"import into PostgreSQL: {summary['imported']:,} of {args.lines:,} lines in {elapsed:.2f} s: {args.lines / elapsed:,.0f} items/s",
+              flush=True)
+        os.remove(data)
         elapsed, copied = timed([quorum, "migrate", "--from", db, "--to", postgres, "--json"])
         rows = sum(copied["tables"].values())
         print(f"migrate into PostgreSQL: {items:,} items, {rows:,} rows in {elapsed:.2f} s: {items / elapsed:,.0f} items/s", flush=True)

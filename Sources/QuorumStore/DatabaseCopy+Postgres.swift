@@ -77,7 +77,7 @@ final class PostgresRowWriter: RowWriter, @unchecked Sendable {
         for row in rows {
             for (i, value) in row.enumerated() {
                 if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
-                try Self.writeCopyText(value, to: &buffer, table: table, column: i)
+                try Self.writeCopyText(value, to: &buffer, column: "\(table.name).\(table.columns[i].name)", fix: "remove it in the SQLite file, then migrate again")
             }
             buffer.writeInteger(UInt8(ascii: "\n"))
         }
@@ -87,25 +87,33 @@ final class PostgresRowWriter: RowWriter, @unchecked Sendable {
     }
 
     /// A value in COPY's text format: `\N` for null, backslash escapes for the bytes that separate, bytea as hex.
-    static func writeCopyText(_ value: DatabaseCopy.Value, to buffer: inout ByteBuffer, table: StoredTable, column: Int) throws {
+    /// `column` and `fix` name where a value PostgreSQL cannot hold was met, and what to do.
+    static func writeCopyText(_ value: DatabaseCopy.Value, to buffer: inout ByteBuffer, column: String, fix: String) throws {
         switch value {
         case .null: buffer.writeString("\\N")
         case .integer(let n): buffer.writeString(String(n))
         case .real(let x):
             // Swift prints the shortest text that reads back as the same double; PostgreSQL reads it exactly.
             buffer.writeString(x.isNaN ? "NaN" : x.isInfinite ? (x < 0 ? "-Infinity" : "Infinity") : "\(x)")
-        case .text(let s):
-            for byte in s.utf8 {
-                switch byte {
-                case 0:
-                    throw StoreError(.invalid, "\(table.name).\(table.columns[column].name) holds a NUL character, which PostgreSQL's text cannot: "
-                                     + "remove it in the SQLite file, then migrate again")
-                case UInt8(ascii: "\\"): buffer.writeString("\\\\")
-                case UInt8(ascii: "\n"): buffer.writeString("\\n")
-                case UInt8(ascii: "\r"): buffer.writeString("\\r")
-                case UInt8(ascii: "\t"): buffer.writeString("\\t")
-                default: buffer.writeInteger(byte)
+        case .text(var s):
+            // Runs of ordinary bytes written at once: a call per byte was most of an import's own work.
+            try s.withUTF8 { bytes in
+                var start = 0
+                for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\\") {
+                    let escape: StaticString
+                    switch byte {
+                    case 0: throw StoreError(.invalid, "\(column) holds a NUL character, which PostgreSQL's text cannot: \(fix)")
+                    case UInt8(ascii: "\\"): escape = "\\\\"
+                    case UInt8(ascii: "\n"): escape = "\\n"
+                    case UInt8(ascii: "\r"): escape = "\\r"
+                    case UInt8(ascii: "\t"): escape = "\\t"
+                    default: continue
+                    }
+                    buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<i]))
+                    buffer.writeStaticString(escape)
+                    start = i + 1
                 }
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...]))
             }
         case .blob(let bytes):
             buffer.writeString("\\\\x")

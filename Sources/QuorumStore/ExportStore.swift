@@ -1,7 +1,7 @@
 import QuorumCore
 
 /// What an export reads and records, from whichever database holds the project: SQLite (`AppDatabase`) or
-/// PostgreSQL (`PostgresExportStore`). The export reads every item once, in item order, from one snapshot.
+/// PostgreSQL (`PostgresStore`). The export reads every item once, in item order, from one snapshot.
 public protocol ExportStore: Sendable {
     /// A project by id, name or slug.
     func project(_ reference: String) throws -> Project?

@@ -31,19 +31,27 @@ final class ImportRun {
         summary = ImportSummary(format: options.format)
     }
 
-    /// Makes the import's row, inside the caller's transaction. A project that a staged import is filling takes no
-    /// other import until that one ends.
-    func begin(_ db: Database, staged: Bool) throws {
+    /// Judging projects' items come from runs, not files.
+    func refuseJudging() throws {
         guard !project.kind.isJudging else {
             throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: its items are models' answers from runs (quorum \(project.kind.rawValue) create), not imported")
         }
+    }
+
+    /// The message for an import refused because another one, staged, is filling the project.
+    func busy(with other: Int64) -> StoreError {
+        StoreError(.conflict, "another import into \(project.slug) (import \(other)) is under way: wait for it to end "
+                   + "(one cut short by a server stopping is discarded when the server starts again)")
+    }
+
+    /// Makes the import's row, inside the caller's transaction. A project that a staged import is filling takes no
+    /// other import until that one ends.
+    func begin(_ db: Database, staged: Bool) throws {
+        try refuseJudging()
         guard let staging = try Row.fetchOne(db, sql: "SELECT staging_import FROM projects WHERE id = ?", arguments: [project.id]) else {
             throw StoreError(.notFound, "project \(project.slug) no longer exists")
         }
-        if let other: Int64 = staging[0] {
-            throw StoreError(.conflict, "another import into \(project.slug) (import \(other)) is under way: wait for it to end "
-                             + "(one cut short by a server stopping is discarded when the server starts again)")
-        }
+        if let other: Int64 = staging[0] { throw busy(with: other) }
         let now = AppDatabase.timestamp()
         try db.execute(sql: """
             INSERT INTO imports (project_id, file_name, format, sha256, imported, duplicates, rejected, user_id, created_at)
@@ -60,6 +68,15 @@ final class ImportRun {
 
     /// Checks and writes records, inside the caller's transaction.
     func write(_ batch: ArraySlice<ImportRecord>) throws {
+        for item in try accepted(batch) { try writer.add(item) }
+        try writer.flush()
+    }
+
+    /// Checks a batch against the project's policy, counting and handing on the bad records: the items to write.
+    /// After the first bad record of an all-or-nothing import, only errors are looked for (nothing is written).
+    func accepted(_ batch: ArraySlice<ImportRecord>) throws -> [ImportedItem] {
+        var items: [ImportedItem] = []
+        items.reserveCapacity(batch.count)
         for record in batch {
             records += 1
             var outcome = record.result
@@ -78,12 +95,11 @@ final class ImportRun {
                     continue
                 }
                 for field in item.notCarried { summary.notCarried[field, default: 0] += 1 }
-                // After the first bad record of an all-or-nothing import, only keep finding errors.
                 if failed && !options.skipInvalid { continue }
-                try writer.add(item)
+                items.append(item)
             }
         }
-        try writer.flush()
+        return items
     }
 
     func report(bytesRead: Int) {
@@ -93,6 +109,21 @@ final class ImportRun {
     /// Settles the import inside the caller's last transaction: false when a bad record sends an all-or-nothing
     /// import back (the caller rolls back or discards what it wrote). A staged import's items become visible here.
     func finish(_ db: Database, outcome: ImportReading.Outcome) throws -> Bool {
+        guard conclude(outcome) else { return false }
+        try writer.writeHeld()
+        written(imported: writer.imported, duplicates: writer.duplicates, annotations: writer.annotations, golds: writer.golds)
+        if !summary.addedLabels.isEmpty {
+            try db.execute(sql: "UPDATE projects SET labels = ? WHERE id = ?", arguments: [AppDatabase.labelsJSON(policy.labels), project.id])
+        }
+        try db.execute(sql: "UPDATE projects SET item_count = item_count + ?, staged_from = NULL, staging_import = NULL WHERE id = ?",
+                       arguments: [summary.imported, project.id])
+        try db.execute(sql: "UPDATE imports SET format = ?, sha256 = ?, imported = ?, duplicates = ?, rejected = ? WHERE id = ?",
+                       arguments: [summary.format.rawValue, summary.sha256, summary.imported, summary.duplicates, summary.rejected, importID])
+        return true
+    }
+
+    /// What the source said, in the summary: false when a bad record sends an all-or-nothing import back.
+    func conclude(_ outcome: ImportReading.Outcome) -> Bool {
         summary.format = outcome.format ?? options.format
         summary.labelColumn = outcome.labelColumnUsed
         summary.sha256 = outcome.sha256
@@ -104,19 +135,18 @@ final class ImportRun {
             summary.golds = 0
             return false
         }
-        try writer.writeHeld()
-        summary.imported = writer.imported
-        summary.duplicates = writer.duplicates
-        summary.annotations = writer.annotations
-        summary.golds = writer.golds
-        summary.addedLabels = policy.addedLabels
-        if !summary.addedLabels.isEmpty {
-            try db.execute(sql: "UPDATE projects SET labels = ? WHERE id = ?", arguments: [AppDatabase.labelsJSON(policy.labels), project.id])
-        }
-        try db.execute(sql: "UPDATE projects SET item_count = item_count + ?, staged_from = NULL, staging_import = NULL WHERE id = ?",
-                       arguments: [summary.imported, project.id])
-        try db.execute(sql: "UPDATE imports SET format = ?, sha256 = ?, imported = ?, duplicates = ?, rejected = ? WHERE id = ?",
-                       arguments: [summary.format.rawValue, summary.sha256, summary.imported, summary.duplicates, summary.rejected, importID])
         return true
     }
+
+    /// What was written, in the summary, with the labels the import added to the project (`labels`, to store).
+    func written(imported: Int, duplicates: Int, annotations: Int, golds: Int) {
+        summary.imported = imported
+        summary.duplicates = duplicates
+        summary.annotations = annotations
+        summary.golds = golds
+        summary.addedLabels = policy.addedLabels
+    }
+
+    /// The project's labels after the import (it may add some).
+    var labels: [String] { policy.labels }
 }

@@ -25,15 +25,7 @@ struct DatabaseOptions: ParsableArguments {
     /// `holdout` run on either; the connection is closed after).
     func withExportStore<T>(_ body: (any ExportStore) throws -> T) async throws -> T {
         guard case .postgres(let address) = try address() else { return try body(try open()) }
-        let store = try await PostgresExportStore.open(address)
-        do {
-            let result = try body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        return try await PostgresStore.using(address) { try body($0) }
     }
 
     /// The SQLite file the command works on (the commands other than `migrate`, `export` and `holdout` run on SQLite
@@ -43,7 +35,7 @@ struct DatabaseOptions: ParsableArguments {
             switch try address() {
             case .sqlite(let path): return path
             case .postgres(let address):
-                throw CLIError("\(address): this command and the server run on SQLite only so far (quorum export and quorum holdout "
+                throw CLIError("\(address): this command and the server run on SQLite only so far (quorum export, holdout and import "
                                + "run on PostgreSQL too); PostgreSQL takes a copy of a SQLite database (quorum migrate --from quorum.db "
                                + "--to \(address)) and gives it back")
             }

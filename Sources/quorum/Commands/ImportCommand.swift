@@ -33,8 +33,6 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let db = try database.open()
-            let project = try db.requireProject(project)
             guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError("cannot read \(file): no such file or no permission", code: 2) }
             let rejectsPath = file + ".rejects.jsonl"
             var rejects: RejectsFile? = nil
@@ -49,14 +47,23 @@ struct ImportCommand: AsyncParsableCommand {
                 options.annotatorMap[parts[0]] = parts[1]
             }
             options.asGold = asGold
-            let summary = try db.importItems(
-                into: project, from: .file(file), options: options, exclusive: !shared,
-                progress: { bar.update(done: $0.bytesRead, total: $0.totalBytes, count: $0.records) },
-                rejected: { record, issues in
-                    guard skipInvalid else { return }
-                    if rejects == nil { rejects = try RejectsFile(path: rejectsPath) }
-                    try rejects!.write(record, issues)
-                })
+            let progress = { (done: ImportProgress) in bar.update(done: done.bytesRead, total: done.totalBytes, count: done.records) }
+            let rejected = { (record: ImportRecord, issues: [ImportIssue]) throws in
+                guard skipInvalid else { return }
+                if rejects == nil { rejects = try RejectsFile(path: rejectsPath) }
+                try rejects!.write(record, issues)
+            }
+            let summary: ImportSummary
+            if case .postgres(let address) = try database.address() {
+                summary = try await PostgresStore.using(address) { store in
+                    try await store.importItems(into: try store.requireProject(project), from: .file(file), options: options,
+                                                progress: progress, rejected: rejected)
+                }
+            } else {
+                let db = try database.open()
+                summary = try db.importItems(into: try db.requireProject(project), from: .file(file), options: options, exclusive: !shared,
+                                             progress: progress, rejected: rejected)
+            }
             bar.finish()
             try rejects?.close()
             if json {

@@ -4,13 +4,14 @@ import NIOCore
 import PostgresNIO
 import QuorumCore
 
-/// An export's reads and writes on PostgreSQL (`quorum export --database postgres://…`). The items and their
-/// answers are read through two server-side cursors in one repeatable-read transaction: one snapshot, in bounded
-/// memory, however large the project. The hold-out draw and the export's record are written in one transaction.
-/// Its methods wait for the connection: the export runs on threads of its own, not in async code.
-public final class PostgresExportStore: ExportStore, @unchecked Sendable {
+/// Quorum's data on PostgreSQL: so far what `quorum export`, `quorum holdout` and `quorum import` need
+/// (`--database postgres://…`). An export's items and their answers are read through two server-side cursors in one
+/// repeatable-read transaction: one snapshot, in bounded memory, however large the project; its hold-out draw and
+/// its record are written in one transaction. The export's methods wait for the connection (the export runs on
+/// threads of its own); the import's are async (`PostgresStore+Import`).
+public final class PostgresStore: ExportStore, @unchecked Sendable {
     private let connection: PostgresConnection
-    private let logger = Logger(label: "quorum.export")
+    private let logger = Logger(label: "quorum.postgres")
     /// Rows fetched from a cursor at once.
     private static let fetched = 4_096
 
@@ -19,14 +20,27 @@ public final class PostgresExportStore: ExportStore, @unchecked Sendable {
     }
 
     /// Connects, and checks the database holds Quorum's schema at this binary's version.
-    public static func open(_ address: PostgresAddress) async throws -> PostgresExportStore {
-        PostgresExportStore(connection: try await PostgresConnector.connect(address) { connection, logger in
+    public static func open(_ address: PostgresAddress) async throws -> PostgresStore {
+        PostgresStore(connection: try await PostgresConnector.connect(address) { connection, logger in
             try await PostgresSchema.check(connection, logger: logger)
         })
     }
 
     public func close() async {
         try? await connection.close()
+    }
+
+    /// Runs `body` on a store connected to `address`, and closes it after, whatever `body` does.
+    public static func using<T>(_ address: PostgresAddress, _ body: (PostgresStore) async throws -> T) async throws -> T {
+        let store = try await open(address)
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 
     /// The statements run one after another (the connection queues them in the order asked), from one thread at a
@@ -39,8 +53,44 @@ public final class PostgresExportStore: ExportStore, @unchecked Sendable {
         do {
             return try result.wait()
         } catch let error as PSQLError {
-            throw StoreError(.invalid, "PostgreSQL refused \(sql.prefix(60))…: \(String(reflecting: error))")
+            throw Self.refusal(sql, error)
         }
+    }
+
+    /// A statement's result, from async code (the import).
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await result(of: query).rows
+    }
+
+    private func result(of query: PostgresQuery) async throws -> PostgresQueryResult {
+        try await result(of: send(query), for: query.sql)
+    }
+
+    /// Sends a statement without waiting for it: the connection runs what it is sent in order.
+    func send(_ query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
+        connection.query(query, logger: logger)
+    }
+
+    func result(of sent: EventLoopFuture<PostgresQueryResult>, for sql: String) async throws -> PostgresQueryResult {
+        do {
+            return try await sent.get()
+        } catch let error as PSQLError {
+            throw Self.refusal(sql, error)
+        }
+    }
+
+    /// Rows in COPY's text format into `table`.
+    func copyFrom(table: String, columns: [String], _ rows: ByteBuffer) async throws {
+        do {
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(rows) }
+        } catch let error as PSQLError {
+            throw Self.refusal("COPY \(table)", error)
+        }
+    }
+
+    private static func refusal(_ sql: String, _ error: PSQLError) -> StoreError {
+        StoreError(.invalid, "PostgreSQL refused \(sql.prefix(60))…: \(String(reflecting: error))")
     }
 
     public func project(_ reference: String) throws -> Project? {
@@ -117,13 +167,13 @@ public final class PostgresExportStore: ExportStore, @unchecked Sendable {
     /// A cursor's rows one by one, fetched `fetched` at a time, the next block asked for as soon as one arrives: the
     /// server reads and sends it while this side works the rows out.
     private struct Fetching {
-        let store: PostgresExportStore
+        let store: PostgresStore
         let cursor: String
         private var buffered: [PostgresRow] = []
         private var position = 0
         private var coming: EventLoopFuture<PostgresQueryResult>?
 
-        init(store: PostgresExportStore, cursor: String) {
+        init(store: PostgresStore, cursor: String) {
             self.store = store
             self.cursor = cursor
             coming = store.fetch(cursor)
@@ -134,7 +184,7 @@ public final class PostgresExportStore: ExportStore, @unchecked Sendable {
                 guard let coming else { return nil }
                 buffered = try store.wait(coming, for: "FETCH").rows
                 position = 0
-                self.coming = buffered.count < PostgresExportStore.fetched ? nil : store.fetch(cursor)
+                self.coming = buffered.count < PostgresStore.fetched ? nil : store.fetch(cursor)
                 guard !buffered.isEmpty else { return nil }
             }
             position += 1
