@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where Quorum's data lives: a SQLite file (the embedded default) or a PostgreSQL database named by a URL,
-/// `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
+/// `postgres://user:password@host:port/database?sslmode=…&sslrootcert=…`.
 public enum DatabaseAddress: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     case postgres(PostgresAddress)
@@ -25,8 +25,13 @@ public enum DatabaseAddress: Sendable, Equatable, CustomStringConvertible {
 }
 
 public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
+    /// As libpq's `sslmode` means them: `prefer` and `require` encrypt without checking the server's certificate
+    /// (a stock Debian PostgreSQL serves a self-signed one), `verify-ca` checks it was signed by a trusted authority,
+    /// `verify-full` also that it names the host.
     public enum TLSMode: String, Sendable {
         case disable, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
     }
 
     public var host: String
@@ -35,14 +40,18 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// The certificate authorities trusted for `verify-ca` and `verify-full` (a PEM file); nil: the system's.
+    public var rootCertificates: String?
 
-    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, tls: TLSMode = .prefer) {
+    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, tls: TLSMode = .prefer,
+                rootCertificates: String? = nil) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
         self.tls = tls
+        self.rootCertificates = rootCertificates
     }
 
     public init(url text: String) throws {
@@ -54,20 +63,23 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         let database = String(url.path.drop { $0 == "/" })
         guard !database.isEmpty, !database.contains("/") else { throw refuse("no database name") }
         var tls = TLSMode.prefer
+        var roots: String?
         for item in url.queryItems ?? [] {
             switch (item.name, item.value ?? "") {
             case ("sslmode", let value):
-                // libpq's verify-ca and verify-full check the certificate, as `require` does here.
-                guard let mode = TLSMode(rawValue: value) ?? (value.hasPrefix("verify") ? .require : nil) else {
-                    throw refuse("sslmode \"\(value)\" is not disable, prefer or require")
+                guard let mode = TLSMode(rawValue: value) else {
+                    throw refuse("sslmode \"\(value)\" is not disable, prefer, require, verify-ca or verify-full")
                 }
                 tls = mode
+            case ("sslrootcert", let path) where !path.isEmpty:
+                roots = path
             default:
-                throw refuse("\"\(item.name)\" is not a setting Quorum reads (only sslmode)")
+                throw refuse("\"\(item.name)\" is not a setting Quorum reads (only sslmode and sslrootcert)")
             }
         }
         self.init(host: host, port: url.port ?? 5432, username: user.removingPercentEncoding ?? user,
-                  password: url.password.map { $0.removingPercentEncoding ?? $0 }, database: database.removingPercentEncoding ?? database, tls: tls)
+                  password: url.password.map { $0.removingPercentEncoding ?? $0 }, database: database.removingPercentEncoding ?? database, tls: tls,
+                  rootCertificates: roots)
     }
 
     public var description: String {

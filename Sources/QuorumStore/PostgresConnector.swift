@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
@@ -8,11 +9,25 @@ enum PostgresConnector {
         let logger = Logger(label: "quorum.postgres")
         let tls: PostgresConnection.Configuration.TLS
         do {
+            var client = TLSConfiguration.makeClientConfiguration()
+            switch address.tls {
+            case .disable, .prefer, .require: client.certificateVerification = .none
+            case .verifyCA: client.certificateVerification = .noHostnameVerification
+            case .verifyFull: client.certificateVerification = .fullVerification
+            }
+            if let roots = address.rootCertificates {
+                guard FileManager.default.isReadableFile(atPath: roots) else {
+                    throw StoreError(.invalid, "sslrootcert \(roots): no such file, or it cannot be read (the PEM file of the authorities to trust)")
+                }
+                client.trustRoots = .file(roots)
+            }
             switch address.tls {
             case .disable: tls = .disable
-            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: client))
+            case .require, .verifyCA, .verifyFull: tls = .require(try NIOSSLContext(configuration: client))
             }
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError(.invalid, "cannot set up TLS for \(address): \(error)")
         }
