@@ -61,8 +61,8 @@ enum Shell {
             """, path])
     }
 
-    /// The demo (every kind of project, answers, gold, runs, judgements, watched samples) copied to PostgreSQL and
-    /// back: every table's rows the same, every export the same bytes.
+    /// The demo (every kind of project, answers, gold, runs, judgements, watched samples) copied to PostgreSQL, on to
+    /// a second PostgreSQL database, and back: every table's rows the same, every export the same bytes.
     @Test func demoDataGoesToPostgresAndBackUnchanged() async throws {
         let folder = try TemporaryDirectory()
         let (server, out, _) = try QuorumProcess.start(["serve", "--port", "0", "--db", "q.db", "--demo"], in: folder,
@@ -96,7 +96,12 @@ enum Shell {
         let nextID = try TestPostgres.psql(postgres, "SELECT nextval(pg_get_serial_sequence('items', 'id'))")
         #expect(Int(nextID.trimmingCharacters(in: .whitespacesAndNewlines)) == (counts["tables"]?["items"]?.intValue ?? 0) + 1)
 
-        let back = try QuorumProcess.run(["migrate", "--from", postgres, "--to", "back.db", "--json"], in: folder)
+        // PostgreSQL to another PostgreSQL database, and from there back to SQLite.
+        let second = try TestPostgres.database()
+        let across = try QuorumProcess.run(["migrate", "--from", postgres, "--to", second, "--json"], in: folder)
+        #expect(across.status == 0, "\(across.stderr)")
+        #expect(try JSONParser.parse(across.stdout) == counts)
+        let back = try QuorumProcess.run(["migrate", "--from", second, "--to", "back.db", "--json"], in: folder)
         #expect(back.status == 0, "\(back.stderr)")
         #expect(try JSONParser.parse(back.stdout) == counts)
         #expect(try Self.dump(folder.path("q.db")) == Self.dump(folder.path("back.db")))
