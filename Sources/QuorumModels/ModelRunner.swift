@@ -57,7 +57,7 @@ public struct ModelRunner: Sendable {
         return key
     }
 
-    public func run(_ prompts: [Prompt], save: @escaping @Sendable ([RunOutput]) throws -> Void,
+    public func run(_ prompts: [Prompt], save: @escaping @Sendable ([RunOutput]) async throws -> Void,
                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Outcome {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
             connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, model.concurrency))))
@@ -68,13 +68,13 @@ public struct ModelRunner: Sendable {
         let next = NIOLockedValueBox(0)
         let pending = NIOLockedValueBox<(outputs: [RunOutput], done: Int, stop: String?)>(([], 0, nil))
         let prompts = prompts
-        func flush(force: Bool) throws {
+        func flush(force: Bool) async throws {
             let batch = pending.withLockedValue { state -> [RunOutput] in
                 guard force || state.outputs.count >= 32 else { return [] }
                 defer { state.outputs.removeAll(keepingCapacity: true) }
                 return state.outputs
             }
-            if !batch.isEmpty { try save(batch) }
+            if !batch.isEmpty { try await save(batch) }
         }
         let outcome: Outcome = try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<min(model.concurrency, prompts.count) {
@@ -106,7 +106,7 @@ public struct ModelRunner: Sendable {
                             state.done += 1
                             return state.done
                         }
-                        try flush(force: false)
+                        try await flush(force: false)
                         progress(done)
                     }
                 }
@@ -115,10 +115,10 @@ public struct ModelRunner: Sendable {
                 try await group.waitForAll()
             } catch {
                 group.cancelAll()
-                try flush(force: true)
+                try await flush(force: true)
                 throw error
             }
-            try flush(force: true)
+            try await flush(force: true)
             if let stop = pending.withLockedValue({ $0.stop }) { return .stopped(stop) }
             return Task.isCancelled ? .cancelled : .finished
         }

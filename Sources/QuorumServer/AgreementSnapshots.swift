@@ -7,12 +7,12 @@ import Synchronization
 /// Keeps agreement snapshots coming as answers arrive: after a submitted answer it checks, at most once a minute
 /// per project, whether one is due, and computes it off the request's path.
 final class AgreementSnapshots: Sendable {
-    let database: AppDatabase
+    let database: any Store
     let agreements: AgreementCache
     let logger: Logger
     private let lastCheck = Mutex<[Int64: Date]>([:])
 
-    init(database: AppDatabase, agreements: AgreementCache, logger: Logger) {
+    init(database: any Store, agreements: AgreementCache, logger: Logger) {
         self.database = database
         self.agreements = agreements
         self.logger = logger
@@ -29,8 +29,8 @@ final class AgreementSnapshots: Sendable {
         let database = self.database, agreements = self.agreements, logger = self.logger
         Task.detached(priority: .background) {
             do {
-                guard try database.snapshotDue(for: project) else { return }
-                try database.recordSnapshot(of: project, try await agreements.agreement(of: project))
+                guard try await database.snapshotDue(for: project) else { return }
+                try await database.recordSnapshot(of: project, try await agreements.agreement(of: project))
             } catch {
                 logger.error("agreement snapshot of project \(project.id) failed: \(error)")
             }

@@ -42,12 +42,12 @@ public struct ServerSettings: Sendable {
 
 /// Builds the HTTP application: middleware, static files, pages and the JSON API over one database.
 public func buildApplication(
-    database: AppDatabase, settings: ServerSettings, logger: Logger = Logger(label: "quorum"),
+    database: any Store, settings: ServerSettings, logger: Logger = Logger(label: "quorum"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     ProjectExport.removeLeftoverSpools(under: settings.exportsDirectory)
     // A browser import cut short by this server's last stop left hidden items (see `importItems(staged:)`).
-    try database.discardUnfinishedImports()
+    try await database.discardUnfinishedImports()
     let templates = try await MustacheLibrary(directory: settings.resources.templates.path)
     let version = settings.resources.staticVersion()
     let pages = PageRenderer(library: templates, staticBase: "/static/\(version)")
@@ -81,7 +81,7 @@ public func buildApplication(
     WatchController(database: database, pages: pages).addRoutes(to: router)
 
     let slots = ConnectionSlots(limit: settings.maxConnections, reserved: settings.reservedConnections)
-    let signedIn: @Sendable (String) -> Bool = { token in (try? database.session(token: token)) != nil }
+    let signedIn: @Sendable (String) async -> Bool = { token in (try? await database.session(token: token)) != nil }
     return Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ReservedSlotGate(slots: slots, grace: .seconds(1), isSignedIn: signedIn)],

@@ -38,7 +38,8 @@ struct CountedConnections: AvailableConnectionsDelegate {
 
 /// On each connection, after the HTTP parsing: one that holds a reserved slot is let through only once its first
 /// request carries the cookie of a signed-in session; otherwise it gets a 503 and is closed, and one that sends
-/// nothing is closed after `grace`.
+/// nothing is closed after `grace`. The session is looked up off the event loop (the store may be across the
+/// network); what the connection sends meanwhile waits here and goes on after the head.
 final class ReservedSlotGate: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -47,12 +48,14 @@ final class ReservedSlotGate: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let slots: ConnectionSlots
     private let grace: TimeAmount
-    private let isSignedIn: @Sendable (String) -> Bool
+    private let isSignedIn: @Sendable (String) async -> Bool
     private var provisional = false
+    /// Parts read while the session is looked up.
+    private var waiting: [NIOAny]?
     private var refused = false
     private var timer: Scheduled<Void>?
 
-    init(slots: ConnectionSlots, grace: TimeAmount, isSignedIn: @escaping @Sendable (String) -> Bool) {
+    init(slots: ConnectionSlots, grace: TimeAmount, isSignedIn: @escaping @Sendable (String) async -> Bool) {
         self.slots = slots
         self.grace = grace
         self.isSignedIn = isSignedIn
@@ -71,12 +74,26 @@ final class ReservedSlotGate: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !refused else { return }
+        if waiting != nil { return waiting!.append(data) }
         guard provisional, case .head(let head) = unwrapInboundIn(data) else { return context.fireChannelRead(data) }
         timer?.cancel()
-        if let token = Self.sessionToken(head), isSignedIn(token) {
-            provisional = false
-            return context.fireChannelRead(data)
+        guard let token = Self.sessionToken(head) else { return refuse(context: context) }
+        waiting = [data]
+        let isSignedIn = self.isSignedIn
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.makeFutureWithTask { await isSignedIn(token) }.whenSuccess { signedIn in
+            let (gate, context) = bound.value
+            let parts = gate.waiting ?? []
+            gate.waiting = nil
+            guard signedIn else { return gate.refuse(context: context) }
+            gate.provisional = false
+            for part in parts { context.fireChannelRead(part) }
+            // The async channel after this handler hands on what it read at the end of a read.
+            context.fireChannelReadComplete()
         }
+    }
+
+    private func refuse(context: ChannelHandlerContext) {
         refused = true
         let body = ByteBuffer(string: "The server is at its limit of connections; the last ones are kept for people who are signed in. Try again shortly.\n")
         var fields = HTTPFields()

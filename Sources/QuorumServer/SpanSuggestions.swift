@@ -8,11 +8,11 @@ import QuorumStore
 /// when the lead changes them), matched off the event loops within a budget, and an expression that spends its
 /// budget turned off for the project with a message for the settings page.
 final class SpanSuggestions: Sendable {
-    private let database: AppDatabase
+    private let database: any Store
     private let logger: Logger
     private let compiled = NIOLockedValueBox<[Int64: (text: String, patterns: SpanPatterns)]>([:])
 
-    init(database: AppDatabase, logger: Logger) {
+    init(database: any Store, logger: Logger) {
         self.database = database
         self.logger = logger
     }
@@ -33,7 +33,7 @@ final class SpanSuggestions: Sendable {
             let reason = "turned off: it took longer than \(SpanPatterns.defaultBudget) on an item of \(text.unicodeScalars.count) characters "
                 + "(an expression that backtracks, such as (a+)+); rewrite it and save the patterns again"
             logger.warning("span pattern \(pattern) of project \(project.id) \(reason)")
-            try database.disableSpanPattern(projectID: project.id, pattern: pattern, reason: reason)
+            try await database.disableSpanPattern(projectID: project.id, pattern: pattern, reason: reason)
         }
         return found.spans
     }

@@ -7,7 +7,7 @@ extension AppDatabase {
     /// The suggestion is the model's where a suggesting run left one, else the imported one, and none on an item
     /// drawn to go without (`Schema.v9`).
     static let itemColumns = "i.id, i.project_id, i.external_id, i.input, "
-        + "CASE WHEN i.suggestion_withheld THEN NULL ELSE COALESCE(i.model_suggestion, i.suggestions) END"
+        + "CASE WHEN i.suggestion_withheld <> 0 THEN NULL ELSE COALESCE(i.model_suggestion, i.suggestions) END"
 
     /// The condition that keeps a staged import's items (`Schema.v7`) out of a list of the project's items `i`;
     /// `project` is the statement's parameter holding the project's id. Read once per statement, not per row.
@@ -29,7 +29,7 @@ extension AppDatabase {
     static let annotationColumns = "a.id, a.item_id, a.status, a.decision, a.labels, a.spans, a.messages, a.note, a.version, a.seconds_spent, "
         + "a.updated_at, a.criteria, a.suggestion_outcome"
 
-    static func annotation(_ row: ColumnValues, annotator: User) -> Annotation {
+    static func annotation(_ row: some StoredColumns, annotator: User) -> Annotation {
         let labels = row.string(4).flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue) ?? []
         let spans = row.string(5).flatMap { try? JSONParser.parse($0) } ?? .array([])
         let messages = row.string(6).flatMap { try? JSONParser.parse($0) }
@@ -129,24 +129,30 @@ extension AppDatabase {
             guard try annotator.role != .annotator || Self.isMember(db, recent, user: annotator, of: project) else {
                 throw StoreError(.forbidden, "you are not a member of this project")
             }
-            // Only spans are checked against the item's text: other answers need it not parsed.
-            if let problem = input.problems(project: project, input: input.spans.isEmpty ? .null : item.parsedInput).first { throw problem }
-            var input = input
-            if project.kind.isJudging {
-                // Kept in the pair's terms: the side drawn for this judge turns "left" back into the run it was.
-                let aOnLeft = project.kind == .compare ? try Self.drawSide(db, itemID: item.id, annotatorID: annotator.id) : true
-                (input.labels, input.criteria) = input.inPairTerms(kind: project.kind, aOnLeft: aOnLeft)
-            }
-            // What became of the suggestion shown with the item, kept with a submitted answer. A chat answer sent
-            // without a conversation over a model's draft is the draft as it stands.
-            let suggestion = item.suggestions.flatMap { try? JSONParser.parse($0) }
-            if project.kind == .chat, input.messages == nil, input.decision != .reject, let draft = suggestion?["messages"] {
-                input.messages = draft
-            }
-            let outcome = input.status == .submitted ? ModelSuggestion.outcome(of: suggestion, answer: input, kind: project.kind) : nil
-            return (try Self.save(db, input, item: item, by: annotator, suggestion: outcome.map { ($0, suggestion?["run"]?.intValue.map(Int64.init)) }),
-                    project)
+            let aOnLeft = project.kind == .compare ? try Self.drawSide(db, itemID: item.id, annotatorID: annotator.id) : true
+            let (kept, suggestion) = try Self.prepared(input, item: item, project: project, aOnLeft: aOnLeft)
+            return (try Self.save(db, kept, item: item, by: annotator, suggestion: suggestion), project)
         }
+    }
+
+    /// An answer checked and made ready to keep, and what became of the suggestion shown with the item (kept with a
+    /// submitted answer). `aOnLeft`: the side drawn for this judge of a compare project (it turns "left" back into
+    /// the run it was: judgements are kept in the pair's terms). A chat answer sent without a conversation over a
+    /// model's draft is the draft as it stands.
+    static func prepared(_ input: AnnotationInput, item: ItemRow, project: Project,
+                         aOnLeft: Bool) throws -> (input: AnnotationInput, suggestion: (outcome: ModelSuggestion.Outcome, run: Int64?)?) {
+        // Only spans are checked against the item's text: other answers need it not parsed.
+        if let problem = input.problems(project: project, input: input.spans.isEmpty ? .null : item.parsedInput).first { throw problem }
+        var input = input
+        if project.kind.isJudging {
+            (input.labels, input.criteria) = input.inPairTerms(kind: project.kind, aOnLeft: aOnLeft)
+        }
+        let suggestion = item.suggestions.flatMap { try? JSONParser.parse($0) }
+        if project.kind == .chat, input.messages == nil, input.decision != .reject, let draft = suggestion?["messages"] {
+            input.messages = draft
+        }
+        let outcome = input.status == .submitted ? ModelSuggestion.outcome(of: suggestion, answer: input, kind: project.kind) : nil
+        return (input, outcome.map { ($0, suggestion?["run"]?.intValue.map(Int64.init)) })
     }
 
     /// How long an expired lease still lets its annotator answer (it no longer holds the slot).
@@ -166,10 +172,7 @@ extension AppDatabase {
         guard (current?.version ?? 0) == input.version else {
             throw StoreError(.conflict, "this answer was saved elsewhere since (version \(current?.version ?? 0), you sent \(input.version)): reload it")
         }
-        let labels = JSONValue.array(input.labels.map { .string($0) }).jsonText
-        let spans = JSONValue.array(input.spans.map(\.json)).jsonText
-        let messages = input.messages?.jsonText
-        let criteria = input.criteria.isEmpty ? nil : JSONValue.object(input.criteria.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) }).jsonText
+        let (labels, spans, messages, criteria) = Self.storedTexts(of: input)
         let id: Int64
         if let current {
             try db.cachedStatement(sql: """
@@ -191,14 +194,33 @@ extension AppDatabase {
         if input.status != .draft {
             try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND annotator_id = ?").run(item.id, annotator.id)
         }
-        // The answer as just written (what a read back would give).
-        let stored = Annotation(id: id, itemID: item.id, annotator: annotator, status: input.status, decision: input.decision,
-                                labels: input.labels, spans: .array(input.spans.map(\.json)), messages: input.messages, note: input.note,
-                                version: (current?.version ?? 0) + 1, secondsSpent: (current?.secondsSpent ?? 0) + input.secondsSpent, updatedAt: now,
-                                criteria: input.criteria, suggestionOutcome: suggestion?.outcome)
+        let stored = Self.written(input, id: id, item: item, by: annotator, over: current, at: now, outcome: suggestion?.outcome)
         try db.cachedStatement(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, ?, ?, ?, ?)")
                        .run(id, annotator.id, current == nil ? "create" : "update", current?.json.jsonText, stored.json.jsonText, now)
         return stored
+    }
+
+    /// An answer's labels, spans, messages and criteria as their columns hold them.
+    static func storedTexts(of input: AnnotationInput) -> (labels: String, spans: String, messages: String?, criteria: String?) {
+        (JSONValue.array(input.labels.map { .string($0) }).jsonText, JSONValue.array(input.spans.map(\.json)).jsonText, input.messages?.jsonText,
+         input.criteria.isEmpty ? nil : JSONValue.object(input.criteria.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) }).jsonText)
+    }
+
+    /// The answer as just written over `current` (what a read back would give).
+    static func written(_ input: AnnotationInput, id: Int64, item: ItemRow, by annotator: User, over current: Annotation?, at now: String,
+                        outcome: ModelSuggestion.Outcome?) -> Annotation {
+        Annotation(id: id, itemID: item.id, annotator: annotator, status: input.status, decision: input.decision,
+                   labels: input.labels, spans: .array(input.spans.map(\.json)), messages: input.messages, note: input.note,
+                   version: (current?.version ?? 0) + 1, secondsSpent: (current?.secondsSpent ?? 0) + input.secondsSpent, updatedAt: now,
+                   criteria: input.criteria, suggestionOutcome: outcome)
+    }
+
+    /// How an answer's status changing from `old` (nil: a new answer) to `new` moves the item's taken slots (any
+    /// answer but a skip) and its submitted answers.
+    static func countChange(from old: AnnotationStatus?, to new: AnnotationStatus) -> (taken: Int, submitted: Int) {
+        func takes(_ status: AnnotationStatus?) -> Int { status == nil || status == .skipped ? 0 : 1 }
+        func submits(_ status: AnnotationStatus?) -> Int { status == .submitted ? 1 : 0 }
+        return (takes(new) - takes(old), submits(new) - submits(old))
     }
 
     /// Keeps the counts in step with an answer whose status changed from `old` (nil: a new answer) to `new`: the
@@ -206,9 +228,7 @@ extension AppDatabase {
     /// and the annotator's submitted count.
     static func countAnswer(_ db: Database, itemID: Int64, projectID: Int64, annotatorID: Int64,
                             from old: AnnotationStatus?, to new: AnnotationStatus) throws {
-        func takes(_ status: AnnotationStatus?) -> Int { status == nil || status == .skipped ? 0 : 1 }
-        func submits(_ status: AnnotationStatus?) -> Int { status == .submitted ? 1 : 0 }
-        let taken = takes(new) - takes(old), submitted = submits(new) - submits(old)
+        let (taken, submitted) = countChange(from: old, to: new)
         guard taken != 0 || submitted != 0 else { return }
         try db.cachedStatement(sql: "UPDATE items SET taken = taken + ?, submitted = submitted + ? WHERE id = ?").run(taken, submitted, itemID)
         guard submitted != 0 else { return }

@@ -60,30 +60,64 @@ extension AppDatabase {
     /// A page of a project's items matching `filter`, in id order after `after` (keyset paging: as fast on the
     /// thousandth page of a million items as on the first).
     public func items(in project: Project, matching filter: ItemFilter, after: Int64?, limit: Int) throws -> [ItemListing] {
-        var conditions = ["i.project_id = ?", "i.id > ?", Self.published("?")]
-        var arguments: StatementArguments = [project.id, after ?? 0, project.id]
+        let (conditions, values) = Self.itemConditions(in: project, matching: filter, after: after) { _ in "?" }
+        let arguments = values.map { value -> any DirectValue in
+            switch value {
+            case .number(let number): number
+            case .text(let text): text
+            }
+        } + [Int64(limit)]
+        return try writer.read { db in
+            var found: [ItemListing] = []
+            try db.makeStatement(sql: """
+                SELECT i.id, i.external_id, i.input, i.submitted, i.split, g.source
+                FROM items i LEFT JOIN gold g ON g.item_id = i.id
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY i.id LIMIT ?
+                """).forEachRow(values: arguments) { found.append(Self.listing($0)) }
+            return found
+        }
+    }
+
+    /// A value for a statement's parameter, whichever the database.
+    enum BoundValue {
+        case number(Int64)
+        case text(String)
+    }
+
+    /// The conditions on `items i` (joined by AND) that pick a project's items matching `filter` after `after`, with
+    /// the values of their parameters in order; `placeholder(n)` writes the n-th (from 1) in the database's words.
+    static func itemConditions(in project: Project, matching filter: ItemFilter, after: Int64?,
+                               placeholder: (Int) -> String) -> (conditions: [String], values: [BoundValue]) {
+        var values: [BoundValue] = []
+        func bind(_ value: BoundValue) -> String {
+            values.append(value)
+            return placeholder(values.count)
+        }
+        var conditions = ["i.project_id = \(bind(.number(project.id)))", "i.id > \(bind(.number(after ?? 0)))",
+                          published(bind(.number(project.id)))]
         if let text = filter.text {
             // The stored input is JSON: search it as written there, so quotes and backslashes match their escapes.
-            conditions.append("i.input LIKE ? ESCAPE '\\'")
-            arguments += [Self.likePattern(String(JSONValue.string(text).jsonText.dropFirst().dropLast()))]
+            // Letters' case ignored, as SQLite's LIKE does (ILIKE on PostgreSQL).
+            let pattern = likePattern(String(JSONValue.string(text).jsonText.dropFirst().dropLast()))
+            conditions.append("i.input \(placeholder(0) == "?" ? "LIKE" : "ILIKE") \(bind(.text(pattern))) ESCAPE '\\'")
         }
         if let label = filter.label {
+            let pattern = likePattern(JSONValue.string(label).jsonText)
             conditions.append("""
-                (EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.status = 'submitted' AND (a.labels LIKE ? OR a.spans LIKE ?))
-                 OR EXISTS (SELECT 1 FROM gold g WHERE g.item_id = i.id AND g.resolution LIKE ?))
+                (EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.status = 'submitted'
+                         AND (a.labels LIKE \(bind(.text(pattern))) OR a.spans LIKE \(bind(.text(pattern)))))
+                 OR EXISTS (SELECT 1 FROM gold g WHERE g.item_id = i.id AND g.resolution LIKE \(bind(.text(pattern)))))
                 """)
-            let pattern = Self.likePattern(JSONValue.string(label).jsonText)
-            arguments += [pattern, pattern, pattern]
         }
         if let annotator = filter.annotator {
-            conditions.append("EXISTS (SELECT 1 FROM annotations a JOIN users u ON u.id = a.annotator_id WHERE a.item_id = i.id AND u.username = ?)")
-            arguments += [annotator]
+            conditions.append("EXISTS (SELECT 1 FROM annotations a JOIN users u ON u.id = a.annotator_id WHERE a.item_id = i.id AND u.username = \(bind(.text(annotator))))")
         }
+        let perItem = Int64(project.annotatorsPerItem)
         switch filter.state {
         case nil: break
         case .open?: conditions.append("i.submitted = 0")
-        case .partial?: conditions.append("i.submitted > 0 AND i.submitted < ?"); arguments += [project.annotatorsPerItem]
-        case .complete?: conditions.append("i.submitted >= ?"); arguments += [project.annotatorsPerItem]
+        case .partial?: conditions.append("i.submitted > 0 AND i.submitted < \(bind(.number(perItem)))")
+        case .complete?: conditions.append("i.submitted >= \(bind(.number(perItem)))")
         case .gold?: conditions.append("EXISTS (SELECT 1 FROM gold g WHERE g.item_id = i.id)")
         case .disagreement?:
             conditions.append("""
@@ -91,18 +125,14 @@ extension AppDatabase {
                                       FROM annotations a WHERE a.item_id = i.id AND a.status = 'submitted') > 1
                 """)
         }
-        arguments += [limit]
-        return try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT i.id, i.external_id, i.input, i.submitted, i.split, g.source AS gold
-                FROM items i LEFT JOIN gold g ON g.item_id = i.id
-                WHERE \(conditions.joined(separator: " AND ")) ORDER BY i.id LIMIT ?
-                """, arguments: arguments).map { row in
-                let input = (try? JSONParser.parse(row["input"] as String)) ?? .null
-                return ItemListing(id: row["id"], externalID: row["external_id"], excerpt: Self.excerpt(of: input),
-                                   submitted: row["submitted"], gold: row["gold"], split: row["split"])
-            }
-        }
+        return (conditions, values)
+    }
+
+    /// A row of `id, external_id, input, submitted, split, gold source` as a list shows it.
+    static func listing(_ row: some StoredColumns) -> ItemListing {
+        let input = row.string(2).flatMap { try? JSONParser.parse($0) } ?? .null
+        return ItemListing(id: row.int64(0), externalID: row.string(1), excerpt: excerpt(of: input), submitted: row.int(3),
+                           gold: row.string(5), split: row.string(4))
     }
 
     static func likePattern(_ text: String) -> String {
@@ -118,17 +148,22 @@ extension AppDatabase {
     /// Every change to an item's answers, oldest first: who, when, what it was and what it became.
     public func history(of item: Item) throws -> [JSONValue] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT e.action, e.before, e.after, e.at, u.username, o.username AS annotator
+            var events: [JSONValue] = []
+            try db.makeStatement(sql: """
+                SELECT e.action, e.before, e.after, e.at, u.username, o.username
                 FROM annotation_events e JOIN annotations a ON a.id = e.annotation_id
                 JOIN users u ON u.id = e.user_id JOIN users o ON o.id = a.annotator_id
                 WHERE a.item_id = ? ORDER BY e.id
-                """, arguments: [item.id]).map { row in
-                func parsed(_ text: String?) -> JSONValue { text.flatMap { try? JSONParser.parse($0) } ?? .null }
-                return ["action": .string(row["action"]), "by": .string(row["username"]), "annotator": .string(row["annotator"]),
-                        "at": .string(row["at"]), "before": parsed(row["before"]), "after": parsed(row["after"])]
-            }
+                """).forEachRow(item.id) { events.append(Self.event($0)) }
+            return events
         }
+    }
+
+    /// A row of `action, before, after, at, by, annotator` as the history shows it.
+    static func event(_ row: some StoredColumns) -> JSONValue {
+        func parsed(_ text: String?) -> JSONValue { text.flatMap { try? JSONParser.parse($0) } ?? .null }
+        return ["action": .string(row.string(0) ?? ""), "by": .string(row.string(4) ?? ""), "annotator": .string(row.string(5) ?? ""),
+                "at": .string(row.string(3) ?? ""), "before": parsed(row.string(1)), "after": parsed(row.string(2))]
     }
 
     /// The split an export or a hold-out draw put the item in, if any.

@@ -88,28 +88,33 @@ extension AppDatabase {
         return (counts.jsonText, files.jsonText)
     }
 
+    /// The columns `exportRecord` reads, in its order.
+    static let exportRecordColumns = "e.id, e.project_id, e.format, e.settings, e.counts, e.files, u.username, e.created_at"
+
     /// A project's exports, newest first.
     public func exports(of project: Project) throws -> [ExportRecord] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT e.*, u.username FROM exports e LEFT JOIN users u ON u.id = e.user_id WHERE e.project_id = ? ORDER BY e.id DESC
-                """, arguments: [project.id]).map(Self.exportRecord)
+            var records: [ExportRecord] = []
+            try db.makeStatement(sql: """
+                SELECT \(Self.exportRecordColumns) FROM exports e LEFT JOIN users u ON u.id = e.user_id WHERE e.project_id = ? ORDER BY e.id DESC
+                """).forEachRow(project.id) { records.append(Self.exportRecord($0)) }
+            return records
         }
     }
 
     public func export(id: Int64) throws -> ExportRecord? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT e.*, u.username FROM exports e LEFT JOIN users u ON u.id = e.user_id WHERE e.id = ?", arguments: [id])
-                .map(Self.exportRecord)
+            try db.makeStatement(sql: "SELECT \(Self.exportRecordColumns) FROM exports e LEFT JOIN users u ON u.id = e.user_id WHERE e.id = ?")
+                .firstRow(id, read: Self.exportRecord)
         }
     }
 
-    private static func exportRecord(_ row: Row) -> ExportRecord {
-        func parse(_ column: String) -> JSONValue { (try? JSONParser.parse(row[column] as String)) ?? .object([]) }
-        let files = parse("files")
-        return ExportRecord(id: row["id"], projectID: row["project_id"], format: row["format"], settings: parse("settings"),
-                            counts: parse("counts"), directory: files["directory"]?.stringValue ?? "",
+    static func exportRecord(_ row: some StoredColumns) -> ExportRecord {
+        func parse(_ column: Int32) -> JSONValue { row.string(column).flatMap { try? JSONParser.parse($0) } ?? .object([]) }
+        let files = parse(5)
+        return ExportRecord(id: row.int64(0), projectID: row.int64(1), format: row.string(2) ?? "", settings: parse(3),
+                            counts: parse(4), directory: files["directory"]?.stringValue ?? "",
                             files: files["files"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [],
-                            username: row["username"], createdAt: row["created_at"])
+                            username: row.string(6), createdAt: row.string(7) ?? "")
     }
 }

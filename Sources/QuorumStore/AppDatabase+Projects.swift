@@ -13,10 +13,7 @@ extension AppDatabase {
     public func createProject(name: String, kind: ProjectKind, labels: [String] = [], multiLabel: Bool = false,
                               annotatorsPerItem: Int = 1, guidelines: String = "") throws -> Project {
         try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
-        guard !kind.isJudging else {
-            throw StoreError(.invalid, kind == .watch ? "a watch project is made with its scale: quorum project create --kind watch --scale pass-fail|1-5"
-                                                      : "a \(kind.rawValue) project is made from runs: quorum \(kind.rawValue) create")
-        }
+        try Self.checkPlainKind(kind)
         return try writer.write { db in
             try Self.insertProject(db, name: name, kind: kind, labels: labels, multiLabel: multiLabel, annotatorsPerItem: annotatorsPerItem,
                                    guidelines: guidelines)
@@ -43,11 +40,9 @@ extension AppDatabase {
     /// Makes the project's row in a transaction already open; `judging` for compare, rate and watch projects.
     static func insertProject(_ db: Database, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool, annotatorsPerItem: Int,
                               guidelines: String, judging: JudgingSetup? = nil) throws -> Project {
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw StoreError(.invalid, "a project needs a name") }
-        guard Int64(name) == nil else { throw StoreError(.invalid, "a project name cannot be only digits (PROJECT may be an id)") }
+        let name = try checkedProjectName(name)
         if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM projects WHERE name = ?"), arguments: [name]) != nil {
-            throw StoreError(.conflict, "a project named \"\(name)\" exists already")
+            throw projectNameTaken(name)
         }
         let base = Project.slug(for: name)
         var slug = base
@@ -61,9 +56,32 @@ extension AppDatabase {
             INSERT INTO projects (slug, name, kind, labels, multi_label, annotators_per_item, guidelines_md, export_settings, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [slug, name, kind.rawValue, Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines,
-                                     judging.map { JSONValue.object([(key: "judging", value: $0.json)]).jsonText } ?? "{}", now])
+                                     settingsJSON(judging), now])
         return Project(id: db.lastInsertedRowID, slug: slug, name: name, kind: kind, labels: labels, multiLabel: multiLabel,
                        annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, judging: judging, createdAt: now)
+    }
+
+    /// A new project's name as kept, or why it cannot be one.
+    static func checkedProjectName(_ name: String) throws -> String {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw StoreError(.invalid, "a project needs a name") }
+        guard Int64(name) == nil else { throw StoreError(.invalid, "a project name cannot be only digits (PROJECT may be an id)") }
+        return name
+    }
+
+    static func projectNameTaken(_ name: String) -> StoreError { StoreError(.conflict, "a project named \"\(name)\" exists already") }
+
+    /// A new project's settings object: its judging setup, if any.
+    static func settingsJSON(_ judging: JudgingSetup?) -> String {
+        judging.map { JSONValue.object([(key: "judging", value: $0.json)]).jsonText } ?? "{}"
+    }
+
+    /// Why a project cannot be made of `kind` by `createProject`, if it cannot.
+    static func checkPlainKind(_ kind: ProjectKind) throws {
+        guard !kind.isJudging else {
+            throw StoreError(.invalid, kind == .watch ? "a watch project is made with its scale: quorum project create --kind watch --scale pass-fail|1-5"
+                                                      : "a \(kind.rawValue) project is made from runs: quorum \(kind.rawValue) create")
+        }
     }
 
     /// Labels must be non-empty and distinct; at least one annotator per item.
@@ -143,16 +161,8 @@ extension AppDatabase {
     public func updateProject(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String,
                               systemPrompt: String? = nil, autoGold: String? = nil, spanPatterns: String? = nil,
                               allowsOverlappingSpans: Bool? = nil) throws -> Project {
-        if project.kind.isJudging, labels != project.labels || multiLabel {
-            throw StoreError(.invalid, "a \(project.kind.rawValue) project's answers are fixed (\(project.labels.joined(separator: ", "))), one per judge")
-        }
-        if let spanPatterns {
-            do { _ = try SpanPatterns(spanPatterns, labels: labels) } catch { throw StoreError(.invalid, error.message) }
-        }
-        if let autoGold, autoGold != "off", ConsensusRule(autoGold) == nil {
-            throw StoreError(.invalid, "automatic gold must be off, all, majority or a number of agreeing answers")
-        }
-        try Self.checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
+        try Self.checkUpdate(project, labels: labels, multiLabel: multiLabel, annotatorsPerItem: annotatorsPerItem, autoGold: autoGold,
+                             spanPatterns: spanPatterns)
         let seen = Set(labels)
         defer { recent.projects.remove(project.id) }
         return try writer.write { db in
@@ -162,7 +172,7 @@ extension AppDatabase {
                     SELECT (SELECT COUNT(*) FROM annotations a JOIN items i ON i.id = a.item_id
                             WHERE i.project_id = ?1 AND (a.labels LIKE ?2 OR a.spans LIKE ?2))
                     """), arguments: [project.id, pattern]) ?? 0
-                if uses > 0 { throw StoreError(.conflict, "\"\(removed)\" is used by \(counted(uses, "annotation")): it cannot be removed") }
+                if uses > 0 { throw Self.labelInUse(removed, uses: uses) }
             }
             try db.cachedStatement(sql: """
                 UPDATE projects SET labels = ?1, multi_label = ?2, annotators_per_item = ?3, guidelines_md = ?4,
@@ -170,15 +180,8 @@ extension AppDatabase {
                         ELSE (SELECT COUNT(*) FROM items i WHERE i.project_id = ?5 AND i.submitted >= ?3) END
                 WHERE id = ?5
                 """).execute(arguments: [Self.labelsJSON(labels), multiLabel, annotatorsPerItem, guidelines, project.id])
-            // The settings kept in the project's settings object, each only when given.
-            var settings: [(key: String, value: JSONValue)] = []
-            if let systemPrompt { settings.append(("system_prompt", .string(systemPrompt))) }
-            if let autoGold { settings.append(("auto_gold", .string(autoGold))) }
-            if let spanPatterns {
-                settings.append(("span_patterns", .string(spanPatterns)))
-                settings.append(("disabled_span_patterns", .object([])))
-            }
-            if let allowsOverlappingSpans { settings.append(("overlapping_spans", .bool(allowsOverlappingSpans))) }
+            let settings = Self.changedSettings(systemPrompt: systemPrompt, autoGold: autoGold, spanPatterns: spanPatterns,
+                                                allowsOverlappingSpans: allowsOverlappingSpans)
             for (key, value) in settings {
                 try db.execute(sql: "UPDATE projects SET export_settings = json_set(export_settings, ?, json(?)) WHERE id = ?",
                                arguments: ["$." + key, value.jsonText, project.id])
@@ -193,6 +196,39 @@ extension AppDatabase {
 }
 
 extension AppDatabase {
+    /// Why a project's settings cannot change so, if they cannot (what the database holds aside).
+    static func checkUpdate(_ project: Project, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, autoGold: String?,
+                            spanPatterns: String?) throws {
+        if project.kind.isJudging, labels != project.labels || multiLabel {
+            throw StoreError(.invalid, "a \(project.kind.rawValue) project's answers are fixed (\(project.labels.joined(separator: ", "))), one per judge")
+        }
+        if let spanPatterns {
+            do { _ = try SpanPatterns(spanPatterns, labels: labels) } catch { throw StoreError(.invalid, error.message) }
+        }
+        if let autoGold, autoGold != "off", ConsensusRule(autoGold) == nil {
+            throw StoreError(.invalid, "automatic gold must be off, all, majority or a number of agreeing answers")
+        }
+        try checkSettings(labels: labels, annotatorsPerItem: annotatorsPerItem)
+    }
+
+    static func labelInUse(_ label: String, uses: Int) -> StoreError {
+        StoreError(.conflict, "\"\(label)\" is used by \(counted(uses, "annotation")): it cannot be removed")
+    }
+
+    /// The members of the project's settings object to set, each only when given.
+    static func changedSettings(systemPrompt: String?, autoGold: String?, spanPatterns: String?,
+                                allowsOverlappingSpans: Bool?) -> [(key: String, value: JSONValue)] {
+        var settings: [(key: String, value: JSONValue)] = []
+        if let systemPrompt { settings.append(("system_prompt", .string(systemPrompt))) }
+        if let autoGold { settings.append(("auto_gold", .string(autoGold))) }
+        if let spanPatterns {
+            settings.append(("span_patterns", .string(spanPatterns)))
+            settings.append(("disabled_span_patterns", .object([])))
+        }
+        if let allowsOverlappingSpans { settings.append(("overlapping_spans", .bool(allowsOverlappingSpans))) }
+        return settings
+    }
+
     /// Turns off a spans project's pattern line that ran past its time budget, with why (shown on the settings page).
     public func disableSpanPattern(projectID: Int64, pattern: String, reason: String) throws {
         defer { recent.projects.remove(projectID) }

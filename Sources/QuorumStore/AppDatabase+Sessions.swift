@@ -40,7 +40,7 @@ extension AppDatabase {
                 SELECT u.*, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0
                 """), arguments: [Self.tokenHash(token), Self.timestamp()]) else { return nil }
-            let expires = (try? Date(row["expires_at"] as String, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? Date()
+            let expires = Self.date(row["expires_at"]) ?? Date()
             return Session(user: Self.user(row), csrf: row["csrf_token"], expiresAt: expires)
         }
     }
@@ -72,6 +72,11 @@ extension AppDatabase {
     /// True when the user is a member, nil (nothing to keep) when not.
     private static func membership(_ db: Database, user: User, of project: Project) throws -> Bool? {
         try db.cachedStatement(sql: "SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?").firstRow(project.id, user.id) { _ in true }
+    }
+
+    /// A time as stored (`timestamp`).
+    static func date(_ stored: String) -> Date? {
+        try? Date(stored, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     static func randomToken() -> String {

@@ -5,13 +5,11 @@ import QuorumCore
 extension AppDatabase {
     /// Makes a token and returns it with its text, which is shown this once: only its SHA-256 is stored.
     public func createToken(name: String, user: User, project: Project?, scope: ApiToken.Scope) throws -> (token: ApiToken, text: String) {
-        let name = name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 100 else { throw StoreError(.invalid, "a token needs a name of at most 100 characters") }
-        guard !user.disabled else { throw StoreError(.invalid, "\(user.username) is disabled: a token would act as nobody") }
+        let name = try Self.checkedTokenName(name, user: user)
         let text = "qt_" + Self.randomToken()
         return try writer.write { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM api_tokens WHERE name = ?", arguments: [name]) != nil {
-                throw StoreError(.conflict, "a token named \"\(name)\" exists already")
+                throw Self.tokenNameTaken(name)
             }
             let now = Self.timestamp()
             try db.execute(sql: "INSERT INTO api_tokens (name, user_id, project_id, scope, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -20,6 +18,16 @@ extension AppDatabase {
                              lastUsedAt: nil, revokedAt: nil), text)
         }
     }
+
+    /// A new token's name as kept, or why there can be no such token.
+    static func checkedTokenName(_ name: String, user: User) throws -> String {
+        let name = name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { throw StoreError(.invalid, "a token needs a name of at most 100 characters") }
+        guard !user.disabled else { throw StoreError(.invalid, "\(user.username) is disabled: a token would act as nobody") }
+        return name
+    }
+
+    static func tokenNameTaken(_ name: String) -> StoreError { StoreError(.conflict, "a token named \"\(name)\" exists already") }
 
     /// The live token behind a bearer text, or nil (unknown, revoked, or its user disabled). Read from the database
     /// on every request, not through a cache: a revoked token is refused at once.

@@ -15,16 +15,24 @@ extension AppDatabase {
     @discardableResult
     public func createUser(username: String, displayName: String? = nil, role: UserRole, passwordHash: String?,
                            disabled: Bool = false) throws -> User {
-        let name = username.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 100 else { throw StoreError(.invalid, "a username needs 1 to 100 characters") }
+        let name = try Self.checkedUsername(username)
         return try writer.write { db in
             if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM users WHERE username = ?"), arguments: [name]) != nil {
-                throw StoreError(.conflict, "a user named \"\(name)\" exists already")
+                throw Self.usernameTaken(name)
             }
             return try Self.insertUser(db, username: name, displayName: displayName ?? name, role: role,
                                        passwordHash: passwordHash, disabled: disabled)
         }
     }
+
+    /// A new user's name as kept (without surrounding spaces), or why it cannot be one.
+    static func checkedUsername(_ username: String) throws -> String {
+        let name = username.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { throw StoreError(.invalid, "a username needs 1 to 100 characters") }
+        return name
+    }
+
+    static func usernameTaken(_ name: String) -> StoreError { StoreError(.conflict, "a user named \"\(name)\" exists already") }
 
     static func insertUser(_ db: Database, username: String, displayName: String, role: UserRole, passwordHash: String?, disabled: Bool) throws -> User {
         let now = timestamp()

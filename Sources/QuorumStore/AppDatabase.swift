@@ -94,10 +94,17 @@ public struct StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: Sendable { case notFound, forbidden, conflict, invalid, tooLarge }
     public let kind: Kind
     public let message: String
+    /// Whether doing it again may work (two servers' transactions crossed; see `PostgresServerStore.transaction`).
+    let retriable: Bool
 
     public init(_ kind: Kind, _ message: String) {
+        self.init(kind, message, retriable: false)
+    }
+
+    init(_ kind: Kind, _ message: String, retriable: Bool) {
         self.kind = kind
         self.message = message
+        self.retriable = retriable
     }
 
     public var description: String { message }

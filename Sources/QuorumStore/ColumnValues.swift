@@ -1,10 +1,21 @@
 import GRDB
 import GRDBSQLite
 
+/// A row read by column position: SQLite's (`ColumnValues`) or PostgreSQL's (`PostgresColumns`), so that one decoder
+/// of a stored row serves both stores.
+protocol StoredColumns {
+    func int64(_ column: Int32) -> Int64
+    func int(_ column: Int32) -> Int
+    func double(_ column: Int32) -> Double
+    func bool(_ column: Int32) -> Bool
+    func isNull(_ column: Int32) -> Bool
+    func string(_ column: Int32) -> String?
+}
+
 /// The current row of a statement, read by column position straight from SQLite. The annotating routes run
 /// their few queries thousands of times a second, and a GRDB `Row` lowercases and indexes every column name
 /// each time it is made: that cost more than the queries.
-struct ColumnValues {
+struct ColumnValues: StoredColumns {
     let statement: SQLiteStatement
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }

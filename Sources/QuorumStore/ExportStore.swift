@@ -23,13 +23,19 @@ extension ExportStore {
     /// Like `project(_:)`, but says what exists when nothing matches.
     public func requireProject(_ reference: String) throws -> Project {
         if let project = try project(reference) { return project }
-        let names = try projectNames()
-        let known = names.isEmpty ? "there are no projects yet (quorum project create)" : "projects: " + names.joined(separator: ", ")
-        throw StoreError(.notFound, "no project \"\(reference)\"; \(known)")
+        throw StoreError.noProject(reference, among: try projectNames())
     }
 }
 
-extension AppDatabase: ExportStore {
+extension StoreError {
+    /// No project goes by `reference`: the error says which do (`names`: "id name").
+    static func noProject(_ reference: String, among names: [String]) -> StoreError {
+        let known = names.isEmpty ? "there are no projects yet (quorum project create)" : "projects: " + names.joined(separator: ", ")
+        return StoreError(.notFound, "no project \"\(reference)\"; \(known)")
+    }
+}
+
+extension AppDatabase {
     public func itemCount(of project: Project) throws -> Int {
         try summary(of: project).items
     }

@@ -9,7 +9,7 @@ struct ItemRow: Sendable {
     let input: String
     let suggestions: String?
 
-    init(_ row: ColumnValues) {
+    init(_ row: some StoredColumns) {
         id = row.int64(0)
         projectID = row.int64(1)
         externalID = row.string(2)

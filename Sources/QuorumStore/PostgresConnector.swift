@@ -9,22 +9,10 @@ enum PostgresConnector {
         let logger = Logger(label: "quorum.postgres")
         let tls: PostgresConnection.Configuration.TLS
         do {
-            var client = TLSConfiguration.makeClientConfiguration()
-            switch address.tls {
-            case .disable, .prefer, .require: client.certificateVerification = .none
-            case .verifyCA: client.certificateVerification = .noHostnameVerification
-            case .verifyFull: client.certificateVerification = .fullVerification
-            }
-            if let roots = address.rootCertificates {
-                guard FileManager.default.isReadableFile(atPath: roots) else {
-                    throw StoreError(.invalid, "sslrootcert \(roots): no such file, or it cannot be read (the PEM file of the authorities to trust)")
-                }
-                client.trustRoots = .file(roots)
-            }
-            switch address.tls {
-            case .disable: tls = .disable
-            case .prefer: tls = .prefer(try NIOSSLContext(configuration: client))
-            case .require, .verifyCA, .verifyFull: tls = .require(try NIOSSLContext(configuration: client))
+            switch (address.tls, try tlsConfiguration(address)) {
+            case (.disable, _): tls = .disable
+            case (.prefer, let client): tls = .prefer(try NIOSSLContext(configuration: client))
+            case (_, let client): tls = .require(try NIOSSLContext(configuration: client))
             }
         } catch let error as StoreError {
             throw error
@@ -39,6 +27,38 @@ enum PostgresConnector {
             // PostgresNIO's own description hides the server's message; its reflection names it (never the password).
             throw StoreError(.notFound, "cannot connect to PostgreSQL at \(address): \(String(reflecting: error))")
         }
+    }
+
+    /// TLS as the address's sslmode asks: `prefer` and `require` encrypt without checking the certificate (as libpq),
+    /// `verify-ca` checks it is signed by an authority trusted (`sslrootcert`), `verify-full` also checks the name.
+    static func tlsConfiguration(_ address: PostgresAddress) throws -> TLSConfiguration {
+        var client = TLSConfiguration.makeClientConfiguration()
+        switch address.tls {
+        case .disable, .prefer, .require: client.certificateVerification = .none
+        case .verifyCA: client.certificateVerification = .noHostnameVerification
+        case .verifyFull: client.certificateVerification = .fullVerification
+        }
+        if let roots = address.rootCertificates {
+            guard FileManager.default.isReadableFile(atPath: roots) else {
+                throw StoreError(.invalid, "sslrootcert \(roots): no such file, or it cannot be read (the PEM file of the authorities to trust)")
+            }
+            client.trustRoots = .file(roots)
+        }
+        return client
+    }
+
+    /// A pool of connections to the address (TLS as for one connection), not yet running: see `PostgresClient.run()`.
+    static func pool(_ address: PostgresAddress, connections: Int) throws -> PostgresClient {
+        let tls: PostgresClient.Configuration.TLS
+        switch address.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try tlsConfiguration(address))
+        case .require, .verifyCA, .verifyFull: tls = .require(try tlsConfiguration(address))
+        }
+        var configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.username,
+                                                         password: address.password, database: address.database, tls: tls)
+        configuration.options.maximumConnections = connections
+        return PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "quorum.postgres"))
     }
 
     /// A connection made ready by `prepare`, and closed again if that fails.

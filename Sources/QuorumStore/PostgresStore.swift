@@ -15,7 +15,7 @@ public final class PostgresStore: ExportStore, @unchecked Sendable {
     /// Rows fetched from a cursor at once.
     private static let fetched = 4_096
 
-    private init(connection: PostgresConnection) {
+    init(connection: PostgresConnection) {
         self.connection = connection
     }
 

@@ -17,6 +17,11 @@ extension Statement {
 
     /// The rows selected, each given to `body` (which must not keep the `ColumnValues`).
     func forEachRow(_ values: any DirectValue..., body: (ColumnValues) throws -> Void) throws {
+        try forEachRow(values: values, body: body)
+    }
+
+    /// The rows selected with values gathered at run time, each given to `body`.
+    func forEachRow(values: [any DirectValue], body: (ColumnValues) throws -> Void) throws {
         try bind(values)
         defer { sqlite3_reset(sqliteStatement) }
         while try step() { try body(ColumnValues(statement: sqliteStatement)) }

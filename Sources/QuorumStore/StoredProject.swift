@@ -32,3 +32,12 @@ struct StoredProject {
                        createdAt: createdAt)
     }
 }
+
+extension StoredProject {
+    /// A project from `columns`, read by position starting at `first`.
+    init(_ row: some StoredColumns, at first: Int32 = 0) {
+        self.init(id: row.int64(first), slug: row.string(first + 1) ?? "", name: row.string(first + 2) ?? "", kind: row.string(first + 3) ?? "",
+                  labels: row.string(first + 4) ?? "[]", multiLabel: row.bool(first + 5), annotatorsPerItem: row.int(first + 6),
+                  guidelines: row.string(first + 7) ?? "", exportSettings: row.string(first + 8) ?? "{}", createdAt: row.string(first + 9) ?? "")
+    }
+}

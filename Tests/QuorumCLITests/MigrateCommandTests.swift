@@ -3,51 +3,6 @@ import QuorumCore
 import QuorumTestSupport
 import Testing
 
-/// The throwaway PostgreSQL cluster `make test` starts (scripts/with-postgres), and a fresh database in it per test.
-enum TestPostgres {
-    static var url: String? { ProcessInfo.processInfo.environment["QUORUM_TEST_POSTGRES_URL"] }
-
-    /// A new empty database's URL.
-    static func database() throws -> String {
-        guard let url else {
-            throw TestFailure("QUORUM_TEST_POSTGRES_URL is not set: run the tests with `make test` or `scripts/with-postgres swift test`")
-        }
-        let name = "quorum_test_\(UUID().uuidString.prefix(8).lowercased())"
-        try psql(url, "CREATE DATABASE \(name)")
-        return url[..<url.lastIndex(of: "/")!] + "/" + name
-    }
-
-    /// Runs SQL with psql and returns its unaligned output.
-    @discardableResult
-    static func psql(_ url: String, _ sql: String) throws -> String {
-        try Shell.run("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-tAq", "-c", sql])
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-enum Shell {
-    /// Runs a program to its end; its standard output, or an error with its standard error.
-    static func run(_ program: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile(), errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("\(program) \(arguments.joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-}
-
 @Suite(.serialized) struct MigrateCommandTests {
     /// Every row of every table of a SQLite file, in key order, as text (Python's sqlite3 reads it as it is stored).
     static func dump(_ path: String) throws -> String {

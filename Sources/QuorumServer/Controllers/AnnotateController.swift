@@ -4,28 +4,28 @@ import QuorumStore
 
 /// Annotating: the next item, saving an answer, and (for leads) every answer to an item.
 struct AnnotateController {
-    let database: AppDatabase
+    let database: any Store
     let pages: PageRenderer
     let snapshots: AgreementSnapshots
     let spanSuggestions: SpanSuggestions
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/projects/{id}/next") { request, context in try await next(request, context) }
-        router.get("/api/projects/{id}/answered") { request, context in try answered(request, context) }
+        router.get("/api/projects/{id}/answered") { request, context in try await answered(request, context) }
         router.get("/api/projects/{id}/progress") { request, context in
             let user = try context.user()
-            return API.json(try progress(try project(try request.id(context), for: user), user))
+            return API.json(try await progress(try project(try request.id(context), for: user), user))
         }
         router.get("/api/items/{id}") { request, context in try await item(request, context) }
         router.put("/api/items/{id}/annotation") { request, context in try await save(request, context) }
-        router.get("/api/items/{id}/annotations") { request, context in try all(request, context) }
-        router.get("/projects/{id}/annotate") { request, context in try page(request, context) }
+        router.get("/api/items/{id}/annotations") { request, context in try await all(request, context) }
+        router.get("/projects/{id}/annotate") { request, context in try await page(request, context) }
     }
 
     /// The project, if the user may annotate it (a member, or a lead or admin).
-    func project(_ id: Int64, for user: User) throws -> Project {
-        guard let project = try database.project(id: id) else { throw HTTPError(.notFound, message: "no such project") }
-        let allowed = try user.role != .annotator || database.isMember(user: user, of: project)
+    func project(_ id: Int64, for user: User) async throws -> Project {
+        guard let project = try await database.project(id: id) else { throw HTTPError(.notFound, message: "no such project") }
+        let allowed = user.role != .annotator ? true : try await database.isMember(user: user, of: project)
         guard allowed else {
             throw HTTPError(.forbidden, message: "you are not a member of this project")
         }
@@ -75,14 +75,14 @@ struct AnnotateController {
             input = .object(members)
         }
         var shown: [(key: String, value: JSONValue)] = [("id", .number(String(item.id))), ("external_id", .null), ("input", input)]
-        if preview, let setup = project.judging, let runs = try database.judgedRuns(of: item.id) {
+        if preview, let setup = project.judging, let runs = try await database.judgedRuns(of: item.id) {
             shown.append(("runs", .array(([runs.a] + (runs.b.map { [$0] } ?? [])).map { .string(setup.name(of: $0)) })))
         }
         return (.object(shown), annotation?.shownToJudge(kind: project.kind, aOnLeft: aOnLeft) ?? .null)
     }
 
-    func progress(_ project: Project, _ user: User) throws -> JSONValue {
-        Self.json(try database.progress(in: project, of: user))
+    func progress(_ project: Project, _ user: User) async throws -> JSONValue {
+        Self.json(try await database.progress(in: project, of: user))
     }
 
     static func json(_ progress: AnnotatorProgress) -> JSONValue {
@@ -91,14 +91,14 @@ struct AnnotateController {
 
     func next(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.user()
-        let project = try project(try request.id(context), for: user)
+        let project = try await project(try request.id(context), for: user)
         // A lead or admin who is not a member only looks: no lease, no slot taken, nothing to save.
-        if user.role != .annotator, try !database.isMember(user: user, of: project) {
+        if user.role != .annotator, try await !database.isMember(user: user, of: project) {
             let after = request.uri.queryParameters.get("after").flatMap { Int64($0) }
-            guard let item = try database.previewItem(in: project, after: after) else { return Response(status: .noContent) }
+            guard let item = try await database.previewItem(in: project, after: after) else { return Response(status: .noContent) }
             let shown = project.kind.isJudging ? try await judgedView(item, nil, project: project, user: user, preview: true).item
                                                : try await itemJSON(item, project: project)
-            return API.json(["item": shown, "annotation": .null, "preview": true, "progress": try progress(project, user)])
+            return API.json(["item": shown, "annotation": .null, "preview": true, "progress": try await progress(project, user)])
         }
         guard let (item, draft, progress) = try await database.nextItem(in: project, for: user) else { return Response(status: .noContent) }
         if project.kind.isJudging {
@@ -108,35 +108,35 @@ struct AnnotateController {
         return API.json(["item": try await itemJSON(item, project: project), "annotation": draft?.json ?? .null, "progress": Self.json(progress)])
     }
 
-    func answered(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func answered(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.user()
-        let project = try project(try request.id(context), for: user)
-        return API.json(["items": .array(try database.answeredItems(in: project, by: user).map { .number(String($0)) })])
+        let project = try await project(try request.id(context), for: user)
+        return API.json(["items": .array(try await database.answeredItems(in: project, by: user).map { .number(String($0)) })])
     }
 
-    func loadItem(_ request: Request, _ context: AppRequestContext) throws -> (Item, Project, User) {
+    func loadItem(_ request: Request, _ context: AppRequestContext) async throws -> (Item, Project, User) {
         let user = try context.user()
-        guard let (item, project) = try database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
-        _ = try self.project(project.id, for: user)
+        guard let (item, project) = try await database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
+        _ = try await self.project(project.id, for: user)
         return (item, project, user)
     }
 
     /// One item with the caller's own answer (to go back to it); never another annotator's.
     /// Once they have submitted their own answer, annotators also see the item's gold answer and the lead's comments.
     func item(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (item, project, user) = try loadItem(request, context)
-        let annotation = try database.annotation(itemID: item.id, by: user)
+        let (item, project, user) = try await loadItem(request, context)
+        let annotation = try await database.annotation(itemID: item.id, by: user)
         // A lead or admin who does not judge the project (reviewing it) sees the pair in order with the runs' names.
-        let looking = try user.role != .annotator && !database.isMember(user: user, of: project)
+        let looking = user.role == .annotator ? false : !(try await database.isMember(user: user, of: project))
         let (shown, answer) = project.kind.isJudging ? try await judgedView(item, annotation, project: project, user: user, preview: looking)
                                                      : (try await itemJSON(item, project: project), annotation?.json ?? .null)
         var members: [(key: String, value: JSONValue)] = [
-            (key: "item", value: shown), (key: "annotation", value: answer), (key: "progress", value: try progress(project, user)),
+            (key: "item", value: shown), (key: "annotation", value: answer), (key: "progress", value: try await progress(project, user)),
         ]
         // A judged item's gold (a choice in the pair's terms) would tell which answer was the pair's first.
-        if !project.kind.isJudging, try database.hasAnswered(item, by: user) {
-            members.append((key: "gold", value: try database.gold(for: item) ?? .null))
-            members.append((key: "comments", value: .array(try database.comments(on: item))))
+        if !project.kind.isJudging, try await database.hasAnswered(item, by: user) {
+            members.append((key: "gold", value: try await database.gold(for: item) ?? .null))
+            members.append((key: "comments", value: .array(try await database.comments(on: item))))
         }
         return API.json(.object(members))
     }
@@ -164,16 +164,16 @@ struct AnnotateController {
         }
     }
 
-    func all(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func all(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         _ = try context.lead()
-        guard let (item, _) = try database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
-        return API.json(.array(try database.annotations(itemID: item.id).map(\.json)))
+        guard let (item, _) = try await database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
+        return API.json(.array(try await database.annotations(itemID: item.id).map(\.json)))
     }
 
-    func page(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let session = context.session else { return try pages.refuse(nil) }
-        guard let found = try database.project(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such project") }
-        guard try session.user.role != .annotator || database.isMember(user: session.user, of: found) else {
+        guard let found = try await database.project(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such project") }
+        guard session.user.role != .annotator ? true : try await database.isMember(user: session.user, of: found) else {
             return try pages.refuse(session, "You are not a member of this project: ask its lead to add you.")
         }
         let project = found

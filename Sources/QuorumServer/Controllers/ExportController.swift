@@ -7,17 +7,17 @@ import QuorumStore
 /// The lead's export page and its API: run an export with the same policy as `quorum export`, watch its
 /// progress, read the report, download the files.
 struct ExportController {
-    let database: AppDatabase
+    let database: any Store
     let pages: PageRenderer
     /// Each export is written into its own folder under this one.
     let directory: String
     let progress = ExportProgress()
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/projects/{id}/export") { request, context in try page(request, context) }
+        router.get("/projects/{id}/export") { request, context in try await page(request, context) }
         router.get("/api/projects/{id}/exports") { request, context in
             _ = try context.lead()
-            return API.json(.array(try database.exports(of: try project(request, context)).map(\.json)))
+            return API.json(.array(try await database.exports(of: try project(request, context)).map(\.json)))
         }
         router.post("/api/projects/{id}/exports") { request, context in try await run(request, context) }
         router.get("/api/projects/{id}/exports/progress") { request, context in
@@ -25,18 +25,18 @@ struct ExportController {
             let state = progress.state(try request.id(context))
             return API.json(["running": .bool(state != nil), "done": .int(state?.done ?? 0), "total": .int(state?.total ?? 0)])
         }
-        router.get("/exports/{id}") { request, context in try reportPage(request, context) }
-        router.get("/api/exports/{id}/files/{name}") { request, context in try download(request, context) }
+        router.get("/exports/{id}") { request, context in try await reportPage(request, context) }
+        router.get("/api/exports/{id}/files/{name}") { request, context in try await download(request, context) }
     }
 
-    func project(_ request: Request, _ context: AppRequestContext) throws -> Project {
-        guard let project = try database.project(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
+    func project(_ request: Request, _ context: AppRequestContext) async throws -> Project {
+        guard let project = try await database.findProject(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
         return project
     }
 
-    func page(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
-        let project = try project(request, context)
+        let project = try await project(request, context)
         let formats = ExportFormat.allCases.filter { $0.problem(for: project.kind) == nil }
         return try pages.render("export", [
             "title": "Export · \(project.name)", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf,
@@ -44,7 +44,7 @@ struct ExportController {
             "formats": formats.map(\.rawValue), "models": FineTuningEstimate.contextLimits.keys.sorted(),
             "targets": ExportTarget.allCases.map(\.rawValue),
             "defaultModel": FineTuningEstimate.defaultModel, "annotatorsPerItem": project.annotatorsPerItem,
-            "exports": try database.exports(of: project).map(Self.row),
+            "exports": try await database.exports(of: project).map(Self.row),
         ])
     }
 
@@ -59,7 +59,7 @@ struct ExportController {
     /// The body: `{"format", "target", "consensus", "validation", "holdout", "seed", "model", "keep_contradictions"}`, all optional.
     func run(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.lead()
-        let project = try project(request, context)
+        let project = try await project(request, context)
         let body = try await API.body(request, context: context)
         var settings = ExportSettings()
         if let name = body["format"]?.stringValue {
@@ -93,7 +93,7 @@ struct ExportController {
         }
         settings.keepContradictions = body["keep_contradictions"] == .bool(true)
 
-        let total = try database.summary(of: project).items
+        let total = try await database.summary(of: project).items
         guard progress.start(project.id, total: total) else { return API.error(.conflict, "an export of this project is running already") }
         defer { progress.finish(project.id) }
         let folder = (directory as NSString).appendingPathComponent("\(project.slug)-\(Self.stamp())")
@@ -105,8 +105,8 @@ struct ExportController {
                     .run(by: user) { progress.update(project.id, done: $0, total: $1) }
             }
             // The page's list of earlier exports comes along, so it shows this one at once.
-            let earlier = pages.html("exports-list", ["exports": try database.exports(of: project).map(Self.row)])
-            let files = (try database.export(id: id)?.files ?? []) + ["report.json", "report.md"]
+            let earlier = pages.html("exports-list", ["exports": try await database.exports(of: project).map(Self.row)])
+            let files = (try await database.export(id: id)?.files ?? []) + ["report.json", "report.md"]
             return API.json(["export": .number(String(id)), "report": report.json, "files": .array(files.map { .string($0) }),
                              "report_html": .string(pages.html("report-body", ReportView.context(report.json))),
                              "exports_html": .string(earlier)], status: .created)
@@ -123,14 +123,14 @@ struct ExportController {
         return "\(seconds)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    func record(_ request: Request, _ context: AppRequestContext) throws -> ExportRecord {
-        guard let record = try database.export(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such export") }
+    func record(_ request: Request, _ context: AppRequestContext) async throws -> ExportRecord {
+        guard let record = try await database.export(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such export") }
         return record
     }
 
-    func reportPage(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func reportPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
-        let record = try record(request, context)
+        let record = try await record(request, context)
         guard let text = try? String(contentsOfFile: (record.directory as NSString).appendingPathComponent("report.json"), encoding: .utf8),
               let report = try? JSONParser.parse(text) else {
             throw HTTPError(.gone, message: "the files of this export are no longer on the server")
@@ -142,9 +142,9 @@ struct ExportController {
     }
 
     /// One of the export's files, by name; only the names the export wrote.
-    func download(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func download(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         _ = try context.lead()
-        let record = try record(request, context)
+        let record = try await record(request, context)
         guard let name = context.parameters.get("name"), (record.files + ["report.json", "report.md"]).contains(name) else {
             throw HTTPError(.notFound, message: "no such file in this export")
         }

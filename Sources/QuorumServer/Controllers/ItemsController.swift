@@ -6,30 +6,30 @@ import QuorumStore
 /// The lead's items page — search by text, filter by label, state and annotator, page through any number of items —
 /// and each item's own page: its input, every answer, the gold answer, comments and the history of every change.
 struct ItemsController {
-    let database: AppDatabase
+    let database: any Store
     let pages: PageRenderer
     static let pageSize = 50
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/projects/{id}/items") { request, context in try listPage(request, context) }
+        router.get("/projects/{id}/items") { request, context in try await listPage(request, context) }
         router.get("/api/projects/{id}/items") { request, context in
             _ = try context.lead()
-            let (project, filter, after) = try query(request, context)
-            let found = try database.items(in: project, matching: filter, after: after, limit: Self.pageSize)
+            let (project, filter, after) = try await query(request, context)
+            let found = try await database.items(in: project, matching: filter, after: after, limit: Self.pageSize)
             return API.json(["items": .array(found.map(\.json)),
                              "next_after": found.count == Self.pageSize ? .number(String(found.last!.id)) : .null])
         }
-        router.get("/items/{id}") { request, context in try itemPage(request, context) }
+        router.get("/items/{id}") { request, context in try await itemPage(request, context) }
         router.post("/items/{id}/correction") { request, context in try await correct(request, context) }
         router.get("/api/items/{id}/history") { request, context in
             _ = try context.lead()
-            guard let (item, _) = try database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
-            return API.json(.array(try database.history(of: item)))
+            guard let (item, _) = try await database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
+            return API.json(.array(try await database.history(of: item)))
         }
     }
 
-    func query(_ request: Request, _ context: AppRequestContext) throws -> (Project, ItemFilter, Int64?) {
-        guard let project = try database.project(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
+    func query(_ request: Request, _ context: AppRequestContext) async throws -> (Project, ItemFilter, Int64?) {
+        guard let project = try await database.findProject(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
         let parameters = request.uri.queryParameters
         let stateName = parameters.get("state") ?? ""
         guard stateName.isEmpty || ItemFilter.State(rawValue: stateName) != nil else {
@@ -44,10 +44,10 @@ struct ItemsController {
         ["title": title, "signedIn": true, "user": session.user.displayName, "csrf": session.csrf, "isAdmin": session.user.role == .admin]
     }
 
-    func listPage(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func listPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
-        let (project, filter, after) = try query(request, context)
-        let found = try database.items(in: project, matching: filter, after: after, limit: Self.pageSize)
+        let (project, filter, after) = try await query(request, context)
+        let found = try await database.items(in: project, matching: filter, after: after, limit: Self.pageSize)
         var page = base(session, title: "Items · \(project.name)")
         page.merge([
             "projectID": project.id, "project": project.name, "kind": project.kind.rawValue,
@@ -85,28 +85,28 @@ struct ItemsController {
         return "/projects/\(project.id)/items" + (components.queryItems!.isEmpty ? "" : "?" + (components.percentEncodedQuery ?? ""))
     }
 
-    func itemPage(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func itemPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
-        guard let (item, project) = try database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
-        let answers = try database.annotations(itemID: item.id)
-        let gold = try database.gold(for: item)
+        guard let (item, project) = try await database.item(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such item") }
+        let answers = try await database.annotations(itemID: item.id)
+        let gold = try await database.gold(for: item)
         var page = base(session, title: "Item \(item.id) · \(project.name)")
         page["projectID"] = project.id
         page["project"] = project.name
         page["kind"] = project.kind.rawValue
         page["itemID"] = item.id
         page["externalID"] = item.externalID ?? ""
-        page["split"] = try database.split(of: item) ?? ""
+        page["split"] = try await database.split(of: item) ?? ""
         page["text"] = item.input["text"]?.stringValue ?? ""
         page["messages"] = (item.input["messages"]?.arrayValue ?? []).map { message -> [String: String] in
             ["role": message["role"]?.stringValue ?? "", "content": message["content"]?.stringValue ?? message["content"]?.jsonText ?? ""]
         }
         page["answers"] = answers.map(Self.row)
         page["hasAnswers"] = !answers.isEmpty
-        page["comments"] = try database.comments(on: item).map { comment -> [String: String] in
+        page["comments"] = try await database.comments(on: item).map { comment -> [String: String] in
             ["username": comment["username"]?.stringValue ?? "", "body": comment["body"]?.stringValue ?? "", "at": comment["created_at"]?.stringValue ?? ""]
         }
-        page["history"] = try database.history(of: item).map { event -> [String: String] in
+        page["history"] = try await database.history(of: item).map { event -> [String: String] in
             ["at": event["at"]?.stringValue ?? "", "by": event["by"]?.stringValue ?? "", "action": event["action"]?.stringValue ?? "",
              "annotator": event["annotator"]?.stringValue ?? "", "after": event["after"]?.jsonText ?? ""]
         }
@@ -116,7 +116,7 @@ struct ItemsController {
         if project.kind == .watch {
             page["isWatch"] = true
             page["response"] = item.input["response"]?.stringValue ?? ""
-            page["correction"] = try database.correction(of: item.id) ?? item.input["response"]?.stringValue ?? ""
+            page["correction"] = try await database.correction(of: item.id) ?? item.input["response"]?.stringValue ?? ""
         }
         return try pages.render("item", page)
     }
@@ -127,7 +127,7 @@ struct ItemsController {
         let form = FormBody(try await BodyReader.collect(request, context: context))
         let id = try request.id(context)
         do {
-            try database.correctSample(itemID: id, answer: (form.fields["answer"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"), by: user)
+            try await database.correctSample(itemID: id, answer: (form.fields["answer"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"), by: user)
         } catch let error as StoreError {
             return API.response(for: error)
         }

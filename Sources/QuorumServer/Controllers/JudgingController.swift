@@ -5,23 +5,23 @@ import QuorumStore
 /// Judging models' answers, for leads: making a compare or rate project from a project's runs, and its results
 /// (JSON, and a page with a chart). The judging itself is the annotate page's.
 struct JudgingController {
-    let database: AppDatabase
+    let database: any Store
     let pages: PageRenderer
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/projects/{id}/judging") { request, context in try await create(request, context) }
         router.get("/api/projects/{id}/results") { request, context in
             _ = try context.lead()
-            let project = try project(request, context)
+            let project = try await project(request, context)
             do {
-                return API.json(try database.judgingResults(of: project, by: field(request)).json)
+                return API.json(try await database.judgingResults(of: project, by: field(request)).json)
             } catch let error as StoreError { return API.response(for: error) }
         }
-        router.get("/projects/{id}/results") { request, context in try page(request, context) }
+        router.get("/projects/{id}/results") { request, context in try await page(request, context) }
     }
 
-    func project(_ request: Request, _ context: AppRequestContext) throws -> Project {
-        guard let project = try database.project(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such project") }
+    func project(_ request: Request, _ context: AppRequestContext) async throws -> Project {
+        guard let project = try await database.project(id: try request.id(context)) else { throw HTTPError(.notFound, message: "no such project") }
         return project
     }
 
@@ -33,7 +33,7 @@ struct JudgingController {
     /// → `{"project": ID, "items": N}`.
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         _ = try context.lead()
-        let source = try project(request, context)
+        let source = try await project(request, context)
         let body = try await API.body(request, context: context)
         guard let kind = body["kind"]?.stringValue.flatMap(ProjectKind.init(rawValue:)), kind == .compare || kind == .rate else {
             return API.error(.unprocessableContent, "kind must be compare or rate", field: "kind")
@@ -44,7 +44,7 @@ struct JudgingController {
         }
         var runs: [Run] = []
         for id in ids {
-            guard let run = try database.run(Int64(id)) else { return API.error(.unprocessableContent, "no run \(id)", field: "runs") }
+            guard let run = try await database.run(Int64(id)) else { return API.error(.unprocessableContent, "no run \(id)", field: "runs") }
             runs.append(run)
         }
         guard let pairs = JudgingSetup.Pairs(rawValue: body["pairs"]?.stringValue ?? "all") else {
@@ -54,9 +54,9 @@ struct JudgingController {
         if kind == .rate, scale == nil { return API.error(.unprocessableContent, "scale must be pass-fail or 1-5", field: "scale") }
         do {
             let criteria = try JudgingSetup.criteria(from: body["criteria"]?.stringValue ?? "")
-            let (project, items) = try database.createJudgingProject(
+            let (project, items) = try await database.createJudgingProject(
                 name: name, kind: kind, from: source, runs: runs, pairs: pairs, scale: scale, criteria: criteria,
-                annotatorsPerItem: body["annotators_per_item"]?.intValue ?? 1)
+                annotatorsPerItem: body["annotators_per_item"]?.intValue ?? 1, guidelines: "")
             return API.json(["project": .number(String(project.id)), "items": .int(items)], status: .created)
         } catch let error as StoreError {
             return API.response(for: error)
@@ -65,14 +65,14 @@ struct JudgingController {
         }
     }
 
-    func page(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
-        let project = try project(request, context)
+        let project = try await project(request, context)
         guard project.kind == .compare || project.kind == .rate else {
             return try pages.refuse(session, "\(project.name) is not a compare or rate project: " + (project.kind == .watch ? "its trend is on its watch page." : "its runs' scores are on its runs page."))
         }
         let by = field(request)
-        let results = try database.judgingResults(of: project, by: by)
+        let results = try await database.judgingResults(of: project, by: by)
         return try pages.render("results", ResultsView(results: results, project: project).context(session: session, by: by ?? ""))
     }
 }

@@ -6,21 +6,21 @@ import QuorumStore
 /// Models and runs for leads: the models page (add an endpoint), and each project's runs page — start a run on the
 /// hold-out, watch it, cancel or resume it, read each run's scores and compare two runs with an interval.
 struct RunsController {
-    let database: AppDatabase
+    let database: any Store
     let pages: PageRenderer
     let runs: RunManager
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/models") { _, context in try modelsPage(context) }
+        router.get("/models") { _, context in try await modelsPage(context) }
         router.post("/models") { request, context in try await addModel(request, context) }
         router.get("/api/models") { _, context in
             _ = try context.lead()
-            return API.json(.array(try database.models().map(\.json)))
+            return API.json(.array(try await database.models().map(\.json)))
         }
-        router.get("/projects/{id}/runs") { request, context in try runsPage(request, context) }
+        router.get("/projects/{id}/runs") { request, context in try await runsPage(request, context) }
         router.get("/api/projects/{id}/runs") { request, context in
             _ = try context.lead()
-            return API.json(.array(try database.runs(of: try project(request, context)).map { runJSON($0) }))
+            return API.json(.array(try await database.runs(of: try project(request, context)).map { runJSON($0) }))
         }
         router.post("/api/projects/{id}/runs") { request, context in try await start(request, context) }
         router.post("/api/runs/{id}/cancel") { request, context in
@@ -29,26 +29,26 @@ struct RunsController {
         }
         router.post("/api/runs/{id}/resume") { request, context in
             _ = try context.lead()
-            let run = try run(request, context)
-            guard let project = try database.project(id: run.projectID) else { throw HTTPError(.notFound) }
-            do { try runs.start(run, in: project) } catch let error as StoreError { return API.response(for: error) }
-            return API.json(runJSON(try database.run(run.id) ?? run))
+            let run = try await run(request, context)
+            guard let project = try await database.project(id: run.projectID) else { throw HTTPError(.notFound) }
+            do { try await runs.start(run, in: project) } catch let error as StoreError { return API.response(for: error) }
+            return API.json(runJSON(try await database.run(run.id) ?? run))
         }
         router.get("/api/runs/{id}/eval") { request, context in
             _ = try context.lead()
-            let run = try run(request, context)
-            guard let project = try database.project(id: run.projectID) else { throw HTTPError(.notFound) }
-            return API.json(try database.evaluate(run, in: project).json(run: run.id))
+            let run = try await run(request, context)
+            guard let project = try await database.project(id: run.projectID) else { throw HTTPError(.notFound) }
+            return API.json(try await database.evaluate(run, in: project).json(run: run.id))
         }
     }
 
-    func project(_ request: Request, _ context: AppRequestContext) throws -> Project {
-        guard let project = try database.project(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
+    func project(_ request: Request, _ context: AppRequestContext) async throws -> Project {
+        guard let project = try await database.findProject(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
         return project
     }
 
-    func run(_ request: Request, _ context: AppRequestContext) throws -> Run {
-        guard let run = try database.run(try request.id(context)) else { throw HTTPError(.notFound, message: "no such run") }
+    func run(_ request: Request, _ context: AppRequestContext) async throws -> Run {
+        guard let run = try await database.run(try request.id(context)) else { throw HTTPError(.notFound, message: "no such run") }
         return run
     }
 
@@ -64,10 +64,10 @@ struct RunsController {
         ["title": title, "signedIn": true, "user": session.user.displayName, "csrf": session.csrf, "isAdmin": session.user.role == .admin]
     }
 
-    func modelsPage(_ context: AppRequestContext, message: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+    func modelsPage(_ context: AppRequestContext, message: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
         var page = base(session, "Models")
-        page["models"] = try database.models().map { model -> [String: Any] in
+        page["models"] = try await database.models().map { model -> [String: Any] in
             ["name": model.name, "model": model.model, "baseURL": model.baseURL, "key": model.apiKeyEnv.map { "$" + $0 } ?? "none",
              "concurrency": model.concurrency, "prices": model.priceInput.map { i in "$\(i) / $\(model.priceOutput ?? 0) per 1M" } ?? "—"]
         }
@@ -85,18 +85,18 @@ struct RunsController {
                           maxCompletionTokens: number("max_completion_tokens").map { Int($0) }, concurrency: number("concurrency").map { Int($0) } ?? 8,
                           priceInput: number("price_input"), priceOutput: number("price_output"))
         do {
-            let stored = try database.addModel(model)
-            return try modelsPage(context, message: "Added \(stored.name).")
+            let stored = try await database.addModel(model)
+            return try await modelsPage(context, message: "Added \(stored.name).")
         } catch let error as StoreError {
-            return try modelsPage(context, error: error.message, status: .unprocessableContent)
+            return try await modelsPage(context, error: error.message, status: .unprocessableContent)
         }
     }
 
     func start(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         _ = try context.lead()
-        let project = try project(request, context)
+        let project = try await project(request, context)
         let body = try await API.body(request, context: context)
-        guard let name = body["model"]?.stringValue, let model = try database.model(name) else {
+        guard let name = body["model"]?.stringValue, let model = try await database.model(name) else {
             return API.error(.unprocessableContent, "no such model (add it on the models page)", field: "model")
         }
         let selection = body["items"]?.stringValue ?? "holdout"
@@ -105,39 +105,39 @@ struct RunsController {
             let run: Run
             if body["purpose"]?.stringValue == Run.Purpose.suggest.rawValue {
                 // Suggestions for the annotators (`quorum suggest`): the unanswered items, or all.
-                run = try database.startSuggestions(of: model, on: project, items: selection == "all" ? "all" : "unanswered", limit: limit,
+                run = try await database.startSuggestions(of: model, on: project, items: selection == "all" ? "all" : "unanswered", limit: limit,
                                                     withhold: body["withhold"]?.doubleValue ?? 0)
             } else {
-                var ids = try database.itemIDs(in: project, selection: selection)
+                var ids = try await database.itemIDs(in: project, selection: selection)
                 guard !ids.isEmpty else {
                     return API.error(.unprocessableContent, selection == "holdout" ? "this project has no hold-out yet: draw one (quorum holdout, or export with a hold-out)" : "no items to run on", field: "items")
                 }
                 if let limit { ids = Array(ids.prefix(limit)) }
-                run = try database.startRun(of: model, on: project, selection: selection, itemIDs: ids)
+                run = try await database.startRun(of: model, on: project, selection: selection, itemIDs: ids)
             }
-            do { try runs.start(run, in: project) } catch let error as StoreError {
-                try database.finishRun(run, status: .stopped, message: error.message)
+            do { try await runs.start(run, in: project) } catch let error as StoreError {
+                try await database.finishRun(run, status: .stopped, message: error.message)
                 return API.response(for: error)
             }
-            return API.json(runJSON(try database.run(run.id) ?? run), status: .created)
+            return API.json(runJSON(try await database.run(run.id) ?? run), status: .created)
         } catch let error as StoreError {
             return API.response(for: error)
         }
     }
 
-    func runsPage(_ request: Request, _ context: AppRequestContext) throws -> Response {
+    func runsPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let session = context.session, session.user.role != .annotator else { return try pages.refuse(context.session) }
-        let project = try project(request, context)
-        let all = try database.runs(of: project)
+        let project = try await project(request, context)
+        let all = try await database.runs(of: project)
         var page = base(session, "Runs · \(project.name)")
         page["projectID"] = project.id
         page["project"] = project.name
-        let models = try database.models()
+        let models = try await database.models()
         page["models"] = models.map { ["name": $0.name] }
         page["hasModels"] = !models.isEmpty
         // Every run with answers scored in one reading of the project's items.
         let answered = all.filter { $0.answered > 0 }
-        let scored = Dictionary(uniqueKeysWithValues: zip(answered.map(\.id), try database.evaluate(answered, in: project)))
+        let scored = Dictionary(uniqueKeysWithValues: zip(answered.map(\.id), try await database.evaluate(answered, in: project, consensus: .all)))
         page["runs"] = all.map { run -> [String: Any] in
             let evaluation = scored[run.id]
             var row: [String: Any] = ["id": run.id, "model": run.model.name, "status": run.status.rawValue, "selection": run.purpose == .suggest ? "suggestions for \(run.selection) items" : run.selection,

@@ -6,7 +6,7 @@ import QuorumStore
 
 /// Signing in and out, as pages (forms) and as the JSON API.
 struct SessionController {
-    let database: AppDatabase
+    let database: any Store
     let pages: PageRenderer
     let throttle: LoginThrottle
     let checks: PasswordChecks
@@ -16,9 +16,9 @@ struct SessionController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/login") { _, _ in try pages.render("login", ["title": "Sign in"]) }
         router.post("/login") { request, context in try await formLogin(request, context) }
-        router.post("/logout") { _, context in try logout(context, redirect: true) }
+        router.post("/logout") { _, context in try await logout(context, redirect: true) }
         router.post("/api/login") { request, context in try await apiLogin(request, context) }
-        router.post("/api/logout") { _, context in try logout(context, redirect: false) }
+        router.post("/api/logout") { _, context in try await logout(context, redirect: false) }
         router.get("/api/me") { _, context in
             guard let session = context.session else { return API.error(.unauthorized, "not signed in") }
             return API.json(["user": session.user.json, "csrf": .string(session.csrf)])
@@ -31,7 +31,7 @@ struct SessionController {
     /// threads (`PasswordChecks`).
     func login(username: String, password: String, address: String) async throws -> LoginResult {
         if case .refuse(let retryAfter) = await throttle.attempt(address: address, username: username) { return .tooMany(retryAfter) }
-        let found = try database.credentials(username: username)
+        let found = try await database.credentials(username: username)
         let valid: Bool
         do {
             valid = try await checks.run {
@@ -46,7 +46,7 @@ struct SessionController {
         }
         guard valid, let user = found?.0 else { return .wrong }
         await throttle.succeeded(address: address, username: username)
-        let (token, session) = try database.createSession(for: user, lifetime: Self.lifetime)
+        let (token, session) = try await database.createSession(for: user, lifetime: Self.lifetime)
         return .success(token, session)
     }
 
@@ -119,8 +119,8 @@ struct SessionController {
         seconds < 60 ? "\(seconds) second\(seconds == 1 ? "" : "s")" : "\((seconds + 59) / 60) minutes"
     }
 
-    func logout(_ context: AppRequestContext, redirect: Bool) throws -> Response {
-        if let token = context.token { try database.deleteSession(token: token) }
+    func logout(_ context: AppRequestContext, redirect: Bool) async throws -> Response {
+        if let token = context.token { try await database.deleteSession(token: token) }
         var response = redirect ? Response(status: .seeOther, headers: [.location: "/login"]) : API.json(["signed_out": true])
         response.setCookie(cookie("", maxAge: 0))
         return response

@@ -5,14 +5,14 @@ import QuorumStore
 
 /// Pages for leads and admins: a project's settings, members and imports; and the users (admins only).
 struct SettingsController {
-    let database: AppDatabase
+    let database: any Store
     let pages: PageRenderer
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/projects/{id}/settings") { request, context in try page(request, context) }
+        router.get("/projects/{id}/settings") { request, context in try await page(request, context) }
         router.post("/projects/{id}/settings") { request, context in try await save(request, context) }
         router.post("/projects/{id}/members") { request, context in try await addMember(request, context) }
-        router.get("/admin/users") { _, context in try users(context) }
+        router.get("/admin/users") { _, context in try await users(context) }
         router.post("/admin/users") { request, context in try await addUser(request, context) }
     }
 
@@ -21,17 +21,17 @@ struct SettingsController {
         return session
     }
 
-    func project(_ request: Request, _ context: AppRequestContext) throws -> Project {
-        guard let project = try database.project(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
+    func project(_ request: Request, _ context: AppRequestContext) async throws -> Project {
+        guard let project = try await database.findProject(String(try request.id(context))) else { throw HTTPError(.notFound, message: "no such project") }
         return project
     }
 
     func page(_ request: Request, _ context: AppRequestContext, message: String? = nil, error: String? = nil,
-              status: HTTPResponse.Status = .ok) throws -> Response {
+              status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let session = lead(context) else { return try pages.refuse(context.session) }
-        let project = try project(request, context)
-        let members = Set(try database.members(of: project).map(\.id))
-        let users = try database.users()
+        let project = try await project(request, context)
+        let members = Set(try await database.members(of: project).map(\.id))
+        let users = try await database.users()
         return try pages.render("settings", [
             "title": "Settings · \(project.name)", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf,
             "isAdmin": session.user.role == .admin,
@@ -56,40 +56,40 @@ struct SettingsController {
     func save(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard lead(context) != nil else { throw HTTPError(.forbidden, message: "only leads and admins change projects") }
         let form = FormBody(try await BodyReader.collect(request, context: context))
-        let project = try project(request, context)
+        let project = try await project(request, context)
         // A judging project's labels are its choices or its scale: not the lead's to change.
         let labels = project.kind.isJudging ? project.labels : (form.fields["labels"] ?? "").split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         do {
-            _ = try database.updateProject(project, labels: labels, multiLabel: !project.kind.isJudging && form.fields["multi_label"] == "on",
+            _ = try await database.updateProject(project, labels: labels, multiLabel: !project.kind.isJudging && form.fields["multi_label"] == "on",
                                            annotatorsPerItem: Int(form.fields["annotators_per_item"] ?? "") ?? 0,
                                            guidelines: (form.fields["guidelines"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
                                            systemPrompt: form.fields["system_prompt"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
                                            autoGold: form.fields["auto_gold"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 },
                                            spanPatterns: form.fields["span_patterns"].map { $0.replacingOccurrences(of: "\r\n", with: "\n") },
                                            allowsOverlappingSpans: project.kind == .spans ? form.fields["overlapping_spans"] == "on" : nil)
-            return try page(request, context, message: "Saved.")
+            return try await page(request, context, message: "Saved.")
         } catch let error as StoreError {
-            return try page(request, context, error: error.message, status: .unprocessableContent)
+            return try await page(request, context, error: error.message, status: .unprocessableContent)
         }
     }
 
     func addMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard lead(context) != nil else { throw HTTPError(.forbidden, message: "only leads and admins add members") }
         let form = FormBody(try await BodyReader.collect(request, context: context))
-        let project = try project(request, context)
-        guard let name = form.fields["username"], let user = try database.user(named: name) else {
-            return try page(request, context, error: "No such user.", status: .unprocessableContent)
+        let project = try await project(request, context)
+        guard let name = form.fields["username"], let user = try await database.user(named: name) else {
+            return try await page(request, context, error: "No such user.", status: .unprocessableContent)
         }
-        try database.addMember(project: project, user: user)
-        return try page(request, context, message: "\(user.username) can now annotate this project.")
+        try await database.addMember(project: project, user: user)
+        return try await page(request, context, message: "\(user.username) can now annotate this project.")
     }
 
-    func users(_ context: AppRequestContext, message: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+    func users(_ context: AppRequestContext, message: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let session = context.session, session.user.role == .admin else { return try pages.refuse(context.session, "This page is for admins.") }
         return try pages.render("users", [
             "title": "Users", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf, "isAdmin": true,
-            "users": try database.users().map { ["id": $0.id, "username": $0.username, "name": $0.displayName, "role": $0.role.rawValue,
+            "users": try await database.users().map { ["id": $0.id, "username": $0.username, "name": $0.displayName, "role": $0.role.rawValue,
                                                  "state": $0.disabled ? "disabled" : "active"] },
             "message": message ?? "", "error": error ?? "",
         ], status: status)
@@ -98,15 +98,16 @@ struct SettingsController {
     func addUser(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard context.session?.user.role == .admin else { throw HTTPError(.forbidden, message: "only admins add users") }
         let form = FormBody(try await BodyReader.collect(request, context: context))
-        guard let role = form.fields["role"].flatMap(UserRole.init(rawValue:)) else { return try users(context, error: "Pick a role.", status: .unprocessableContent) }
+        guard let role = form.fields["role"].flatMap(UserRole.init(rawValue:)) else { return try await users(context, error: "Pick a role.", status: .unprocessableContent) }
         let given = form.fields["password"] ?? ""
-        if !given.isEmpty, given.count < 8 { return try users(context, error: "A password needs at least 8 characters.", status: .unprocessableContent) }
+        if !given.isEmpty, given.count < 8 { return try await users(context, error: "A password needs at least 8 characters.", status: .unprocessableContent) }
         let password = given.isEmpty ? Passwords.generate() : given
         do {
-            let user = try database.createUser(username: form.fields["username"] ?? "", role: role, passwordHash: Passwords.hash(password))
-            return try users(context, message: given.isEmpty ? "Added \(user.username). Their password (shown once): \(password)" : "Added \(user.username).")
+            let user = try await database.createUser(username: form.fields["username"] ?? "", displayName: nil, role: role,
+                                                     passwordHash: Passwords.hash(password), disabled: false)
+            return try await users(context, message: given.isEmpty ? "Added \(user.username). Their password (shown once): \(password)" : "Added \(user.username).")
         } catch let error as StoreError {
-            return try users(context, error: error.message, status: .unprocessableContent)
+            return try await users(context, error: error.message, status: .unprocessableContent)
         }
     }
 }

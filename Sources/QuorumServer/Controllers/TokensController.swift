@@ -4,28 +4,28 @@ import QuorumStore
 
 /// The tokens page, for leads and admins: admins make and revoke tokens for anyone, leads for themselves.
 struct TokensController {
-    let database: AppDatabase
+    let database: any Store
     let pages: PageRenderer
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/tokens") { _, context in try page(context) }
+        router.get("/tokens") { _, context in try await page(context) }
         router.post("/tokens") { request, context in try await create(request, context) }
         router.post("/tokens/revoke") { request, context in try await revoke(request, context) }
     }
 
     func page(_ context: AppRequestContext, created: (String, String)? = nil, message: String? = nil, error: String? = nil,
-              status: HTTPResponse.Status = .ok) throws -> Response {
+              status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let session = context.session, session.user.role != .annotator, context.apiToken == nil else { return try pages.refuse(context.session) }
         let admin = session.user.role == .admin
         var page: [String: Any] = ["title": "API tokens", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf, "isAdmin": admin,
                                    "message": message ?? "", "error": error ?? ""]
-        page["tokens"] = try database.tokens(of: admin ? nil : session.user).map { token -> [String: Any] in
+        page["tokens"] = try await database.tokens(of: admin ? nil : session.user).map { token -> [String: Any] in
             ["name": token.name, "user": token.user.username, "project": token.projectID.map(String.init) ?? "all", "scope": token.scope.rawValue,
              "created": token.createdAt, "lastUsed": token.lastUsedAt ?? "never", "state": token.revokedAt.map { "revoked \($0)" } ?? "live",
              "live": token.revokedAt == nil, "csrf": session.csrf]
         }
-        page["users"] = admin ? try database.users().filter { !$0.disabled }.map { ["username": $0.username] } : [["username": session.user.username]]
-        page["projects"] = try database.projectSummaries().map { ["id": $0.project.id, "name": $0.project.name] }
+        page["users"] = admin ? try await database.users().filter { !$0.disabled }.map { ["username": $0.username] } : [["username": session.user.username]]
+        page["projects"] = try await database.projectSummaries().map { ["id": $0.project.id, "name": $0.project.name] }
         if let (name, token) = created { page["created"] = ["name": name, "token": token] }
         return try pages.render("tokens", page, status: status)
     }
@@ -34,18 +34,19 @@ struct TokensController {
         let me = try context.lead()
         let form = FormBody(try await BodyReader.collect(request, context: context))
         let name = form.fields["user"] ?? me.username
-        guard let owner = try database.user(named: name), me.role == .admin || owner.id == me.id else {
-            return try page(context, error: "Leads make tokens that act as themselves; an admin makes them for others.", status: .forbidden)
+        guard let owner = try await database.user(named: name), me.role == .admin || owner.id == me.id else {
+            return try await page(context, error: "Leads make tokens that act as themselves; an admin makes them for others.", status: .forbidden)
         }
         guard let scope = form.fields["scope"].flatMap(ApiToken.Scope.init(rawValue:)) else {
-            return try page(context, error: "Pick a scope: ingest, read or lead.", status: .unprocessableContent)
+            return try await page(context, error: "Pick a scope: ingest, read or lead.", status: .unprocessableContent)
         }
-        let project = try form.fields["project"].flatMap { $0.isEmpty ? nil : $0 }.map { try database.requireProject($0) }
+        let reference = form.fields["project"].flatMap { $0.isEmpty ? nil : $0 }
+        let project = reference == nil ? nil : try await database.findRequiredProject(reference!)
         do {
-            let (token, text) = try database.createToken(name: form.fields["name"] ?? "", user: owner, project: project, scope: scope)
-            return try page(context, created: (token.name, text))
+            let (token, text) = try await database.createToken(name: form.fields["name"] ?? "", user: owner, project: project, scope: scope)
+            return try await page(context, created: (token.name, text))
         } catch let error as StoreError {
-            return try page(context, error: error.message, status: .unprocessableContent)
+            return try await page(context, error: error.message, status: .unprocessableContent)
         }
     }
 
@@ -53,10 +54,10 @@ struct TokensController {
         let me = try context.lead()
         let form = FormBody(try await BodyReader.collect(request, context: context))
         let name = form.fields["name"] ?? ""
-        guard let token = try database.tokens(of: me.role == .admin ? nil : me).first(where: { $0.name == name && $0.revokedAt == nil }) else {
-            return try page(context, error: "No live token of yours named “\(name)”.", status: .notFound)
+        guard let token = try await database.tokens(of: me.role == .admin ? nil : me).first(where: { $0.name == name && $0.revokedAt == nil }) else {
+            return try await page(context, error: "No live token of yours named “\(name)”.", status: .notFound)
         }
-        try database.revokeToken(named: token.name)
-        return try page(context, message: "Token “\(token.name)” revoked: refused from now on.")
+        try await database.revokeToken(named: token.name)
+        return try await page(context, message: "Token “\(token.name)” revoked: refused from now on.")
     }
 }

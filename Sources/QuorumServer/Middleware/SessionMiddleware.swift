@@ -12,7 +12,7 @@ struct SessionMiddleware: RouterMiddleware {
     /// Where a request may arrive without a session (and so without a token).
     static let open: Set<String> = ["/login", "/api/login"]
 
-    let database: AppDatabase
+    let database: any Store
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -20,7 +20,7 @@ struct SessionMiddleware: RouterMiddleware {
         if let authorization = request.headers[.authorization] {
             return try await program(request, context: context, authorization: authorization, next: next)
         }
-        if let token = request.cookies[Self.cookieName]?.value, let session = try database.session(token: token) {
+        if let token = request.cookies[Self.cookieName]?.value, let session = try await database.session(token: token) {
             context.session = session
             context.token = token
         }
@@ -48,18 +48,18 @@ struct SessionMiddleware: RouterMiddleware {
             return API.error(.unauthorized, "a token goes in \"Authorization: Bearer qt_…\", and only on the JSON API (/api/…)")
         }
         let text = authorization.dropFirst("Bearer ".count).trimmingCharacters(in: .whitespaces)
-        guard let token = try database.token(text: text) else { return API.error(.unauthorized, "unknown or revoked token") }
+        guard let token = try await database.token(text: text) else { return API.error(.unauthorized, "unknown or revoked token") }
         guard token.scope.allows(method: request.method.rawValue, path: path) else {
             return API.error(.forbidden, "the token \"\(token.name)\" has the scope \(token.scope.rawValue), which does not take \(request.method.rawValue) \(path)")
         }
-        let exportProject = path.hasPrefix("/api/exports/")
-            ? try path.split(separator: "/").dropFirst(2).first.flatMap { Int64($0) }.flatMap { try database.projectOfExport($0) } : nil
+        let exportID = path.hasPrefix("/api/exports/") ? path.split(separator: "/").dropFirst(2).first.flatMap { Int64($0) } : nil
+        let exportProject = exportID == nil ? nil : try await database.projectOfExport(exportID!)
         guard token.reaches(path: path, exportProject: exportProject) else {
             return API.error(.forbidden, "the token \"\(token.name)\" is for project \(token.projectID ?? 0) only")
         }
         context.session = .program(token)
         context.apiToken = token
-        try database.noteUse(of: token)
+        try await database.noteUse(of: token)
         return try await next(request, context)
     }
 

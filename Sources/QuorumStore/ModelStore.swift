@@ -1,0 +1,20 @@
+import QuorumCore
+
+/// Models, their runs over a project's items, what they answered, how they score and what they suggest.
+public protocol ModelStore: Sendable {
+    func addModel(_ model: Model) async throws -> Model
+    func models() async throws -> [Model]
+    func model(_ key: String) async throws -> Model?
+    func itemIDs(in project: Project, selection: String) async throws -> [Int64]
+    func inputs(of itemIDs: [Int64]) async throws -> [Int64: JSONValue]
+    func startRun(of model: Model, on project: Project, selection: String, itemIDs: [Int64]) async throws -> Run
+    func startSuggestions(of model: Model, on project: Project, items: String, limit: Int?, withhold: Double) async throws -> Run
+    func run(_ id: Int64) async throws -> Run?
+    func runs(of project: Project) async throws -> [Run]
+    func missingItems(of run: Run) async throws -> [Int64]
+    func saveOutputs(_ outputs: [RunOutput], of run: Run) async throws
+    func finishRun(_ run: Run, status: Run.Status, message: String?) async throws
+    func resumeRun(_ run: Run) async throws
+    func evaluate(_ runs: [Run], in project: Project, consensus: ConsensusRule) async throws -> [Evaluation]
+    func suggestionFigures(of project: Project) async throws -> [SuggestionFigures]
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import PostgresNIO
+import QuorumCore
+
+/// What `quorum serve` keeps on PostgreSQL, for any number of servers on one database: a pool of connections, each
+/// request's reads and writes in a transaction of its own, and no cache of rows another server may change (a
+/// signed-out session is refused by every server at once). It gives the areas of `Store` as they are ported
+/// (`PostgresServerStore+People`, `+Annotations`, …); the command line's export and import use `PostgresStore`.
+public final class PostgresServerStore: Sendable {
+    let client: PostgresClient
+    let logger = Logger(label: "quorum.postgres")
+    private let running: Task<Void, Never>
+
+    private init(client: PostgresClient) {
+        self.client = client
+        running = Task { await client.run() }
+    }
+
+    /// Connects (at most `connections` at once), after checking the database holds Quorum's schema at this
+    /// binary's version.
+    public static func open(_ address: PostgresAddress, connections: Int = 20) async throws -> PostgresServerStore {
+        let checked = try await PostgresConnector.connect(address) { connection, logger in
+            try await PostgresSchema.check(connection, logger: logger)
+        }
+        try? await checked.close()
+        return PostgresServerStore(client: try PostgresConnector.pool(address, connections: connections))
+    }
+
+    /// Closes the pool's connections once the requests using them are done.
+    public func close() async {
+        running.cancel()
+        await running.value
+    }
+
+    /// A statement's rows, on any connection of the pool (outside a transaction).
+    func rows(_ query: PostgresQuery) async throws -> [PostgresColumns] {
+        do {
+            return try await client.query(query, logger: logger).collect().map(PostgresColumns.init)
+        } catch let error as PSQLError {
+            throw Self.refusal(query.sql, error)
+        }
+    }
+
+    /// Runs `body` in a transaction (read committed) on one connection, committed if it returns and rolled back if it
+    /// throws. A deadlock or a serialization failure between servers is tried again, up to three times.
+    func transaction<T: Sendable>(_ body: (Transaction) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withConnection { connection in
+                    let transaction = Transaction(connection: connection, logger: logger)
+                    try await transaction.run("BEGIN")
+                    do {
+                        let result = try await body(transaction)
+                        try await transaction.run("COMMIT")
+                        return result
+                    } catch {
+                        try? await transaction.run("ROLLBACK")
+                        throw error
+                    }
+                }
+            } catch let error as StoreError where error.retriable && attempt < 3 {
+                continue
+            }
+        }
+    }
+
+    /// One connection inside a transaction.
+    struct Transaction {
+        let connection: PostgresConnection
+        let logger: Logger
+
+        func rows(_ query: PostgresQuery) async throws -> [PostgresColumns] {
+            do {
+                return try await connection.query(query, logger: logger).collect().map(PostgresColumns.init)
+            } catch let error as PSQLError {
+                throw PostgresServerStore.refusal(query.sql, error)
+            }
+        }
+
+        func first(_ query: PostgresQuery) async throws -> PostgresColumns? {
+            try await rows(query).first
+        }
+
+        func run(_ query: PostgresQuery) async throws {
+            _ = try await rows(query)
+        }
+    }
+
+    /// PostgreSQL's refusal as an error a person can act on: a unique key taken (by a request on another server) is a
+    /// conflict; deadlocks and serialization failures are marked to be tried again.
+    static func refusal(_ sql: String, _ error: PSQLError) -> StoreError {
+        switch error.serverInfo?[.sqlState] {
+        case "23505": return StoreError(.conflict, "this was saved elsewhere meanwhile (\(error.serverInfo?[.constraintName] ?? "a unique key")): reload it")
+        case "40001", "40P01": return StoreError(.conflict, "PostgreSQL stopped this to let another change through; try again", retriable: true)
+        default: return StoreError(.invalid, "PostgreSQL refused \(sql.prefix(60))…: \(String(reflecting: error))")
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import QuorumCore
+import QuorumTestSupport
+import Testing
+@testable import QuorumStore
+
+/// `PostgresServerStore`, what `quorum serve` will run on PostgreSQL, with two stores on one database standing for
+/// two servers: sessions, versions and hand-outs hold across them.
+@Suite struct PostgresServerStoreTests {
+    /// Two stores ("servers") on a new database with Quorum's schema.
+    static func servers() async throws -> (PostgresServerStore, PostgresServerStore) {
+        let address = try PostgresAddress(url: try TestPostgres.database())
+        let connection = try await PostgresConnector.connect(address)
+        try await PostgresSchema.migrate(connection, logger: .init(label: "test"))
+        try? await connection.close()
+        return (try await PostgresServerStore.open(address, connections: 8), try await PostgresServerStore.open(address, connections: 8))
+    }
+
+    static func close(_ stores: (PostgresServerStore, PostgresServerStore)) async {
+        await stores.0.close()
+        await stores.1.close()
+    }
+
+    /// A classify project with `count` items, and `annotators` members.
+    static func project(_ store: PostgresServerStore, items count: Int, perItem: Int, annotators: Int) async throws -> (Project, [User]) {
+        let project = try await store.createProject(name: "Tickets", kind: .classify, labels: ["a", "b"], multiLabel: false,
+                                                    annotatorsPerItem: perItem, guidelines: "")
+        let folder = try TemporaryDirectory()
+        let path = try folder.write("t.txt", (0..<count).map { "ticket number \($0)" }.joined(separator: "\n") + "\n")
+        let summary = try await store.importItems(into: project, from: .file(path), options: ImportOptions(fileName: "t.txt"), userID: nil,
+                                                  staged: true, progress: nil)
+        #expect(summary.imported == count)
+        var users: [User] = []
+        for n in 0..<annotators {
+            let user = try await store.createUser(username: "ann\(n)", displayName: nil, role: .annotator, passwordHash: nil, disabled: false)
+            try await store.addMember(project: project, user: user)
+            users.append(user)
+        }
+        return (project, users)
+    }
+
+    @Test func peopleAndProjectsAreSharedAtOnce() async throws {
+        let servers = try await Self.servers()
+        let (one, two) = servers
+        let lead = try await one.createUser(username: "lead", displayName: "The Lead", role: .lead, passwordHash: "hash", disabled: false)
+        await #expect(throws: StoreError.self) {
+            _ = try await two.createUser(username: "LEAD", displayName: nil, role: .lead, passwordHash: nil, disabled: false)
+        }
+        #expect(try await two.credentials(username: "lead")?.1 == "hash")
+        #expect(try await two.user(named: String(lead.id))?.displayName == "The Lead")
+
+        // Signed in through one server, out through the other: refused by both at once.
+        let (token, session) = try await one.createSession(for: lead, lifetime: 3600)
+        #expect(try await two.session(token: token)?.csrf == session.csrf)
+        try await two.deleteSession(token: token)
+        #expect(try await one.session(token: token) == nil)
+
+        let (apiToken, text) = try await one.createToken(name: "ci", user: lead, project: nil, scope: .read)
+        #expect(try await two.token(text: text)?.id == apiToken.id)
+        #expect(try await two.revokeToken(named: "ci"))
+        #expect(try await one.token(text: text) == nil)
+        #expect(try await one.tokens(of: lead).first?.revokedAt != nil)
+
+        let first = try await one.createProject(name: "Support", kind: .classify, labels: ["x"], multiLabel: false, annotatorsPerItem: 1,
+                                                guidelines: "")
+        await #expect(throws: StoreError.self) {
+            _ = try await two.createProject(name: "support", kind: .classify, labels: [], multiLabel: false, annotatorsPerItem: 1, guidelines: "")
+        }
+        let second = try await two.createProject(name: "Support!", kind: .chat, labels: [], multiLabel: false, annotatorsPerItem: 1, guidelines: "")
+        #expect(first.slug == "support" && second.slug == "support-2")
+        #expect(try await two.findProject("support")?.id == first.id)
+        let changed = try await two.updateProject(first, labels: ["x", "y"], multiLabel: true, annotatorsPerItem: 2, guidelines: "Be kind",
+                                                  systemPrompt: "You help.", autoGold: "majority", spanPatterns: nil, allowsOverlappingSpans: nil)
+        #expect(changed.labels == ["x", "y"] && changed.annotatorsPerItem == 2 && changed.systemPrompt == "You help.")
+        #expect(try await one.project(id: first.id) == changed)
+        let annotator = try await one.createUser(username: "ann", displayName: nil, role: .annotator, passwordHash: nil, disabled: false)
+        #expect(try await two.projectSummaries(visibleTo: annotator).isEmpty)
+        try await one.addMember(project: first, user: annotator)
+        try await two.addMember(project: first, user: annotator)
+        #expect(try await two.isMember(user: annotator, of: first))
+        #expect(try await two.projectSummaries(visibleTo: annotator).map(\.project.id) == [first.id])
+        await Self.close(servers)
+    }
+
+    /// Annotators on both servers at once, each asking for the next item and answering it until none is left:
+    /// every item ends with exactly its annotators' answers, nobody answers an item twice, and the counts agree.
+    @Test func annotatorsOnTwoServersNeverShareASlot() async throws {
+        let servers = try await Self.servers()
+        let (project, annotators) = try await Self.project(servers.0, items: 40, perItem: 2, annotators: 8)
+        let answered = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for (n, annotator) in annotators.enumerated() {
+                let store = n % 2 == 0 ? servers.0 : servers.1
+                group.addTask {
+                    var mine: [Int64] = []
+                    while let (item, _, _) = try await store.nextItem(in: project, for: annotator, lease: 600) {
+                        _ = try await store.saveAnnotation(AnnotationInput(status: .submitted, labels: [n % 3 == 0 ? "a" : "b"]),
+                                                           itemID: item.id, by: annotator)
+                        mine.append(item.id)
+                    }
+                    return mine
+                }
+            }
+            var all: [Int64] = []
+            for try await mine in group {
+                #expect(Set(mine).count == mine.count)
+                all += mine
+            }
+            return all
+        }
+        let perItem = Dictionary(grouping: answered, by: { $0 }).mapValues(\.count)
+        #expect(perItem.count == 40 && perItem.values.allSatisfy { $0 == 2 })
+        let summary = try await servers.1.summary(of: project)
+        #expect(summary.items == 40 && summary.annotations == 80 && summary.completeItems == 40)
+        var mine = 0
+        for annotator in annotators { mine += try await servers.0.progress(in: project, of: annotator).mine }
+        #expect(mine == 80)
+        await Self.close(servers)
+    }
+
+    /// A version written through one server is stale on the other: of two saves of one version, one wins and the
+    /// other gets a conflict, and the history keeps every change once.
+    @Test func aStaleVersionIsAConflictOnEveryServer() async throws {
+        let servers = try await Self.servers()
+        let (project, annotators) = try await Self.project(servers.0, items: 3, perItem: 1, annotators: 1)
+        let annotator = annotators[0]
+        let (item, _, _) = try #require(try await servers.0.nextItem(in: project, for: annotator, lease: 600))
+        let first = try await servers.1.saveAnnotation(AnnotationInput(status: .draft, labels: ["a"]), itemID: item.id, by: annotator).annotation
+        #expect(first.version == 1)
+        // The draft comes back first, through either server.
+        #expect(try await servers.1.nextItem(in: project, for: annotator, lease: 600)?.1?.id == first.id)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for store in [servers.0, servers.1] {
+                group.addTask {
+                    (try? await store.saveAnnotation(AnnotationInput(status: .submitted, labels: ["b"], version: 1), itemID: item.id,
+                                                     by: annotator)) != nil
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        do {
+            _ = try await servers.0.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"], version: 1), itemID: item.id, by: annotator)
+            Issue.record("a stale version was taken")
+        } catch let error as StoreError {
+            #expect(error.kind == .conflict)
+        }
+        let stored = try #require(try await servers.1.annotation(itemID: item.id, by: annotator))
+        #expect(stored.version == 2 && stored.labels == ["b"] && stored.status == .submitted)
+        #expect(try await servers.0.history(of: try #require(try await servers.0.item(id: item.id)).0).count == 2)
+        #expect(try await servers.1.summary(of: project).annotations == 1)
+        #expect(try await servers.0.answeredItems(in: project, by: annotator) == [item.id])
+        // An item never handed out cannot be answered.
+        let other = try #require(try await servers.0.items(in: project, matching: ItemFilter(), after: item.id, limit: 1).first)
+        await #expect(throws: StoreError.self) {
+            _ = try await servers.1.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: other.id, by: annotator)
+        }
+        await Self.close(servers)
+    }
+}
