@@ -93,7 +93,8 @@ test-swift:
 test-browser:
 	@if ls Tests/Browser/test_*.py >/dev/null 2>&1; then \
 		$(SWIFT) build --product quorum && \
-		QUORUM_BIN=$(CURDIR)/.build/debug/quorum QUORUM_BCRYPT_COST=4 QUORUM_TRAINERS_PYTHON=$(CURDIR)/$(TRAINERS) $(PYTHON) -m unittest discover -s Tests/Browser -p 'test_*.py' -v; \
+		QUORUM_BIN=$(CURDIR)/.build/debug/quorum QUORUM_BCRYPT_COST=4 QUORUM_TRAINERS_PYTHON=$(CURDIR)/$(TRAINERS) \
+			scripts/with-postgres $(PYTHON) -m unittest discover -s Tests/Browser -p 'test_*.py' -v; \
 	fi
 
 bench: tokenizer

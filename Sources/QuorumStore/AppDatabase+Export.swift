@@ -43,12 +43,21 @@ extension AppDatabase {
         }
     }
 
-    /// The items with answers or gold, all at once (for agreement and review). Classify answers need no input.
     public func answeredItems(in project: Project) throws -> [StoredItem] {
+        try readAnsweredItems(in: project)
+    }
+}
+
+extension ExportStore {
+    /// The items with answers or gold, all at once (for agreement and review). Classify answers need no input.
+    func readAnsweredItems(in project: Project) throws -> [StoredItem] {
         var all: [StoredItem] = []
         try forEachStoredItem(in: project, answeredOnly: true, withInputs: project.kind != .classify) { all.append(contentsOf: $0) }
         return all
     }
+}
+
+extension AppDatabase {
 
     /// Keeps items in the hold-out set for good (an export's draw, or `quorum holdout`'s).
     public func holdOut(_ itemIDs: [Int64], in project: Project) throws {

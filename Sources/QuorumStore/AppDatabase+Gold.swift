@@ -24,13 +24,16 @@ extension AppDatabase {
     /// An item's gold answer as stored (`{"answer", "source", "decided_by", "decided_at"}`), if it has one.
     public func gold(for item: Item) throws -> JSONValue? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT g.*, u.username FROM gold g LEFT JOIN users u ON u.id = g.decided_by WHERE g.item_id = ?
-                """, arguments: [item.id]).map { row in
-                ["answer": (try? JSONParser.parse(row["resolution"] as String)) ?? .null, "source": .string(row["source"]),
-                 "decided_by": (row["username"] as String?).map { .string($0) } ?? .null, "decided_at": .string(row["decided_at"])]
-            }
+            try db.makeStatement(sql: """
+                SELECT g.resolution, g.source, u.username, g.decided_at FROM gold g LEFT JOIN users u ON u.id = g.decided_by WHERE g.item_id = ?
+                """).firstRow(item.id, read: Self.gold)
         }
+    }
+
+    /// A row of `resolution, source, decided_by's name, decided_at` as `gold(for:)` gives it.
+    static func gold(_ row: some StoredColumns) -> JSONValue {
+        ["answer": row.string(0).flatMap { try? JSONParser.parse($0) } ?? .null, "source": .string(row.string(1) ?? ""),
+         "decided_by": row.string(2).map { .string($0) } ?? .null, "decided_at": .string(row.string(3) ?? "")]
     }
 }
 

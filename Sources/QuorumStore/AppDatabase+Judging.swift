@@ -10,6 +10,28 @@ extension AppDatabase {
     public func createJudgingProject(name: String, kind: ProjectKind, from source: Project, runs: [Run], pairs: JudgingSetup.Pairs = .all,
                                      scale: JudgingSetup.Scale? = nil, criteria: [String] = [], annotatorsPerItem: Int = 1,
                                      guidelines: String = "") throws -> (project: Project, items: Int) {
+        try Self.checkJudging(kind: kind, from: source, runs: runs, scale: scale, annotatorsPerItem: annotatorsPerItem)
+        let outputs = try runs.map { try self.outputs(of: $0) }
+        let sourceItems = Self.answeredSourceItems(outputs)
+        let (setup, made) = try Self.judgingPlan(kind: kind, from: source, runs: runs, pairs: pairs, scale: scale, criteria: criteria,
+                                                 outputs: outputs, inputs: try inputs(of: sourceItems))
+        return try writer.write { db in
+            let project = try Self.insertProject(db, name: name, kind: kind, labels: setup.labels, multiLabel: false,
+                                                 annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, judging: setup)
+            let now = Self.timestamp()
+            let item = try db.makeStatement(sql: "INSERT INTO items (project_id, input, input_hash, created_at) VALUES (?, ?, ?, ?)")
+            let judged = try db.makeStatement(sql: "INSERT INTO judged_answers (item_id, source_item_id, run_a, run_b) VALUES (?, ?, ?, ?)")
+            for (sourceItem, a, b, input) in made {
+                try item.execute(arguments: [project.id, input, Data(Self.judgedHash(a: a, b: b, input: input)), now])
+                try judged.execute(arguments: [db.lastInsertedRowID, sourceItem, a, b])
+            }
+            try db.execute(sql: "UPDATE projects SET item_count = ? WHERE id = ?", arguments: [made.count, project.id])
+            return (project, made.count)
+        }
+    }
+
+    /// Why runs cannot be judged so, if they cannot.
+    static func checkJudging(kind: ProjectKind, from source: Project, runs: [Run], scale: JudgingSetup.Scale?, annotatorsPerItem: Int) throws {
         guard kind == .compare || kind == .rate else { throw StoreError(.invalid, "a project made from runs is of kind compare or rate") }
         guard !source.kind.isJudging else { throw StoreError(.invalid, "\(source.name) is itself a \(source.kind.rawValue) project: judge the runs of a project of items") }
         if let other = runs.first(where: { $0.projectID != source.id }) {
@@ -19,12 +41,22 @@ extension AppDatabase {
         guard kind == .rate || runs.count >= 2 else { throw StoreError(.invalid, "a comparison needs at least two runs (--runs A,B)") }
         guard !runs.isEmpty else { throw StoreError(.invalid, "name the runs whose answers are rated (--runs A[,B…])") }
         guard kind == .compare || scale != nil else { throw StoreError(.invalid, "a rate project needs a scale: pass-fail or 1-5") }
-        try Self.checkSettings(labels: [], annotatorsPerItem: annotatorsPerItem)
+        try checkSettings(labels: [], annotatorsPerItem: annotatorsPerItem)
+    }
+
+    /// The source items some run answered, in id order.
+    static func answeredSourceItems(_ outputs: [[Int64: String?]]) -> [Int64] {
+        Set(outputs.flatMap { $0.compactMap { $0.value == nil ? nil : $0.key } }).sorted()
+    }
+
+    /// A judging project's setup and items: (source item, run a, run b, input) for each pair (or run) that answered
+    /// each source item, from the runs' `outputs` and the source items' `inputs`.
+    static func judgingPlan(kind: ProjectKind, from source: Project, runs: [Run], pairs: JudgingSetup.Pairs, scale: JudgingSetup.Scale?,
+                            criteria: [String], outputs: [[Int64: String?]],
+                            inputs: [Int64: JSONValue]) throws -> (setup: JudgingSetup, made: [(Int64, Int64, Int64?, String)]) {
         let setup = JudgingSetup(source: source.id, runs: runs.map(\.id), pairs: pairs, scale: kind == .rate ? scale : nil, criteria: criteria,
                                  runNames: Dictionary(uniqueKeysWithValues: runs.map { ($0.id, "run \($0.id) · \($0.model.name)") }))
-        let outputs = try runs.map { try self.outputs(of: $0) }
-        let sourceItems = Set(outputs.flatMap { $0.compactMap { $0.value == nil ? nil : $0.key } }).sorted()
-        let inputs = try self.inputs(of: sourceItems)
+        let sourceItems = answeredSourceItems(outputs)
         let renderer = ExportRenderer(project: source, format: .openaiChat)
         let index = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.id, $0) })
         // (source item, run a, run b, input)
@@ -49,21 +81,13 @@ extension AppDatabase {
             throw StoreError(.invalid, kind == .compare ? "no item of \(source.name) was answered by both runs of any pair: nothing to compare"
                                                         : "the runs answered no item of \(source.name): nothing to rate")
         }
-        return try writer.write { db in
-            let project = try Self.insertProject(db, name: name, kind: kind, labels: setup.labels, multiLabel: false,
-                                                 annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, judging: setup)
-            let now = Self.timestamp()
-            let item = try db.makeStatement(sql: "INSERT INTO items (project_id, input, input_hash, created_at) VALUES (?, ?, ?, ?)")
-            let judged = try db.makeStatement(sql: "INSERT INTO judged_answers (item_id, source_item_id, run_a, run_b) VALUES (?, ?, ?, ?)")
-            for (sourceItem, a, b, input) in made {
-                // Two pairs can show the same two answers (runs that answered alike): the runs make each item distinct.
-                let hash = ContentHash.dedupHash(Array("\(a),\(b.map(String.init) ?? "")\u{1F}".utf8) + Array(input.utf8))
-                try item.execute(arguments: [project.id, input, Data(hash.bytes), now])
-                try judged.execute(arguments: [db.lastInsertedRowID, sourceItem, a, b])
-            }
-            try db.execute(sql: "UPDATE projects SET item_count = ? WHERE id = ?", arguments: [made.count, project.id])
-            return (project, made.count)
-        }
+        return (setup, made)
+    }
+
+    /// A judging item's dedup hash: two pairs can show the same two answers (runs that answered alike), so the runs
+    /// make each item distinct.
+    static func judgedHash(a: Int64, b: Int64?, input: String) -> [UInt8] {
+        ContentHash.dedupHash(Array("\(a),\(b.map(String.init) ?? "")\u{1F}".utf8) + Array(input.utf8)).bytes
     }
 
     /// Which side the pair's first answer is shown on to this judge, drawn at random the first time they see the
@@ -97,15 +121,20 @@ extension AppDatabase {
                 LEFT JOIN judging_sides s ON s.item_id = i.id AND s.annotator_id = a.annotator_id
                 WHERE i.project_id = ? ORDER BY i.id, a.id
                 """).forEachRow(project.id) { row in
-                guard let value = row.string(5).flatMap({ try? JSONParser.parse($0) })?.arrayValue?.first?.stringValue else { return }
-                let criteria = row.string(6).flatMap { try? JSONParser.parse($0) }?.objectValue ?? []
-                all.append(Judgement(item: row.int64(0), sourceItem: row.int64(1), annotator: row.string(4) ?? "", runA: row.int64(2),
-                                     runB: row.isNull(3) ? nil : row.int64(3), value: value,
-                                     criteria: Dictionary(criteria.compactMap { m in m.value.stringValue.map { (m.key, $0) } }, uniquingKeysWith: { a, _ in a }),
-                                     aOnLeft: row.bool(7)))
+                if let judgement = Self.judgement(row) { all.append(judgement) }
             }
             return all
         }
+    }
+
+    /// A row of `item, source item, run a, run b, judge, labels, criteria, a on left` as a judgement, if it gives one.
+    static func judgement(_ row: some StoredColumns) -> Judgement? {
+        guard let value = row.string(5).flatMap({ try? JSONParser.parse($0) })?.arrayValue?.first?.stringValue else { return nil }
+        let criteria = row.string(6).flatMap { try? JSONParser.parse($0) }?.objectValue ?? []
+        return Judgement(item: row.int64(0), sourceItem: row.int64(1), annotator: row.string(4) ?? "", runA: row.int64(2),
+                         runB: row.isNull(3) ? nil : row.int64(3), value: value,
+                         criteria: Dictionary(criteria.compactMap { m in m.value.stringValue.map { (m.key, $0) } }, uniquingKeysWith: { a, _ in a }),
+                         aOnLeft: row.bool(7))
     }
 
     /// Each source item's value of `field`, for results grouped by it: a top-level member of its input, else one
@@ -119,12 +148,22 @@ extension AppDatabase {
                 let part = ids[chunk..<min(chunk + 500, ids.count)]
                 for row in try Row.fetchAll(db, sql: "SELECT item_id, resolution FROM gold WHERE item_id IN (\(part.map { _ in "?" }.joined(separator: ",")))",
                                             arguments: StatementArguments(part.map { $0 as any DatabaseValueConvertible })) {
-                    let labels = (try? JSONParser.parse(row["resolution"] as String))?["labels"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                    if !labels.isEmpty { found[row["item_id"]] = labels.joined(separator: ", ") }
+                    if let labels = Self.goldLabels(row["resolution"]) { found[row["item_id"]] = labels }
                 }
             }
             return found
         } : [:]
+        return Self.fieldValues(field, of: ids, inputs: inputs, golds: golds)
+    }
+
+    /// A gold answer's labels as a group's name ("a, b"), if it has any.
+    static func goldLabels(_ resolution: String) -> String? {
+        let labels = (try? JSONParser.parse(resolution))?["labels"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        return labels.isEmpty ? nil : labels.joined(separator: ", ")
+    }
+
+    /// Each item's value of `field` from its input (a member, else one of its `meta`), else its gold labels.
+    static func fieldValues(_ field: String, of ids: [Int64], inputs: [Int64: JSONValue], golds: [Int64: String]) -> [Int64: String] {
         var values: [Int64: String] = [:]
         for id in ids {
             let input = inputs[id] ?? .null
@@ -143,10 +182,7 @@ extension AppDatabase {
 extension AppDatabase {
     /// A compare or rate project's results, grouped by a field of the source items when asked.
     public func judgingResults(of project: Project, by field: String? = nil) throws -> JudgingResults {
-        guard project.kind == .compare || project.kind == .rate, let setup = project.judging else {
-            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: results are for compare and rate projects "
-                             + (project.kind == .watch ? "(a watch project's trend: quorum watch)" : "(quorum eval scores runs)"))
-        }
+        let setup = try Self.judgingSetup(of: project)
         let judgements = try judgements(of: project)
         let groups = try field.map { try fieldValues($0, of: Set(judgements.map(\.sourceItem))) } ?? [:]
         return JudgingResults(kind: project.kind, setup: setup, judgements: judgements, by: field, groupOf: groups)
@@ -154,6 +190,15 @@ extension AppDatabase {
 }
 
 extension AppDatabase {
+    /// A compare or rate project's setup, or why it has no results.
+    static func judgingSetup(of project: Project) throws -> JudgingSetup {
+        guard project.kind == .compare || project.kind == .rate, let setup = project.judging else {
+            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: results are for compare and rate projects "
+                             + (project.kind == .watch ? "(a watch project's trend: quorum watch)" : "(quorum eval scores runs)"))
+        }
+        return setup
+    }
+
     /// The runs whose answers a judging item shows (for leads).
     public func judgedRuns(of itemID: Int64) throws -> (a: Int64, b: Int64?)? {
         try writer.read { db in

@@ -40,19 +40,24 @@ extension AppDatabase {
 
     /// The items a run takes: the hold-out, the items not held out (`train`), or all of them; in id order.
     public func itemIDs(in project: Project, selection: String) throws -> [Int64] {
+        guard let condition = try Self.runSelection(selection, in: project) else { return try validationItemIDs(in: project) }
+        return try writer.read { db in
+            try Int64.fetchAll(db, sql: "SELECT i.id FROM items i WHERE i.project_id = ?1 AND \(Self.published("?1")) AND \(condition) ORDER BY i.id", arguments: [project.id])
+        }
+    }
+
+    /// The condition on `items i` that picks a run's items, or nil for the validation set (worked out by an export's
+    /// split, not by a condition); or why a run cannot take them.
+    static func runSelection(_ selection: String, in project: Project) throws -> String? {
         guard !project.kind.isJudging else {
             throw StoreError(.invalid, "\(project.name) judges models' answers: run models on the project it was made from")
         }
-        let condition: String
         switch selection {
-        case "holdout": condition = "i.split = 'holdout'"
-        case "train": condition = "i.split IS NOT 'holdout'"
-        case "all": condition = "1"
-        case "validation": return try validationItemIDs(in: project)
+        case "holdout": return "i.split = 'holdout'"
+        case "train": return "(i.split IS NULL OR i.split <> 'holdout')"
+        case "all": return "1 = 1"
+        case "validation": return nil
         default: throw StoreError(.invalid, "items must be holdout, validation, train or all")
-        }
-        return try writer.read { db in
-            try Int64.fetchAll(db, sql: "SELECT i.id FROM items i WHERE i.project_id = ?1 AND \(Self.published("?1")) AND \(condition) ORDER BY i.id", arguments: [project.id])
         }
     }
 
@@ -60,7 +65,14 @@ extension AppDatabase {
     /// now (an export keeps no list of its files' items; the same data and settings give the same split, and
     /// answers added since can move items between train and validation).
     private func validationItemIDs(in project: Project) throws -> [Int64] {
-        guard let latest = try exports(of: project).first, let settings = ExportSettings(json: latest.settings) else {
+        try validationItemIDs(in: project, latest: try exports(of: project).first)
+    }
+}
+
+extension ExportStore {
+    /// The validation set of `latest`, the project's latest export (see `AppDatabase.validationItemIDs`).
+    func validationItemIDs(in project: Project, latest: ExportRecord?) throws -> [Int64] {
+        guard let latest, let settings = ExportSettings(json: latest.settings) else {
             throw StoreError(.invalid, "\(project.name) has no export yet: validation is the set an export splits off (quorum export \(project.slug) --validation 0.1)")
         }
         guard settings.validationFraction > 0 else {
@@ -75,6 +87,9 @@ extension AppDatabase {
             throw StoreError(.invalid, error.description)
         }
     }
+}
+
+extension AppDatabase {
 
     /// The inputs of the given items, by id.
     public func inputs(of itemIDs: [Int64]) throws -> [Int64: JSONValue] {
@@ -220,7 +235,13 @@ extension AppDatabase {
     /// Several runs scored in one reading of the project's items (a comparison reads them once, not twice).
     public func evaluate(_ runs: [Run], in project: Project, consensus: ConsensusRule = .all) throws -> [Evaluation] {
         guard !runs.isEmpty else { return [] }
-        let outputs = try runs.map { try self.outputs(of: $0) }
+        return try evaluate(runs, outputs: try runs.map { try self.outputs(of: $0) }, in: project, consensus: consensus)
+    }
+}
+
+extension ExportStore {
+    /// Runs scored from their outputs (`outputs[r]` the r-th run's), in one reading of the project's items.
+    func evaluate(_ runs: [Run], outputs: [[Int64: String?]], in project: Project, consensus: ConsensusRule) throws -> [Evaluation] {
         let wanted = Set(runs.flatMap(\.itemIDs))
         let policy = ExportPolicy(project: project, consensus: consensus)
         var cases = [[Evaluation.Case]](repeating: [], count: runs.count)

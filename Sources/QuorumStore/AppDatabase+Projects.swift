@@ -23,18 +23,26 @@ extension AppDatabase {
     /// A watch project: production samples (`POST /api/projects/{id}/samples`) rated blind on `scale`.
     public func createWatchProject(name: String, scale: JudgingSetup.Scale, criteria: [String] = [], sampleRate: Double = 1,
                                    alertBelow: Double? = nil, annotatorsPerItem: Int = 1, guidelines: String = "") throws -> Project {
-        guard sampleRate > 0, sampleRate <= 1 else { throw StoreError(.invalid, "the sample rate is a share above 0, up to 1") }
-        if let alertBelow, !(alertBelow > 0 && alertBelow <= (scale == .passFail ? 1 : 5)) {
-            throw StoreError(.invalid, "--alert-below is a rate (pass-fail: above 0, up to 1; 1-5: a mean rating up to 5)")
-        }
-        try Self.checkSettings(labels: [], annotatorsPerItem: annotatorsPerItem)
-        var setup = JudgingSetup(source: 0, runs: [], scale: scale, criteria: criteria)
-        setup.sampleRate = sampleRate
-        setup.alertBelow = alertBelow
+        let setup = try Self.watchSetup(scale: scale, criteria: criteria, sampleRate: sampleRate, alertBelow: alertBelow,
+                                        annotatorsPerItem: annotatorsPerItem)
         return try writer.write { db in
             try Self.insertProject(db, name: name, kind: .watch, labels: setup.labels, multiLabel: false, annotatorsPerItem: annotatorsPerItem,
                                    guidelines: guidelines, judging: setup)
         }
+    }
+
+    /// A watch project's setup, or why there can be none so.
+    static func watchSetup(scale: JudgingSetup.Scale, criteria: [String], sampleRate: Double, alertBelow: Double?,
+                           annotatorsPerItem: Int) throws -> JudgingSetup {
+        guard sampleRate > 0, sampleRate <= 1 else { throw StoreError(.invalid, "the sample rate is a share above 0, up to 1") }
+        if let alertBelow, !(alertBelow > 0 && alertBelow <= (scale == .passFail ? 1 : 5)) {
+            throw StoreError(.invalid, "--alert-below is a rate (pass-fail: above 0, up to 1; 1-5: a mean rating up to 5)")
+        }
+        try checkSettings(labels: [], annotatorsPerItem: annotatorsPerItem)
+        var setup = JudgingSetup(source: 0, runs: [], scale: scale, criteria: criteria)
+        setup.sampleRate = sampleRate
+        setup.alertBelow = alertBelow
+        return setup
     }
 
     /// Makes the project's row in a transaction already open; `judging` for compare, rate and watch projects.

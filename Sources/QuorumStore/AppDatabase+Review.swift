@@ -19,37 +19,53 @@ extension AppDatabase {
     public func snapshotDue(for project: Project) throws -> Bool {
         try writer.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT annotation_count FROM projects WHERE id = ?", arguments: [project.id]) ?? 0
-            guard count > 0 else { return false }
-            guard let last = try Row.fetchOne(db, sql: """
+            let last = try Row.fetchOne(db, sql: """
                 SELECT annotations, taken_at FROM agreement_snapshots WHERE project_id = ? ORDER BY id DESC LIMIT 1
-                """, arguments: [project.id]) else { return true }
-            let covered: Int = last["annotations"]
-            let dayAgo = Self.timestamp(Date().addingTimeInterval(-86_400))
-            return count >= covered + 100 || (count != covered && (last["taken_at"] as String) < dayAgo)
+                """, arguments: [project.id])
+            return Self.snapshotDue(count: count, last: last.map { ($0["annotations"], $0["taken_at"]) })
         }
+    }
+
+    /// Whether a snapshot is due with `count` submitted answers now, and `last` (the answers it covered, when).
+    static func snapshotDue(count: Int, last: (covered: Int, takenAt: String)?) -> Bool {
+        guard count > 0 else { return false }
+        guard let last else { return true }
+        let dayAgo = timestamp(Date().addingTimeInterval(-86_400))
+        return count >= last.covered + 100 || (count != last.covered && last.takenAt < dayAgo)
     }
 
     /// `{"taken_at", "annotations", "shared_items", "coefficient", "value"}` for each snapshot, oldest first.
     public func snapshots(of project: Project) throws -> [JSONValue] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            var found: [JSONValue] = []
+            try db.makeStatement(sql: """
                 SELECT taken_at, annotations, shared_items, coefficient, value FROM agreement_snapshots WHERE project_id = ? ORDER BY id
-                """, arguments: [project.id]).map { row in
-                ["taken_at": .string(row["taken_at"]), "annotations": .int(row["annotations"]), "shared_items": .int(row["shared_items"]),
-                 "coefficient": .string(row["coefficient"]), "value": (row["value"] as Double?).map { .double($0) } ?? .null]
-            }
+                """).forEachRow(project.id) { found.append(Self.snapshot($0)) }
+            return found
         }
     }
 
+    /// A row of `taken_at, annotations, shared_items, coefficient, value` as `snapshots(of:)` gives it.
+    static func snapshot(_ row: some StoredColumns) -> JSONValue {
+        ["taken_at": .string(row.string(0) ?? ""), "annotations": .int(row.int(1)), "shared_items": .int(row.int(2)),
+         "coefficient": .string(row.string(3) ?? ""), "value": row.isNull(4) ? .null : .double(row.double(4))]
+    }
+
     public func addComment(_ body: String, on item: Item, by user: User) throws -> JSONValue {
-        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw StoreError(.invalid, "a comment cannot be empty") }
+        let text = try Self.checkedComment(body)
         let now = Self.timestamp()
         try writer.write { db in
             try db.execute(sql: "INSERT INTO item_comments (item_id, user_id, body, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [item.id, user.id, text, now])
         }
         return ["username": .string(user.username), "body": .string(text), "created_at": .string(now)]
+    }
+
+    /// A comment as kept, or why it cannot be one.
+    static func checkedComment(_ body: String) throws -> String {
+        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw StoreError(.invalid, "a comment cannot be empty") }
+        return text
     }
 
     public func comments(on item: Item) throws -> [JSONValue] {
@@ -94,8 +110,14 @@ extension AppDatabase {
         }
     }
 
-    /// A project's agreement: the answers are read on one thread and parsed on the others as they arrive.
     public func agreement(of project: Project) throws -> ProjectAgreement {
+        try readAgreement(of: project)
+    }
+}
+
+extension ExportStore {
+    /// A project's agreement: the answers are read on one thread and parsed on the others as they arrive.
+    func readAgreement(of project: Project) throws -> ProjectAgreement {
         let batches = Handoff<[StoredItem]>.filled(capacity: 2) { [self] batches in
             try forEachStoredItem(in: project, answeredOnly: true, withInputs: project.kind != .classify) { batches.put($0) }
         }

@@ -1,4 +1,3 @@
-import Dispatch
 import QuorumCore
 
 /// SQLite gives every area of `Store` with the methods it has; these fill in where the server's words differ.
@@ -7,16 +6,12 @@ extension AppDatabase: Store {
         try project(reference)
     }
 
-    /// On a thread of its own: an import runs for seconds, and would hold one of the few threads async code runs on.
+    /// On a thread of its own: an import runs for seconds.
     public func importItems(into project: Project, from source: ByteSource, options: ImportOptions, userID: Int64?, staged: Bool,
                             progress: ((ImportProgress) -> Void)?) async throws -> ImportSummary {
-        try await withCheckedThrowingContinuation { done in
-            DispatchQueue.global(qos: .userInitiated).async {
-                done.resume(with: Result {
-                    try importItems(into: project, from: source, options: options, userID: userID, exclusive: false, staged: staged,
-                                    progress: progress, rejected: nil)
-                })
-            }
+        try await Blocking.onThread {
+            try importItems(into: project, from: source, options: options, userID: userID, exclusive: false, staged: staged,
+                            progress: progress, rejected: nil)
         }
     }
 }

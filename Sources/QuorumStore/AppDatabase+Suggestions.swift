@@ -8,28 +8,44 @@ extension AppDatabase {
     /// without any suggestion, so that the annotators' agreement with the model where it was shown can be set
     /// against where it was not. The model still answers them; the answers are kept, not shown.
     public func startSuggestions(of model: Model, on project: Project, items: String, limit: Int? = nil, withhold: Double = 0) throws -> Run {
-        guard [.classify, .spans, .chat].contains(project.kind) else {
-            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: models suggest answers in classify, spans and chat projects")
-        }
-        guard (0..<1).contains(withhold) else { throw StoreError(.invalid, "--withhold is a share from 0 up to (not including) 1") }
-        let condition: String
-        switch items {
-        case "unanswered": condition = "i.submitted = 0"
-        case "all": condition = "1"
-        default: throw StoreError(.invalid, "items must be unanswered or all")
-        }
+        let condition = try Self.suggestionSelection(items, in: project, withhold: withhold)
         return try writer.write { db in
             var ids = try Int64.fetchAll(db, sql: "SELECT i.id FROM items i WHERE i.project_id = ?1 AND \(Self.published("?1")) AND \(condition) ORDER BY i.id",
                                          arguments: [project.id])
             if let limit { ids = Array(ids.prefix(limit)) }
             guard !ids.isEmpty else { throw StoreError(.invalid, "\(project.name) has no \(items == "all" ? "" : "unanswered ")items to suggest answers for") }
             let run = try Self.insertRun(db, of: model, on: project, selection: items, itemIDs: ids, purpose: .suggest)
-            var generator = SplitMix64(seed: UInt64(bitPattern: run.id))
-            let held = ids.shuffled(using: &generator).prefix(Int((withhold * Double(ids.count)).rounded()))
+            let held = Self.withheld(ids, share: withhold, run: run)
             let mark = try db.makeStatement(sql: "UPDATE items SET suggestion_withheld = 1 WHERE id = ?")
             for id in held { try mark.execute(arguments: [id]) }
             return run
         }
+    }
+
+    /// The condition on `items i` that picks the items a suggesting run takes, or why there can be no such run.
+    static func suggestionSelection(_ items: String, in project: Project, withhold: Double) throws -> String {
+        guard [.classify, .spans, .chat].contains(project.kind) else {
+            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: models suggest answers in classify, spans and chat projects")
+        }
+        guard (0..<1).contains(withhold) else { throw StoreError(.invalid, "--withhold is a share from 0 up to (not including) 1") }
+        switch items {
+        case "unanswered": return "i.submitted = 0"
+        case "all": return "1 = 1"
+        default: throw StoreError(.invalid, "items must be unanswered or all")
+        }
+    }
+
+    /// The items drawn to go without a suggestion: `share` of `ids`, drawn with the run's id as the seed.
+    static func withheld(_ ids: [Int64], share: Double, run: Run) -> ArraySlice<Int64> {
+        var generator = SplitMix64(seed: UInt64(bitPattern: run.id))
+        return ids.shuffled(using: &generator).prefix(Int((share * Double(ids.count)).rounded()))
+    }
+
+    /// A suggesting run's answer as its item's suggestion (JSON text), if it gives one.
+    static func suggestion(from output: RunOutput, input: String?, project: Project, run: Run) -> String? {
+        guard let text = output.output, output.error == nil, let input = input.flatMap({ try? JSONParser.parse($0) }),
+              let made = ModelSuggestion.make(project: project, input: input, output: text, model: run.model.name, run: run.id) else { return nil }
+        return made.suggestion.jsonText
     }
 
     /// A suggesting run's answers made into its items' suggestions, in the transaction that keeps the answers.
@@ -38,10 +54,9 @@ extension AppDatabase {
         let write = try db.cachedStatement(sql: "UPDATE items SET model_suggestion = ? WHERE id = ? AND suggestion_withheld = 0")
         let read = try db.cachedStatement(sql: "SELECT input FROM items WHERE id = ?")
         for output in outputs {
-            guard let text = output.output, output.error == nil,
-                  let input = try String.fetchOne(read, arguments: [output.itemID]).flatMap({ try? JSONParser.parse($0) }),
-                  let made = ModelSuggestion.make(project: project, input: input, output: text, model: run.model.name, run: run.id) else { continue }
-            try write.execute(arguments: [made.suggestion.jsonText, output.itemID])
+            guard output.output != nil, output.error == nil,
+                  let made = suggestion(from: output, input: try String.fetchOne(read, arguments: [output.itemID]), project: project, run: run) else { continue }
+            try write.execute(arguments: [made, output.itemID])
         }
     }
 
@@ -69,9 +84,6 @@ extension AppDatabase {
     public func suggestionFigures(of project: Project) throws -> [SuggestionFigures] {
         let runs = try runs(of: project).filter { $0.purpose == .suggest }
         guard !runs.isEmpty else { return [] }
-        var items: [StoredItem] = []
-        try forEachStoredItem(in: project, answeredOnly: true) { items += $0 }
-        let inputs = Dictionary(uniqueKeysWithValues: items.map { ($0.itemID, (try? JSONParser.parse($0.input)) ?? .null) })
         let withheld = try writer.read { db in
             Set(try Int64.fetchAll(db, sql: "SELECT id FROM items WHERE project_id = ? AND suggestion_withheld = 1", arguments: [project.id]))
         }
@@ -85,6 +97,18 @@ extension AppDatabase {
             }
             return found
         }
+        return try suggestionFigures(of: project, runs: runs, outputs: try runs.map { try outputs(of: $0) }, withheld: withheld, outcomes: outcomes)
+    }
+}
+
+extension ExportStore {
+    /// The figures of the suggesting `runs` (`outputs` theirs), from the project's answered items read once; `withheld`:
+    /// the items drawn to go without; `outcomes`: each submitted answer's outcome and run, by item and annotator.
+    func suggestionFigures(of project: Project, runs: [Run], outputs: [[Int64: String?]], withheld: Set<Int64>,
+                           outcomes: [Int64: [String: (String?, Int64?)]]) throws -> [SuggestionFigures] {
+        var items: [StoredItem] = []
+        try forEachStoredItem(in: project, answeredOnly: true) { items += $0 }
+        let inputs = Dictionary(uniqueKeysWithValues: items.map { ($0.itemID, (try? JSONParser.parse($0.input)) ?? .null) })
         var given: [SuggestionFigures.Given] = []
         var gold: [Int64: Answer] = [:]
         for item in items {
@@ -96,17 +120,19 @@ extension AppDatabase {
             }
             gold[item.itemID] = item.goldAnswer(project: project, input: input)
         }
-        return try runs.map { run in
+        return zip(runs, outputs).map { run, outputs in
             var model: [Int64: (answer: Answer?, withheld: Bool)] = [:]
-            for (item, output) in try outputs(of: run) {
+            for (item, output) in outputs {
                 guard let input = inputs[item] else { continue }
                 let made = output.flatMap { ModelSuggestion.make(project: project, input: input, output: $0, model: run.model.name, run: run.id) }
-                model[item] = (made.map { Self.answer(of: $0.suggestion, project: project) }, withheld.contains(item))
+                model[item] = (made.map { AppDatabase.answer(of: $0.suggestion, project: project) }, withheld.contains(item))
             }
             return SuggestionFigures(run: run.id, kind: project.kind, model: model, given: given, gold: gold)
         }
     }
+}
 
+extension AppDatabase {
     /// A suggestion as the answer it proposes.
     static func answer(of suggestion: JSONValue, project: Project) -> Answer {
         switch project.kind {

@@ -7,10 +7,7 @@ extension AppDatabase {
     /// judge sees), in one transaction: the share the project keeps (`sampleRate`, decided by each sample's content)
     /// and not already there.
     public func addSamples(_ samples: [WatchSample], to project: Project) throws -> (kept: Int, sampledOut: Int, duplicates: Int) {
-        guard project.kind == .watch, let setup = project.judging else {
-            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: samples go to a watch project (quorum project create --kind watch)")
-        }
-        let chosen = samples.filter { $0.kept(rate: setup.sampleRate) }
+        let chosen = try Self.keptSamples(samples, for: project)
         return try writer.write { db in
             let now = Self.timestamp()
             let item = try db.makeStatement(sql: "INSERT OR IGNORE INTO items (project_id, input, input_hash, created_at) VALUES (?, ?, ?, ?)")
@@ -40,6 +37,14 @@ extension AppDatabase {
                 """).forEachRow(project.id) { found[$0.int64(0)] = ($0.string(1) ?? "", $0.string(2) ?? "") }
             return found
         }
+        return try watchTrend(of: project, by: period, category: category, served: served)
+    }
+}
+
+extension ExportStore {
+    /// The trend of a watch project whose samples' model and time are `served`, by item (see `AppDatabase.watchTrend`).
+    func watchTrend(of project: Project, by period: WatchTrend.Period, category: String?, served: [Int64: (String, String)]) throws -> WatchTrend {
+        guard let setup = project.judging, let scale = setup.scale else { throw StoreError(.invalid, "\(project.name) is not a watch project") }
         let policy = ExportPolicy(project: project, consensus: .majority)
         var judged: [WatchTrend.Judged] = []
         try forEachStoredItem(in: project, answeredOnly: true, withInputs: category != nil) { batch in
@@ -64,14 +69,29 @@ extension AppDatabase {
 }
 
 extension AppDatabase {
-    /// Keeps a lead's correction of a watch sample: its conversation with `answer` as the answer it should have had.
-    public func correctSample(itemID: Int64, answer: String, by user: User) throws {
-        guard let (item, project) = try item(id: itemID), project.kind == .watch else {
+    /// The samples a watch project keeps (its sample rate's share), or why it takes none.
+    static func keptSamples(_ samples: [WatchSample], for project: Project) throws -> [WatchSample] {
+        guard project.kind == .watch, let setup = project.judging else {
+            throw StoreError(.invalid, "\(project.name) is a \(project.kind.rawValue) project: samples go to a watch project (quorum project create --kind watch)")
+        }
+        return samples.filter { $0.kept(rate: setup.sampleRate) }
+    }
+
+    /// The conversation of a watch sample with `answer` as the answer it should have had, or why there is none.
+    static func correctedConversation(_ found: (Item, Project)?, itemID: Int64, answer: String) throws -> JSONValue {
+        guard let (item, project) = found, project.kind == .watch else {
             throw StoreError(.notFound, "no watch sample \(itemID) (corrections are for watch projects' samples)")
         }
         let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw StoreError(.invalid, "write the answer the model should have given") }
-        let messages = JSONValue.array((item.input["messages"]?.arrayValue ?? []) + [["role": "assistant", "content": .string(text)]])
+        return JSONValue.array((item.input["messages"]?.arrayValue ?? []) + [["role": "assistant", "content": .string(text)]])
+    }
+}
+
+extension AppDatabase {
+    /// Keeps a lead's correction of a watch sample: its conversation with `answer` as the answer it should have had.
+    public func correctSample(itemID: Int64, answer: String, by user: User) throws {
+        let messages = try Self.correctedConversation(try item(id: itemID), itemID: itemID, answer: answer)
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO watch_corrections (item_id, messages, user_id, corrected_at) VALUES (?, ?, ?, ?)

@@ -40,3 +40,10 @@ extension AppDatabase {
         try summary(of: project).items
     }
 }
+
+extension ExportStore {
+    /// `forEachStoredItem` in batches of 4,096, every item with its input unless asked otherwise.
+    func forEachStoredItem(in project: Project, answeredOnly: Bool = false, withInputs: Bool = true, _ body: ([StoredItem]) throws -> Void) throws {
+        try forEachStoredItem(in: project, answeredOnly: answeredOnly, withInputs: withInputs, batchSize: 4_096, body)
+    }
+}

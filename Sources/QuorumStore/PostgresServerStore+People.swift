@@ -117,9 +117,10 @@ extension PostgresServerStore: PeopleStore {
     }
 
     public func tokens(of user: User?) async throws -> [ApiToken] {
+        // A bound NULL has no type PostgreSQL could compare: every user's tokens are asked for without one.
         try await rows("""
             SELECT \(unescaped: Self.tokenColumns) FROM api_tokens t JOIN users u ON u.id = t.user_id
-            WHERE \(user?.id) IS NULL OR t.user_id = \(user?.id) ORDER BY t.id DESC
+            WHERE t.user_id = \(user?.id ?? 0) OR \(user == nil) ORDER BY t.id DESC
             """).map(Self.token)
     }
 

@@ -9,22 +9,24 @@ import QuorumCore
 /// (`PostgresServerStore+People`, `+Annotations`, …); the command line's export and import use `PostgresStore`.
 public final class PostgresServerStore: Sendable {
     let client: PostgresClient
+    let address: PostgresAddress
     let logger = Logger(label: "quorum.postgres")
     private let running: Task<Void, Never>
 
-    private init(client: PostgresClient) {
+    private init(client: PostgresClient, address: PostgresAddress) {
         self.client = client
+        self.address = address
         running = Task { await client.run() }
     }
 
-    /// Connects (at most `connections` at once), after checking the database holds Quorum's schema at this
-    /// binary's version.
+    /// Connects (at most `connections` at once), after bringing the database's schema to this binary's version (an
+    /// empty database gets Quorum's tables; servers starting at once take turns).
     public static func open(_ address: PostgresAddress, connections: Int = 20) async throws -> PostgresServerStore {
         let checked = try await PostgresConnector.connect(address) { connection, logger in
-            try await PostgresSchema.check(connection, logger: logger)
+            try await PostgresSchema.migrate(connection, logger: logger)
         }
         try? await checked.close()
-        return PostgresServerStore(client: try PostgresConnector.pool(address, connections: connections))
+        return PostgresServerStore(client: try PostgresConnector.pool(address, connections: connections), address: address)
     }
 
     /// Closes the pool's connections once the requests using them are done.

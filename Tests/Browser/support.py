@@ -11,14 +11,16 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 QUORUM = os.environ.get("QUORUM_BIN", os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "quorum"))
 AXE = os.path.join(os.path.dirname(__file__), "..", "..", ".cache", "axe.min.js")
 PASSWORD = "password1"
-# A wait may look while a page is being replaced (a form posted, a link followed): try again.
-PAGE_CHANGES = (StaleElementReferenceException, NoSuchElementException)
+# A wait may look while a page is being replaced (a form posted, a link followed): try again. Chromium sometimes
+# reports an element of the page going away as an inspector error ("Node with given id does not belong to the
+# document") rather than as a stale element: that is the same race.
+PAGE_CHANGES = (StaleElementReferenceException, NoSuchElementException, WebDriverException)
 
 
 def run_quorum(*args, db, check=True):

@@ -9,10 +9,8 @@ import Testing
 @Suite struct PostgresServerStoreTests {
     /// Two stores ("servers") on a new database with Quorum's schema.
     static func servers() async throws -> (PostgresServerStore, PostgresServerStore) {
+        // The first makes Quorum's tables in the empty database.
         let address = try PostgresAddress(url: try TestPostgres.database())
-        let connection = try await PostgresConnector.connect(address)
-        try await PostgresSchema.migrate(connection, logger: .init(label: "test"))
-        try? await connection.close()
         return (try await PostgresServerStore.open(address, connections: 8), try await PostgresServerStore.open(address, connections: 8))
     }
 

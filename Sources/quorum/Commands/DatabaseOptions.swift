@@ -28,16 +28,16 @@ struct DatabaseOptions: ParsableArguments {
         return try await PostgresStore.using(address) { try body($0) }
     }
 
-    /// The SQLite file the command works on (the commands other than `migrate`, `export` and `holdout` run on SQLite
-    /// so far).
+    /// The SQLite file the command works on (the commands other than `serve`, `migrate`, `import`, `export` and
+    /// `holdout` run on SQLite so far).
     var path: String {
         get throws {
             switch try address() {
             case .sqlite(let path): return path
             case .postgres(let address):
-                throw CLIError("\(address): this command and the server run on SQLite only so far (quorum export, holdout and import "
-                               + "run on PostgreSQL too); PostgreSQL takes a copy of a SQLite database (quorum migrate --from quorum.db "
-                               + "--to \(address)) and gives it back")
+                throw CLIError("\(address): this command runs on SQLite only so far (quorum serve, import, export and holdout run on "
+                               + "PostgreSQL too; users and projects are made in the browser there); PostgreSQL takes a copy of a SQLite "
+                               + "database (quorum migrate --from quorum.db --to \(address)) and gives it back")
             }
         }
     }

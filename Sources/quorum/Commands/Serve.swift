@@ -11,6 +11,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             On an empty database an `admin` account is created and its password printed once
             (or taken from QUORUM_ADMIN_PASSWORD). Stops cleanly on Ctrl+C or SIGTERM.
+            On PostgreSQL (--database postgres://…) any number of servers may share one database behind a proxy:
+            give them one --exports-dir (a folder they all reach) so that each serves the others' exports.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -25,20 +27,37 @@ struct Serve: AsyncParsableCommand {
     var requestTimeout: Int64 = 30
     @Option(help: "The most connections open at once; past it new ones wait.") var maxConnections = 4_096
     @Option(help: "How many of those are kept for signed-in people (default: a sixteenth, at least 2).") var reservedConnections: Int?
+    @Option(help: "Where exports made in the browser are written (default: beside the SQLite file, or ./quorum-exports on PostgreSQL).")
+    var exportsDir: String?
+    @Option(help: "On PostgreSQL: the most connections this server opens to it.") var databaseConnections = 20
 
     func run() async throws {
         try await reportingErrors {
-            let db = try database.open()
             let resources: Resources
             do { resources = try Resources.locate() } catch { throw CLIError("\(error)") }
-            if try db.userCount() == 0 {
+            let db: any Store, exports: String, shared: PostgresServerStore?
+            switch try database.address() {
+            case .sqlite(let path):
+                (db, exports, shared) = (try database.open(), exportsDir ?? path + "-exports", nil)
+            case .postgres(let address):
+                guard !demo else { throw CLIError("--demo runs on a SQLite file (make run); on PostgreSQL, import your own projects") }
+                let store: PostgresServerStore
+                do { store = try await PostgresServerStore.open(address, connections: databaseConnections) } catch { throw CLIError("\(error)") }
+                (db, exports, shared) = (store, exportsDir ?? "quorum-exports", store)
+            }
+            if try await db.userCount() == 0 {
                 let given = ProcessInfo.processInfo.environment["QUORUM_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
                 let password = given ?? Passwords.generate()
-                try db.createUser(username: "admin", displayName: "Administrator", role: .admin, passwordHash: Passwords.hash(password))
-                print(given == nil ? "Created user admin with password: \(password)  (shown once; keep it)" : "Created user admin (password from QUORUM_ADMIN_PASSWORD).")
+                do {
+                    _ = try await db.createUser(username: "admin", displayName: "Administrator", role: .admin, passwordHash: Passwords.hash(password),
+                                                disabled: false)
+                    print(given == nil ? "Created user admin with password: \(password)  (shown once; keep it)" : "Created user admin (password from QUORUM_ADMIN_PASSWORD).")
+                } catch let error as StoreError where error.kind == .conflict {
+                    // Another server starting on the same database made it first.
+                }
             }
-            if demo {
-                let added = try await Demo.seed(database: db, resources: resources)
+            if demo, let file = db as? AppDatabase {
+                let added = try await Demo.seed(database: file, resources: resources)
                 if !added.isEmpty { print("Added demo projects: \(added.joined(separator: ", ")).") }
             }
             LoggingSystem.bootstrap { LineLogHandler(label: $0) }
@@ -47,7 +66,7 @@ struct Serve: AsyncParsableCommand {
             let host = self.host
             let app = try await buildApplication(
                 database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies,
-                                         exportsDirectory: try database.path + "-exports", maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout,
+                                         exportsDirectory: exports, maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout,
                                          maxConnections: maxConnections, reservedConnections: reservedConnections),
                 logger: logger,
                 onServerRunning: { port in
@@ -55,6 +74,7 @@ struct Serve: AsyncParsableCommand {
                     fflush(stdout)
                 })
             try await app.runService()
+            await shared?.close()
         }
     }
 }

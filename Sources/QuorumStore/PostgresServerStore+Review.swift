@@ -1,0 +1,116 @@
+import Foundation
+import PostgresNIO
+import QuorumCore
+
+/// Gold, comments, activity and agreement on PostgreSQL. Reading a whole project (agreement, the review queue) goes
+/// through the export's cursors on a thread of its own.
+extension PostgresServerStore: ReviewStore {
+    public func setGold(_ answer: Answer, for item: Item, source: GoldAnswer.Source, by user: User?) async throws {
+        try await rows("""
+            INSERT INTO gold (item_id, resolution, source, decided_by, decided_at)
+            VALUES (\(item.id), \(answer.json.jsonText), \(source.rawValue), \(user?.id), \(AppDatabase.timestamp()))
+            ON CONFLICT (item_id) DO UPDATE SET resolution = excluded.resolution, source = excluded.source,
+                decided_by = excluded.decided_by, decided_at = excluded.decided_at
+            """)
+    }
+
+    public func removeGold(for item: Item) async throws -> Bool {
+        try await !rows("DELETE FROM gold WHERE item_id = \(item.id) RETURNING item_id").isEmpty
+    }
+
+    public func gold(for item: Item) async throws -> JSONValue? {
+        try await rows("""
+            SELECT g.resolution, g.source, u.username, g.decided_at FROM gold g LEFT JOIN users u ON u.id = g.decided_by WHERE g.item_id = \(item.id)
+            """).first.map(AppDatabase.gold)
+    }
+
+    public func promoteAgreedAnswers(in project: Project) async throws -> Int {
+        guard let rule = project.autoGold else { return 0 }
+        let items = try await answeredItems(in: project)
+        let agreed = ReviewQueue.agreedAnswers(project: project, items: items, rule: rule)
+        guard !agreed.isEmpty else { return 0 }
+        let now = AppDatabase.timestamp()
+        return try await transaction { sql in
+            var added = 0
+            for (itemID, answer, source) in agreed {
+                added += try await sql.rows("""
+                    INSERT INTO gold (item_id, resolution, source, decided_by, decided_at) VALUES (\(itemID), \(answer.json.jsonText), \(source.rawValue), NULL, \(now))
+                    ON CONFLICT DO NOTHING RETURNING item_id
+                    """).count
+            }
+            return added
+        }
+    }
+
+    public func answeredItems(in project: Project) async throws -> [StoredItem] {
+        try await Blocking.onThread { try self.readAnsweredItems(in: project) }
+    }
+
+    public func addComment(_ body: String, on item: Item, by user: User) async throws -> JSONValue {
+        let text = try AppDatabase.checkedComment(body), now = AppDatabase.timestamp()
+        try await rows("INSERT INTO item_comments (item_id, user_id, body, created_at) VALUES (\(item.id), \(user.id), \(text), \(now))")
+        return ["username": .string(user.username), "body": .string(text), "created_at": .string(now)]
+    }
+
+    public func comments(on item: Item) async throws -> [JSONValue] {
+        try await rows("""
+            SELECT u.username, c.body, c.created_at FROM item_comments c JOIN users u ON u.id = c.user_id WHERE c.item_id = \(item.id) ORDER BY c.id
+            """).map { ["username": .string($0.string(0) ?? ""), "body": .string($0.string(1) ?? ""), "created_at": .string($0.string(2) ?? "")] }
+    }
+
+    public func activity(in project: Project) async throws -> [(annotator: String, submitted: Int, seconds: [Double])] {
+        var byName: [String: [Double]] = [:]
+        for row in try await rows("""
+            SELECT u.username, a.seconds_spent FROM annotations a JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.annotator_id
+            WHERE i.project_id = \(project.id) AND a.status = 'submitted'
+            """) {
+            byName[row.string(0) ?? "", default: []].append(row.double(1))
+        }
+        return byName.sorted { $0.key < $1.key }.map { ($0.key, $0.value.count, $0.value) }
+    }
+
+    public func agreementStamp(of project: Project) async throws -> AgreementStamp {
+        let row = try await rows("""
+            SELECT (SELECT MAX(id) FROM annotation_events), COUNT(*), MAX(g.decided_at)
+            FROM gold g JOIN items i ON i.id = g.item_id WHERE i.project_id = \(project.id)
+            """).first
+        return AgreementStamp(lastChange: row?.int64(0) ?? 0, goldCount: row?.int(1) ?? 0, lastGold: row?.string(2))
+    }
+
+    public func agreement(of project: Project) async throws -> ProjectAgreement {
+        try await Blocking.onThread { try self.readAgreement(of: project) }
+    }
+
+    /// Kept once however many servers took it at once: under an advisory lock per project, and only if still due
+    /// (another server may have kept one meanwhile).
+    public func recordSnapshot(of project: Project, _ agreement: ProjectAgreement) async throws {
+        try await transaction { sql in
+            try await sql.run("SELECT pg_advisory_xact_lock(\(Self.snapshotLock), \(Int32(truncatingIfNeeded: project.id)))")
+            guard try await Self.snapshotDue(sql, for: project) else { return }
+            try await sql.run("""
+                INSERT INTO agreement_snapshots (project_id, taken_at, annotations, shared_items, coefficient, value, figures)
+                VALUES (\(project.id), \(AppDatabase.timestamp()), \(agreement.answers), \(agreement.sharedItems), \(agreement.coefficient),
+                        \(agreement.value), \(agreement.json.jsonText))
+                """)
+        }
+    }
+
+    /// The advisory locks' first key for snapshots (the second is the project's id).
+    static let snapshotLock: Int32 = 0x5153_4e50  // "QSNP"
+
+    public func snapshotDue(for project: Project) async throws -> Bool {
+        try await transaction { sql in try await Self.snapshotDue(sql, for: project) }
+    }
+
+    private static func snapshotDue(_ sql: Transaction, for project: Project) async throws -> Bool {
+        let count = try await sql.first("SELECT annotation_count FROM projects WHERE id = \(project.id)")?.int(0) ?? 0
+        let last = try await sql.first("SELECT annotations, taken_at FROM agreement_snapshots WHERE project_id = \(project.id) ORDER BY id DESC LIMIT 1")
+        return AppDatabase.snapshotDue(count: count, last: last.map { ($0.int(0), $0.string(1) ?? "") })
+    }
+
+    public func snapshots(of project: Project) async throws -> [JSONValue] {
+        try await rows("""
+            SELECT taken_at, annotations, shared_items, coefficient, value FROM agreement_snapshots WHERE project_id = \(project.id) ORDER BY id
+            """).map(AppDatabase.snapshot)
+    }
+}
