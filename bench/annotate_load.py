@@ -2,7 +2,10 @@
 """Load on the annotation API: N simulated annotators (64 by default) on loopback, each signed in with its own
 session, doing next → submit for D seconds against `quorum serve`. The load comes from wrk (bench/annotate_load.lua,
 one connection and thread per annotator), so the client spends little of the two cores. Prints submits/s, request
-latency percentiles, errors, and checks that the submitted annotations in the database equal the 200 responses."""
+latency percentiles, errors, and checks that the submitted annotations in the database equal the 200 responses.
+With --postgres (under scripts/with-postgres, which gives QUORUM_TEST_POSTGRES_URL) the data is copied into a new
+PostgreSQL database and `--servers N` servers serve it, the annotators split between them, one wrk each: the
+figures are summed, and each latency percentile is the highest of the servers' (wrk's histograms cannot be merged)."""
 import argparse
 import http.client
 import json
@@ -35,7 +38,11 @@ def main():
     parser.add_argument("--annotators", type=int, default=64)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--items", type=int, default=200_000)
+    parser.add_argument("--postgres", action="store_true", help="serve from PostgreSQL (QUORUM_TEST_POSTGRES_URL)")
+    parser.add_argument("--servers", type=int, default=1, help="with --postgres: how many servers share the database")
     args = parser.parse_args()
+    if args.servers > 1 and not args.postgres:
+        sys.exit("several servers share a PostgreSQL database: add --postgres")
     binary = os.path.abspath(args.quorum)
     env = dict(os.environ, QUORUM_BCRYPT_COST="4", QUORUM_ADMIN_PASSWORD="admin-password")
     with tempfile.TemporaryDirectory() as tmp:
@@ -49,35 +56,60 @@ def main():
         for name in names:
             quorum(binary, "user", "add", name, "--role", "annotator", "--password", "password1", db=db, env=env)
             quorum(binary, "project", "add-member", "load", name, db=db)
-        server = subprocess.Popen([binary, "serve", "--port", "0", "--db", db], stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True, env=dict(env, LOG_LEVEL="warning"))
+        database = ["--db", db]
+        if args.postgres:
+            url = os.environ["QUORUM_TEST_POSTGRES_URL"]
+            name = f"quorum_load_{os.getpid()}"
+            subprocess.run(["/usr/bin/psql", url, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+            database = ["--database", url.rsplit("/", 1)[0] + "/" + name]
+            subprocess.run([binary, "migrate", "--from", db, "--to", database[1]], check=True, capture_output=True)
+        servers = [subprocess.Popen([binary, "serve", "--port", "0", *database], stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, text=True, env=dict(env, LOG_LEVEL="warning"))
+                   for _ in range(args.servers)]
         try:
-            port = None
-            while port is None:
-                match = re.search(r"http://127\.0\.0\.1:(\d+)", server.stdout.readline())
-                port = int(match.group(1)) if match else None
-            sessions = os.path.join(tmp, "sessions.txt")
-            with open(sessions, "w") as f:
-                f.writelines(" ".join(sign_in(port, n)) + "\n" for n in names)
+            ports = []
+            for server in servers:
+                port = None
+                while port is None:
+                    match = re.search(r"http://127\.0\.0\.1:(\d+)", server.stdout.readline())
+                    port = int(match.group(1)) if match else None
+                ports.append(port)
+            shares = []
+            for n, port in enumerate(ports):
+                sessions = os.path.join(tmp, f"sessions{n}.txt")
+                mine = names[n::len(ports)]
+                with open(sessions, "w") as f:
+                    f.writelines(" ".join(sign_in(port, name)) + "\n" for name in mine)
+                shares.append((port, sessions, len(mine)))
             started = time.time()
             deadline = math.ceil(started + args.seconds)
-            run = subprocess.run(["wrk", "--threads", str(args.annotators), "--connections", str(args.annotators),
-                                  "--duration", f"{deadline - started + 3:.0f}s", "--timeout", "10s",
-                                  "--script", os.path.join(os.path.dirname(os.path.abspath(__file__)), "annotate_load.lua"),
-                                  f"http://127.0.0.1:{port}"], capture_output=True, text=True,
-                                 env=dict(os.environ, QUORUM_LOAD_SESSIONS=sessions, QUORUM_LOAD_PROJECT="1",
-                                          QUORUM_LOAD_DEADLINE=str(deadline)))
+            loads = [subprocess.Popen(
+                ["wrk", "--threads", str(count), "--connections", str(count), "--duration", f"{deadline - started + 3:.0f}s",
+                 "--timeout", "10s", "--script", os.path.join(os.path.dirname(os.path.abspath(__file__)), "annotate_load.lua"),
+                 f"http://127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env=dict(os.environ, QUORUM_LOAD_SESSIONS=sessions, QUORUM_LOAD_PROJECT="1", QUORUM_LOAD_DEADLINE=str(deadline)))
+                for port, sessions, count in shares]
+            outputs = [load.communicate() for load in loads]
             elapsed = deadline - started
         finally:
-            server.terminate()
-            server.wait()
-        result = re.search(r"^RESULT (.*)$", run.stdout, re.M)
-        if not result:
-            sys.exit(f"wrk gave no result:\n{run.stdout}\n{run.stderr}")
-        figures = {k: int(v) for k, v in (pair.split("=") for pair in result.group(1).split())}
-        stored = json.loads(quorum(binary, "project", "list", "--json", db=db))[0]["annotations"]
+            for server in servers:
+                server.terminate()
+                server.wait()
+        figures = {}
+        for stdout, stderr in outputs:
+            result = re.search(r"^RESULT (.*)$", stdout, re.M)
+            if not result:
+                sys.exit(f"wrk gave no result:\n{stdout}\n{stderr}")
+            for key, value in (pair.split("=") for pair in result.group(1).split()):
+                figures[key] = max(figures.get(key, 0), int(value)) if key.endswith("_us") else figures.get(key, 0) + int(value)
+        if args.postgres:
+            stored = int(subprocess.run(["/usr/bin/psql", database[1], "-tAq", "-c", "SELECT annotation_count FROM projects WHERE id = 1"],
+                                        check=True, capture_output=True, text=True).stdout)
+        else:
+            stored = json.loads(quorum(binary, "project", "list", "--json", db=db))[0]["annotations"]
         ok, errors = figures["submits"], figures["failures"] + figures["socket_errors"]
-        print(f"{args.annotators} annotators, {elapsed:.1f} s: {ok:,} submits = {ok / elapsed:,.0f} submits/s; "
+        where = f"PostgreSQL, {args.servers} server{'s' if args.servers > 1 else ''}" if args.postgres else "SQLite"
+        print(f"{where}: {args.annotators} annotators, {elapsed:.1f} s: {ok:,} submits = {ok / elapsed:,.0f} submits/s; "
               f"{figures['requests']:,} requests; {errors} errors" + (" (items ran out)" if figures["exhausted"] else ""))
         print(f"latency per request: p50 {figures['p50_us'] / 1000:.1f} ms, p90 {figures['p90_us'] / 1000:.1f} ms, "
               f"p99 {figures['p99_us'] / 1000:.1f} ms, max {figures['max_us'] / 1000:.1f} ms")

@@ -24,10 +24,13 @@ public struct ServerSettings: Sendable {
     public var maxConnections: Int
     /// How many of them are kept for people who are signed in (see `ConnectionSlots`).
     public var reservedConnections: Int
+    /// How long a model run this server drives stays its own without word from it: past that, another server (or
+    /// this one, started again) takes the run over (`RunManager`).
+    public var runLease: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources, secureCookies: Bool = false,
                 exportsDirectory: String, maxUploadBytes: Int = 1 << 30, idleTimeout: Int64 = 30,
-                maxConnections: Int = 4_096, reservedConnections: Int? = nil) {
+                maxConnections: Int = 4_096, reservedConnections: Int? = nil, runLease: Duration = .seconds(30)) {
         self.host = host
         self.port = port
         self.resources = resources
@@ -37,6 +40,7 @@ public struct ServerSettings: Sendable {
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
         self.reservedConnections = reservedConnections ?? max(2, maxConnections / 16)
+        self.runLease = runLease
     }
 }
 
@@ -75,14 +79,15 @@ public func buildApplication(
     ExportController(database: database, pages: pages, directory: settings.exportsDirectory).addRoutes(to: router)
     GoldController(database: database).addRoutes(to: router)
     ItemsController(database: database, pages: pages).addRoutes(to: router)
-    RunsController(database: database, pages: pages, runs: RunManager(database: database, logger: logger)).addRoutes(to: router)
+    let runs = RunManager(database: database, lease: settings.runLease, logger: logger)
+    RunsController(database: database, pages: pages, runs: runs).addRoutes(to: router)
     JudgingController(database: database, pages: pages).addRoutes(to: router)
     TokensController(database: database, pages: pages).addRoutes(to: router)
     WatchController(database: database, pages: pages).addRoutes(to: router)
 
     let slots = ConnectionSlots(limit: settings.maxConnections, reserved: settings.reservedConnections)
     let signedIn: @Sendable (String) async -> Bool = { token in (try? await database.session(token: token)) != nil }
-    return Application(
+    var app = Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ReservedSlotGate(slots: slots, grace: .seconds(1), isSignedIn: signedIn)],
                                             idleTimeout: .seconds(settings.idleTimeout))),
@@ -91,4 +96,6 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger
     )
+    app.addServices(RunSweeper(runs: runs))
+    return app
 }

@@ -4,19 +4,25 @@ import NIOConcurrencyHelpers
 import QuorumCore
 import QuorumModels
 import QuorumStore
+import ServiceLifecycle
 
 /// Runs started from the browser: each works through its items on a task of its own (off the request path),
-/// keeping answers as they come; a run can be cancelled and resumed. A run whose server stopped is resumed by
-/// hand (the page's Resume, or `quorum run --resume`): its answers are its progress.
+/// keeping answers as they come; a run can be cancelled and resumed. The server driving a run holds it (a lease
+/// renewed every third of `lease`); a run whose server stopped — killed, or its machine gone — is taken over by
+/// another server's sweep (or this one's, started again) once its lease lapses, and goes on from its answers.
 final class RunManager: Sendable {
     let database: any Store
+    let lease: Duration
     let logger: Logger
     private let running = NIOLockedValueBox<[Int64: (task: Task<Void, Never>, done: Int, total: Int)]>([:])
 
-    init(database: any Store, logger: Logger) {
+    init(database: any Store, lease: Duration, logger: Logger) {
         self.database = database
+        self.lease = lease
         self.logger = logger
     }
+
+    private var leaseEnd: Date { Date().addingTimeInterval(Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18) }
 
     /// Starts (or resumes) `run`: asks for the items it has no answer for. The key is read from the environment
     /// variable the model names; an unset one is an error before anything starts.
@@ -27,6 +33,7 @@ final class RunManager: Sendable {
         let missing = try await database.missingItems(of: run)
         let prompts = ModelRunner.prompts(project: project, itemIDs: missing, inputs: try await database.inputs(of: missing))
         try await database.resumeRun(run)
+        _ = try await database.holdRun(run, until: leaseEnd)
         let database = self.database, logger = self.logger, running = self.running
         let task = Task.detached {
             let outcome: ModelRunner.Outcome
@@ -46,16 +53,73 @@ final class RunManager: Sendable {
             _ = running.withLockedValue { $0.removeValue(forKey: run.id) }
         }
         running.withLockedValue { $0[run.id] = (task, 0, prompts.count) }
+        keep(run, driven: task)
     }
 
-    func cancel(_ id: Int64) -> Bool {
-        guard let entry = running.withLockedValue({ $0[id] }) else { return false }
-        entry.task.cancel()
+    /// Renews the hold on `run` while `task` drives it; a run no longer running in the database (cancelled through
+    /// another server) is cancelled here.
+    private func keep(_ run: Run, driven task: Task<Void, Never>) {
+        let database = self.database, logger = self.logger, lease = self.lease
+        Task.detached {
+            while true {
+                try? await Task.sleep(for: lease / 3)
+                if task.isCancelled || self.progress(run.id) == nil { return }
+                do {
+                    if try await !database.holdRun(run, until: self.leaseEnd) { task.cancel() }
+                } catch {
+                    logger.error("run \(run.id): its hold could not be renewed: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Takes over the runs whose server stopped holding them, and goes on with them here.
+    func sweep() async {
+        do {
+            for run in try await database.takeLapsedRuns(until: leaseEnd) {
+                do {
+                    guard let project = try await database.project(id: run.projectID) else { continue }
+                    logger.info("run \(run.id): its server stopped; going on with it here")
+                    try await start(run, in: project)
+                } catch {
+                    try? await database.finishRun(run, status: .stopped, message: "taken over from a stopped server, but: \(error)")
+                }
+            }
+        } catch {
+            logger.error("looking for runs whose server stopped: \(error)")
+        }
+    }
+
+    /// Cancels a run driven here; one driven by another server is marked cancelled, and that server stops it when it
+    /// next renews its hold. False when the run was not running.
+    func cancel(_ run: Run) async throws -> Bool {
+        if let entry = running.withLockedValue({ $0[run.id] }) {
+            entry.task.cancel()
+            return true
+        }
+        guard run.status == .running else { return false }
+        try await database.finishRun(run, status: .cancelled, message: "cancelled: resume it to ask for the rest")
         return true
     }
 
     /// Items asked so far in this server's current pass over the run, and how many it has to ask.
     func progress(_ id: Int64) -> (done: Int, total: Int)? {
         running.withLockedValue { $0[id].map { ($0.done, $0.total) } }
+    }
+}
+
+/// Every server looks for runs whose server stopped, every third of the lease, until it shuts down.
+struct RunSweeper: Service {
+    let runs: RunManager
+
+    /// Returns only once the server shuts down (a service that returns would stop the server).
+    func run() async {
+        let runs = self.runs
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: runs.lease / 3)
+                if !Task.isCancelled { await runs.sweep() }
+            }
+        }
     }
 }

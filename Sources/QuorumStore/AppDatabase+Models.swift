@@ -210,7 +210,26 @@ extension AppDatabase {
     /// Marks a run running again (resumed).
     public func resumeRun(_ run: Run) throws {
         try writer.write { db in
-            try db.execute(sql: "UPDATE runs SET status = 'running', message = NULL, finished_at = NULL WHERE id = ?", arguments: [run.id])
+            try db.execute(sql: "UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = NULL WHERE id = ?",
+                           arguments: [run.id])
+        }
+    }
+
+    public func holdRun(_ run: Run, until: Date) throws -> Bool {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE runs SET lease_until = ? WHERE id = ? AND status = 'running'", arguments: [Self.timestamp(until), run.id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func takeLapsedRuns(until: Date) throws -> [Run] {
+        try writer.write { db in
+            let lapsed = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'running' AND lease_until IS NOT NULL AND lease_until < ? ORDER BY id",
+                                            arguments: [Self.timestamp()])
+            for id in lapsed {
+                try db.execute(sql: "UPDATE runs SET lease_until = ? WHERE id = ?", arguments: [Self.timestamp(until), id])
+            }
+            return try lapsed.compactMap { try Self.run(db, id: $0) }
         }
     }
 

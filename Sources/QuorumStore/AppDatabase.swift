@@ -43,6 +43,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v10", migrate: Schema.v10)
         migrator.registerMigration("v11", migrate: Schema.v11)
         migrator.registerMigration("v12", migrate: Schema.v12)
+        migrator.registerMigration("v13", migrate: Schema.v13)
         return migrator
     }
 

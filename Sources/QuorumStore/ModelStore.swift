@@ -1,3 +1,4 @@
+import Foundation
 import QuorumCore
 
 /// Models, their runs over a project's items, what they answered, how they score and what they suggest.
@@ -15,6 +16,12 @@ public protocol ModelStore: Sendable {
     func saveOutputs(_ outputs: [RunOutput], of run: Run) async throws
     func finishRun(_ run: Run, status: Run.Status, message: String?) async throws
     func resumeRun(_ run: Run) async throws
+    /// Keeps `run` the caller's until `until` (a server renews this while it drives the run); false when the run is
+    /// no longer running (cancelled, or finished, elsewhere).
+    func holdRun(_ run: Run, until: Date) async throws -> Bool
+    /// The running runs whose server stopped renewing its hold, now held by the caller until `until`. A run resumed
+    /// from the command line is held by nobody, and never taken.
+    func takeLapsedRuns(until: Date) async throws -> [Run]
     func evaluate(_ runs: [Run], in project: Project, consensus: ConsensusRule) async throws -> [Evaluation]
     func suggestionFigures(of project: Project) async throws -> [SuggestionFigures]
 }

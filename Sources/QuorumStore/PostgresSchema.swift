@@ -6,7 +6,10 @@ import PostgresNIO
 /// flags as 0/1 integers, JSON as text) so that a copy in either direction gives the same bytes back. Migrations are
 /// numbered and recorded in `quorum_schema`; each runs once, in its own transaction.
 enum PostgresSchema {
-    static let migrations: [(version: Int, statements: [String])] = [(1, v1)]
+    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2)]
+
+    /// SQLite's v13: the lease of a run held by a server.
+    static let v2 = ["ALTER TABLE runs ADD COLUMN lease_until TEXT"]
 
     static let v1: [String] = [
         """

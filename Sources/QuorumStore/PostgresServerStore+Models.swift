@@ -158,7 +158,25 @@ extension PostgresServerStore: ModelStore {
     }
 
     public func resumeRun(_ run: Run) async throws {
-        try await rows("UPDATE runs SET status = 'running', message = NULL, finished_at = NULL WHERE id = \(run.id)")
+        try await rows("UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = NULL WHERE id = \(run.id)")
+    }
+
+    public func holdRun(_ run: Run, until: Date) async throws -> Bool {
+        try await !rows("UPDATE runs SET lease_until = \(AppDatabase.timestamp(until)) WHERE id = \(run.id) AND status = 'running' RETURNING id").isEmpty
+    }
+
+    /// Each lapsed run taken by one server only: the rows are locked as they are claimed, and a server that finds
+    /// one locked passes it over.
+    public func takeLapsedRuns(until: Date) async throws -> [Run] {
+        let taken = try await rows("""
+            UPDATE runs SET lease_until = \(AppDatabase.timestamp(until)) WHERE id IN (
+                SELECT id FROM runs WHERE status = 'running' AND lease_until IS NOT NULL AND lease_until < \(AppDatabase.timestamp())
+                FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """).map { $0.int64(0) }
+        var runs: [Run] = []
+        for id in taken.sorted() { if let run = try await run(id) { runs.append(run) } }
+        return runs
     }
 
     /// Each item's answer, or nil where it failed.

@@ -53,7 +53,7 @@ public struct StoredTable: Sendable, Equatable {
         StoredTable("annotator_counts", key: ["project_id", "annotator_id"], [("project_id", .integer), ("annotator_id", .integer), ("submitted", .integer)]),
         StoredTable("runs", [("id", .integer), ("project_id", .integer), ("model_id", .integer), ("selection", .text), ("items", .text),
                              ("item_count", .integer), ("status", .text), ("message", .text), ("started_at", .text), ("finished_at", .text),
-                             ("purpose", .text)]),
+                             ("purpose", .text), ("lease_until", .text)]),
         StoredTable("run_outputs", key: ["run_id", "item_id"], [("run_id", .integer), ("item_id", .integer), ("output", .text), ("finish_reason", .text),
                                                                ("input_tokens", .integer), ("output_tokens", .integer), ("latency_ms", .integer),
                                                                ("attempts", .integer), ("error", .text), ("created_at", .text)]),

@@ -7,9 +7,12 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 import urllib.error
+import urllib.parse
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from support import PASSWORD, QUORUM, quorum, start_server, stop_server
 from test_hardening import Session
@@ -20,6 +23,27 @@ POSTGRES = os.environ.get("QUORUM_TEST_POSTGRES_URL")
 def psql(url, sql):
     return subprocess.run(["/usr/bin/psql", url, "-v", "ON_ERROR_STOP=1", "-tAq", "-c", sql], check=True, capture_output=True,
                           text=True).stdout.strip()
+
+
+class SlowModel(BaseHTTPRequestHandler):
+    """A stand-in OpenAI-compatible endpoint that takes a fifth of a second per answer."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(0.2)
+        body = json.dumps({"id": "x", "object": "chat.completion", "choices": [{"index": 0, "finish_reason": "stop",
+                           "message": {"role": "assistant", "content": "yes"}}], "usage": {"prompt_tokens": 9, "completion_tokens": 1}}).encode()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except BrokenPipeError:
+            pass  # the server that asked was killed meanwhile
+
+    def log_message(self, *args):
+        pass
 
 
 @unittest.skipUnless(POSTGRES, "needs QUORUM_TEST_POSTGRES_URL: run under scripts/with-postgres (make test does)")
@@ -179,6 +203,37 @@ class TwoServersOnePostgres(unittest.TestCase):
         status, text = other.call("GET", f"/api/exports/{made['export']}/files/{made['files'][0]}")
         self.assertEqual(status, 200)
         self.assertEqual(len(text.strip().splitlines()), self.ITEMS + 1)  # a header and every item, answered in test 3
+
+    def test_5_a_model_run_goes_on_when_its_server_is_killed(self):
+        endpoint = ThreadingHTTPServer(("127.0.0.1", 0), SlowModel)
+        threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+        self.addCleanup(endpoint.shutdown)
+        # Two more servers that let a run go after 3 s without word from its server.
+        driver, driver_base, _ = start_server(self.db, "--database", self.url, "--exports-dir", self.shared, "--run-lease", "3")
+        self.servers.append((driver, driver_base, 0))
+        self.servers.append(start_server(self.db, "--database", self.url, "--exports-dir", self.shared, "--run-lease", "3"))
+        lead = Session(driver_base, "admin", "admin-password")
+        form = urllib.parse.urlencode({"name": "slow", "base_url": f"http://127.0.0.1:{endpoint.server_port}/v1", "model": "slow",
+                                       "concurrency": "2", "csrf": lead.csrf}).encode()
+        self.assertEqual(lead.call("POST", "/models", raw=form, headers={"Content-Type": "application/x-www-form-urlencoded"})[0], 200)
+        status, started = lead.call("POST", f"/api/projects/{self.project}/runs", {"model": "slow", "items": "all", "limit": 40})
+        self.assertEqual(status, 201, started)
+        run = started["run"]
+        time.sleep(1.5)  # a few answers in
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+        answered_at_kill = int(psql(self.url, f"SELECT COUNT(*) FROM run_outputs WHERE run_id = {run}"))
+        self.assertLess(answered_at_kill, 40)
+        # The other server takes the run over once its hold lapses, and finishes it from where it was.
+        other = Session(self.base(-1), "admin", "admin-password")
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            found = next(r for r in other.call("GET", f"/api/projects/{self.project}/runs")[1] if r["run"] == run)
+            if found["status"] != "running":
+                break
+            time.sleep(0.5)
+        self.assertEqual((found["status"], found["answered"], found["failed"]), ("finished", 40, 0), found)
+        self.assertEqual(psql(self.url, f"SELECT COUNT(*), COUNT(DISTINCT item_id) FROM run_outputs WHERE run_id = {run}"), "40|40")
 
 
 if __name__ == "__main__":

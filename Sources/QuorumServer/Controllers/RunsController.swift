@@ -25,7 +25,7 @@ struct RunsController {
         router.post("/api/projects/{id}/runs") { request, context in try await start(request, context) }
         router.post("/api/runs/{id}/cancel") { request, context in
             _ = try context.lead()
-            return API.json(["cancelled": .bool(runs.cancel(try request.id(context)))])
+            return API.json(["cancelled": .bool(try await runs.cancel(try await run(request, context)))])
         }
         router.post("/api/runs/{id}/resume") { request, context in
             _ = try context.lead()

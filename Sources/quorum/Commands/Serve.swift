@@ -30,6 +30,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Where exports made in the browser are written (default: beside the SQLite file, or ./quorum-exports on PostgreSQL).")
     var exportsDir: String?
     @Option(help: "On PostgreSQL: the most connections this server opens to it.") var databaseConnections = 20
+    @Option(help: "Seconds a model run this server drives stays its own without word from it; past that another server (or this one, started again) takes it over.")
+    var runLease = 30
 
     func run() async throws {
         try await reportingErrors {
@@ -67,7 +69,7 @@ struct Serve: AsyncParsableCommand {
             let app = try await buildApplication(
                 database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies,
                                          exportsDirectory: exports, maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout,
-                                         maxConnections: maxConnections, reservedConnections: reservedConnections),
+                                         maxConnections: maxConnections, reservedConnections: reservedConnections, runLease: .seconds(runLease)),
                 logger: logger,
                 onServerRunning: { port in
                     print("Quorum is serving http://\(host):\(port)/")
