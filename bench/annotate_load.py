@@ -40,6 +40,7 @@ def main():
     parser.add_argument("--items", type=int, default=200_000)
     parser.add_argument("--postgres", action="store_true", help="serve from PostgreSQL (QUORUM_TEST_POSTGRES_URL)")
     parser.add_argument("--servers", type=int, default=1, help="with --postgres: how many servers share the database")
+    parser.add_argument("--connections", type=int, default=20, help="with --postgres: each server's connections to it")
     args = parser.parse_args()
     if args.servers > 1 and not args.postgres:
         sys.exit("several servers share a PostgreSQL database: add --postgres")
@@ -63,6 +64,7 @@ def main():
             subprocess.run(["/usr/bin/psql", url, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
             database = ["--database", url.rsplit("/", 1)[0] + "/" + name]
             subprocess.run([binary, "migrate", "--from", db, "--to", database[1]], check=True, capture_output=True)
+            database += ["--database-connections", str(args.connections)]
         servers = [subprocess.Popen([binary, "serve", "--port", "0", *database], stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL, text=True, env=dict(env, LOG_LEVEL="warning"))
                    for _ in range(args.servers)]

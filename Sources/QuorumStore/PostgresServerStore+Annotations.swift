@@ -137,9 +137,6 @@ extension PostgresServerStore: AnnotationStore {
                 """)!.int64(0)
         }
         let (taken, submitted) = AppDatabase.countChange(from: current?.status, to: input.status)
-        if taken != 0 || submitted != 0 {
-            try await sql.run("UPDATE items SET taken = taken + \(taken), submitted = submitted + \(submitted) WHERE id = \(item.id)")
-        }
         if submitted != 0 {
             try await sql.run("""
                 INSERT INTO annotator_counts (project_id, annotator_id, submitted) VALUES (\(item.projectID), \(annotator.id), \(submitted))
@@ -154,6 +151,11 @@ extension PostgresServerStore: AnnotationStore {
             INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at)
             VALUES (\(id), \(annotator.id), \(current == nil ? "create" : "update"), \(current?.json.jsonText), \(stored.json.jsonText), \(now))
             """)
+        // Last: the item's counts move the project's (by trigger), whose row every submit in the project waits for
+        // until this transaction ends.
+        if taken != 0 || submitted != 0 {
+            try await sql.run("UPDATE items SET taken = taken + \(taken), submitted = submitted + \(submitted) WHERE id = \(item.id)")
+        }
         return stored
     }
 
