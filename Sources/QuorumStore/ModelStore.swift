@@ -24,4 +24,6 @@ public protocol ModelStore: Sendable {
     func takeLapsedRuns(until: Date) async throws -> [Run]
     func evaluate(_ runs: [Run], in project: Project, consensus: ConsensusRule) async throws -> [Evaluation]
     func suggestionFigures(of project: Project) async throws -> [SuggestionFigures]
+    /// A suggesting run's items given its suggestion, withheld, and left without one.
+    func suggestionCounts(of run: Run) async throws -> (suggested: Int, withheld: Int, failed: Int)
 }

@@ -196,6 +196,16 @@ extension PostgresServerStore: ModelStore {
         return try await Blocking.onThread { try self.evaluate(runs, outputs: all, in: project, consensus: consensus) }
     }
 
+    public func suggestionCounts(of run: Run) async throws -> (suggested: Int, withheld: Int, failed: Int) {
+        let row = try await rows("""
+            SELECT COUNT(*) FILTER (WHERE suggestion_withheld = 0 AND (model_suggestion::json ->> 'run') = \(String(run.id))),
+                   COUNT(*) FILTER (WHERE suggestion_withheld = 1)
+            FROM items WHERE id = ANY(\(run.itemIDs))
+            """).first
+        let suggested = row?.int(0) ?? 0, withheld = row?.int(1) ?? 0
+        return (suggested, withheld, run.itemIDs.count - suggested - withheld)
+    }
+
     public func suggestionFigures(of project: Project) async throws -> [SuggestionFigures] {
         let runs = try await runs(of: project).filter { $0.purpose == .suggest }
         guard !runs.isEmpty else { return [] }

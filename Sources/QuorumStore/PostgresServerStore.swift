@@ -29,6 +29,12 @@ public final class PostgresServerStore: Sendable {
         return PostgresServerStore(client: try PostgresConnector.pool(address, connections: connections), address: address)
     }
 
+    /// Runs `body` on a store connected to `address` (at most `connections` at once), and closes it after.
+    public static func using<T>(_ address: PostgresAddress, connections: Int, _ body: (PostgresServerStore) async throws -> T) async throws -> T {
+        let store = try await open(address, connections: connections)
+        return try await closing({ await store.close() }) { try await body(store) }
+    }
+
     /// Closes the pool's connections once the requests using them are done.
     public func close() async {
         running.cancel()

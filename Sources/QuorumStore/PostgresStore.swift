@@ -33,14 +33,7 @@ public final class PostgresStore: ExportStore, @unchecked Sendable {
     /// Runs `body` on a store connected to `address`, and closes it after, whatever `body` does.
     public static func using<T>(_ address: PostgresAddress, _ body: (PostgresStore) async throws -> T) async throws -> T {
         let store = try await open(address)
-        do {
-            let result = try await body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        return try await closing({ await store.close() }) { try await body(store) }
     }
 
     /// The statements run one after another (the connection queues them in the order asked), from one thread at a

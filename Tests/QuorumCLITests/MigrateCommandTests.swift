@@ -109,8 +109,8 @@ import Testing
         let unreachable = try QuorumProcess.run(["migrate", "--from", "quorum.db", "--to", "postgres://quorum:secret@127.0.0.1:1/q"], in: folder)
         #expect(unreachable.status == 1 && unreachable.stderr.contains("cannot connect to PostgreSQL at postgres://quorum:…@127.0.0.1:1/q"))
         #expect(!unreachable.stderr.contains("secret"))
-        let serve = try QuorumProcess.run(["project", "list", "--database", "postgres://quorum@127.0.0.1/q"], in: folder)
-        #expect(serve.status == 1 && serve.stderr.contains("quorum migrate --from quorum.db"), "\(serve.stderr)")
+        let down = try QuorumProcess.run(["project", "list", "--database", "postgres://quorum:secret@127.0.0.1:1/q"], in: folder)
+        #expect(down.status == 1 && down.stderr.contains("cannot connect to PostgreSQL at postgres://quorum:…@127.0.0.1:1/q"), "\(down.stderr)")
         let environment = try QuorumProcess.run(["project", "list", "--json"], in: folder, environment: ["QUORUM_DATABASE_URL": "other.db"])
         #expect(environment.status == 0 && environment.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(environment.stdout)")
     }

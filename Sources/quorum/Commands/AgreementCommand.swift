@@ -25,12 +25,11 @@ struct AgreementCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let db = try database.open()
-                let project = try db.requireProject(project)
-                let agreement = try db.agreement(of: project)
-                if try db.snapshotDue(for: project) { try db.recordSnapshot(of: project, agreement) }
-                let suggesting = try db.suggestionFigures(of: project)
+            try await reportingErrors(on: database) { db in
+                let project = try await db.findRequiredProject(project)
+                let agreement = try await db.agreement(of: project)
+                if try await db.snapshotDue(for: project) { try await db.recordSnapshot(of: project, agreement) }
+                let suggesting = try await db.suggestionFigures(of: project)
                 if json {
                     // Per suggesting run, newest first under "models"; the newest also as "model".
                     var members = agreement.json.objectValue ?? []

@@ -32,4 +32,10 @@ extension ParsableCommand {
             throw ExitCode(1)
         }
     }
+
+    /// Runs `body` on the store `database` names (the SQLite file, or PostgreSQL, closed after), reporting errors as
+    /// `reportingErrors` does.
+    func reportingErrors<T>(on database: DatabaseOptions, _ body: (any Store) async throws -> T) async throws -> T {
+        try await reportingErrors { try await database.withStore(body) }
+    }
 }

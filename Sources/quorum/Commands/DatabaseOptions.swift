@@ -21,29 +21,25 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` on the store an export reads and records in: the SQLite file, or PostgreSQL (`export` and
-    /// `holdout` run on either; the connection is closed after).
+    /// Runs `body` on the store an export reads and records in: the SQLite file, or PostgreSQL (one connection, whose
+    /// cursors the export reads through; closed after).
     func withExportStore<T>(_ body: (any ExportStore) throws -> T) async throws -> T {
-        guard case .postgres(let address) = try address() else { return try body(try open()) }
-        return try await PostgresStore.using(address) { try body($0) }
-    }
-
-    /// The SQLite file the command works on (the commands other than `serve`, `migrate`, `import`, `export` and
-    /// `holdout` run on SQLite so far).
-    var path: String {
-        get throws {
-            switch try address() {
-            case .sqlite(let path): return path
-            case .postgres(let address):
-                throw CLIError("\(address): this command runs on SQLite only so far (quorum serve, import, export and holdout run on "
-                               + "PostgreSQL too; users and projects are made in the browser there); PostgreSQL takes a copy of a SQLite "
-                               + "database (quorum migrate --from quorum.db --to \(address)) and gives it back")
-            }
+        switch try address() {
+        case .sqlite(let path): return try body(try Self.open(path))
+        case .postgres(let address): return try await PostgresStore.using(address) { try body($0) }
         }
     }
 
-    func open() throws -> AppDatabase {
-        let path = try path
+    /// Runs `body` on the store the address names: the SQLite file, or PostgreSQL (a few connections, closed after).
+    func withStore<T>(_ body: (any Store) async throws -> T) async throws -> T {
+        switch try address() {
+        case .sqlite(let path): return try await body(try Self.open(path))
+        case .postgres(let address): return try await PostgresServerStore.using(address, connections: 4, body)
+        }
+    }
+
+    /// The SQLite file at `path`, opened (and made, on first use).
+    static func open(_ path: String) throws -> AppDatabase {
         do {
             return try AppDatabase(path: path)
         } catch {

@@ -20,21 +20,20 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            let db = try database.open()
-            let project = try db.requireProject(project)
-            func load(_ id: Int64) throws -> Run {
-                guard let found = try db.run(id), found.projectID == project.id else { throw CLIError("no run \(id) in \(project.name)", code: 2) }
+        try await reportingErrors(on: database) { db in
+            let project = try await db.findRequiredProject(project)
+            func load(_ id: Int64) async throws -> Run {
+                guard let found = try await db.run(id), found.projectID == project.id else { throw CLIError("no run \(id) in \(project.name)", code: 2) }
                 return found
             }
-            let a = try load(run)
+            let a = try await load(run)
             guard let vs else {
-                let evalA = try db.evaluate(a, in: project, consensus: consensus)
+                let evalA = try await db.evaluate([a], in: project, consensus: consensus)[0]
                 print(json ? evalA.json(run: a.id).jsonText : Self.text(a, evalA))
                 return
             }
-            let b = try load(vs)
-            let both = try db.evaluate([a, b], in: project, consensus: consensus)
+            let b = try await load(vs)
+            let both = try await db.evaluate([a, b], in: project, consensus: consensus)
             let comparison = Comparison(a: a.id, both[0], b: b.id, both[1])
             print(json ? comparison.json.jsonText : Self.text(comparison, a: a, b: b))
         }

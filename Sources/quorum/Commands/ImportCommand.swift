@@ -54,13 +54,14 @@ struct ImportCommand: AsyncParsableCommand {
                 try rejects!.write(record, issues)
             }
             let summary: ImportSummary
-            if case .postgres(let address) = try database.address() {
+            switch try database.address() {
+            case .postgres(let address):
                 summary = try await PostgresStore.using(address) { store in
                     try await store.importItems(into: try store.requireProject(project), from: .file(file), options: options,
                                                 progress: progress, rejected: rejected)
                 }
-            } else {
-                let db = try database.open()
+            case .sqlite(let path):
+                let db = try DatabaseOptions.open(path)
                 summary = try db.importItems(into: try db.requireProject(project), from: .file(file), options: options, exclusive: !shared,
                                              progress: progress, rejected: rejected)
             }

@@ -21,9 +21,9 @@ struct CompareCommand: AsyncParsableCommand {
         @Option(help: "all: every pair of runs; first: each run against the first.") var pairs: String = "all"
 
         func run() async throws {
-            try await reportingErrors {
+            try await reportingErrors(on: options.database) { db in
                 guard let pairs = JudgingSetup.Pairs(rawValue: pairs) else { throw CLIError("--pairs must be all or first", code: 2) }
-                try options.create(kind: .compare, pairs: pairs, scale: nil)
+                try await options.create(kind: .compare, pairs: pairs, scale: nil, in: db)
             }
         }
     }
@@ -43,9 +43,8 @@ struct CompareCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let db = try database.open()
-                let results = try db.judgingResults(of: try db.requireProject(project), by: by)
+            try await reportingErrors(on: database) { db in
+                let results = try await db.judgingResults(of: try await db.findRequiredProject(project), by: by)
                 print(json ? results.json.jsonText : results.text)
             }
         }
@@ -66,9 +65,9 @@ struct RateCommand: AsyncParsableCommand {
         @Option(help: "pass-fail or 1-5.") var scale: String
 
         func run() async throws {
-            try await reportingErrors {
+            try await reportingErrors(on: options.database) { db in
                 guard let scale = JudgingSetup.Scale(rawValue: scale) else { throw CLIError("--scale must be pass-fail or 1-5", code: 2) }
-                try options.create(kind: .rate, pairs: .all, scale: scale)
+                try await options.create(kind: .rate, pairs: .all, scale: scale, in: db)
             }
         }
     }
@@ -84,19 +83,19 @@ struct JudgingOptions: ParsableArguments {
     @Option(help: "Criteria judged besides the overall verdict, comma-separated (helpful,correct,…).") var criteria: String = ""
     @Flag(help: "Print JSON.") var json = false
 
-    func create(kind: ProjectKind, pairs: JudgingSetup.Pairs, scale: JudgingSetup.Scale?) throws {
-        let db = try database.open()
-        let source = try db.requireProject(from)
-        let chosen = try runs.split(separator: ",").map { text -> Run in
-            guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), let run = try db.run(id) else {
+    func create(kind: ProjectKind, pairs: JudgingSetup.Pairs, scale: JudgingSetup.Scale?, in db: any Store) async throws {
+        let source = try await db.findRequiredProject(from)
+        var chosen: [Run] = []
+        for text in runs.split(separator: ",") {
+            guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), let run = try await db.run(id) else {
                 throw CLIError("no run \"\(text)\" (a project's runs page lists its runs)", code: 2)
             }
-            return run
+            chosen.append(run)
         }
         let names: [String]
         do { names = try JudgingSetup.criteria(from: criteria) } catch { throw CLIError("--criteria: \(error.message)", code: 2) }
-        let (project, items) = try db.createJudgingProject(name: name, kind: kind, from: source, runs: chosen, pairs: pairs, scale: scale,
-                                                           criteria: names, annotatorsPerItem: annotatorsPerItem)
+        let (project, items) = try await db.createJudgingProject(name: name, kind: kind, from: source, runs: chosen, pairs: pairs, scale: scale,
+                                                           criteria: names, annotatorsPerItem: annotatorsPerItem, guidelines: "")
         if json {
             print((["project": .number(String(project.id)), "items": .int(items)] as JSONValue).jsonText)
         } else {

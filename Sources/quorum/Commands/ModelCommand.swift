@@ -25,8 +25,8 @@ struct ModelCommand: AsyncParsableCommand {
         @Flag(help: "Print the model as JSON.") var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let stored = try database.open().addModel(Model(
+            try await reportingErrors(on: database) { db in
+                let stored = try await db.addModel(Model(
                     name: name, baseURL: baseUrl, model: model, apiKeyEnv: apiKeyEnv, temperature: temperature,
                     maxCompletionTokens: maxCompletionTokens, concurrency: concurrency, priceInput: priceInput, priceOutput: priceOutput))
                 print(json ? stored.json.jsonText : "Added model \(stored.name) (\(stored.model) at \(stored.baseURL)).")
@@ -40,8 +40,8 @@ struct ModelCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let models = try database.open().models()
+            try await reportingErrors(on: database) { db in
+                let models = try await db.models()
                 if json { print(JSONValue.array(models.map(\.json)).jsonText); return }
                 print(Table.render(header: ["name", "model", "endpoint", "key from", "concurrency"],
                                    rows: models.map { [$0.name, $0.model, $0.baseURL, $0.apiKeyEnv.map { "$" + $0 } ?? "—", String($0.concurrency)] }))

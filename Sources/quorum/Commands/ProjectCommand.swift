@@ -25,18 +25,18 @@ struct ProjectCommand: AsyncParsableCommand {
         @Flag(help: "Print the project as JSON.") var json = false
 
         func run() async throws {
-            try await reportingErrors {
+            try await reportingErrors(on: database) { db in
                 let labelList = labels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
-                let db = try database.open()
                 let project: Project
                 if kind == .watch {
                     guard let scale = JudgingSetup.Scale(rawValue: scale) else { throw CLIError("--scale must be pass-fail or 1-5", code: 2) }
                     let names: [String]
                     do { names = try JudgingSetup.criteria(from: criteria) } catch let error as FieldError { throw CLIError("--criteria: \(error.message)", code: 2) }
-                    project = try db.createWatchProject(name: name, scale: scale, criteria: names, sampleRate: sampleRate, alertBelow: alertBelow,
-                                                        annotatorsPerItem: annotatorsPerItem)
+                    project = try await db.createWatchProject(name: name, scale: scale, criteria: names, sampleRate: sampleRate, alertBelow: alertBelow,
+                                                        annotatorsPerItem: annotatorsPerItem, guidelines: "")
                 } else {
-                    project = try db.createProject(name: name, kind: kind, labels: labelList, multiLabel: multiLabel, annotatorsPerItem: annotatorsPerItem)
+                    project = try await db.createProject(name: name, kind: kind, labels: labelList, multiLabel: multiLabel, annotatorsPerItem: annotatorsPerItem,
+                                                        guidelines: "")
                 }
                 if json {
                     print(ProjectSummary(project: project, items: 0, annotations: 0, completeItems: 0).json.jsonText)
@@ -53,8 +53,8 @@ struct ProjectCommand: AsyncParsableCommand {
         @Flag(help: "Print a JSON array.") var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let summaries = try database.open().projectSummaries()
+            try await reportingErrors(on: database) { db in
+                let summaries = try await db.projectSummaries()
                 if json {
                     print(JSONValue.array(summaries.map(\.json)).jsonText)
                     return
@@ -76,11 +76,10 @@ struct ProjectCommand: AsyncParsableCommand {
         @Argument(help: "The user's name or id.") var user: String
 
         func run() async throws {
-            try await reportingErrors {
-                let db = try database.open()
-                let project = try db.requireProject(project)
-                guard let user = try db.user(named: user) else { throw CLIError("no user \"\(user)\" (quorum user list shows them)") }
-                try db.addMember(project: project, user: user)
+            try await reportingErrors(on: database) { db in
+                let project = try await db.findRequiredProject(project)
+                guard let user = try await db.user(named: user) else { throw CLIError("no user \"\(user)\" (quorum user list shows them)") }
+                try await db.addMember(project: project, user: user)
                 print("\(user.username) is a member of \"\(project.name)\".")
             }
         }

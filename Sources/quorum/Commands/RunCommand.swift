@@ -23,21 +23,20 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the run's summary as JSON.") var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            let db = try database.open()
-            let project = try db.requireProject(project)
+        try await reportingErrors(on: database) { db in
+            let project = try await db.findRequiredProject(project)
             var run: Run
             if let resume {
-                run = try RunExecution.resumed(resume, in: project, purpose: .score, db: db)
+                run = try await RunExecution.resumed(resume, in: project, purpose: .score, db: db)
             } else {
-                let chosen = try RunExecution.model(model, db: db)
-                var ids = try db.itemIDs(in: project, selection: items)
+                let chosen = try await RunExecution.model(model, db: db)
+                var ids = try await db.itemIDs(in: project, selection: items)
                 if ids.isEmpty {
                     throw CLIError(items == "holdout" ? "\(project.name) has no hold-out yet: draw one with quorum holdout \(project.slug) --size N (or export with --holdout N)"
                                                      : "\(project.name) has no items to run on", code: 1)
                 }
                 if let limit { ids = Array(ids.prefix(limit)) }
-                run = try db.startRun(of: chosen, on: project, selection: items, itemIDs: ids)
+                run = try await db.startRun(of: chosen, on: project, selection: items, itemIDs: ids)
             }
             let outcome: ModelRunner.Outcome
             (run, outcome) = try await RunExecution.execute(run, in: project, db: db, showsProgress: !json)
@@ -49,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
                       + "\(run.inputTokens) input and \(run.outputTokens) output tokens\(cost).")
                 if case .finished = outcome { print("Next: quorum eval \(project.slug) --run \(run.id)") }
             }
-            try RunExecution.exit(for: outcome, run: run, project: project)
+            try await RunExecution.exit(for: outcome, run: run, project: project)
         }
     }
 }

@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
             let db: any Store, exports: String, shared: PostgresServerStore?
             switch try database.address() {
             case .sqlite(let path):
-                (db, exports, shared) = (try database.open(), exportsDir ?? path + "-exports", nil)
+                (db, exports, shared) = (try DatabaseOptions.open(path), exportsDir ?? path + "-exports", nil)
             case .postgres(let address):
                 guard !demo else { throw CLIError("--demo runs on a SQLite file (make run); on PostgreSQL, import your own projects") }
                 let store: PostgresServerStore

@@ -24,19 +24,18 @@ struct SuggestCommand: AsyncParsableCommand {
     @Flag(help: "Print {\"run\", \"suggested\", \"withheld\", \"failed\"}.") var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            let db = try database.open()
-            let project = try db.requireProject(project)
+        try await reportingErrors(on: database) { db in
+            let project = try await db.findRequiredProject(project)
             var run: Run
             if let resume {
-                run = try RunExecution.resumed(resume, in: project, purpose: .suggest, db: db)
+                run = try await RunExecution.resumed(resume, in: project, purpose: .suggest, db: db)
             } else {
-                let chosen = try RunExecution.model(model, db: db)
-                run = try db.startSuggestions(of: chosen, on: project, items: items, limit: limit, withhold: withhold)
+                let chosen = try await RunExecution.model(model, db: db)
+                run = try await db.startSuggestions(of: chosen, on: project, items: items, limit: limit, withhold: withhold)
             }
             let outcome: ModelRunner.Outcome
             (run, outcome) = try await RunExecution.execute(run, in: project, db: db, showsProgress: !json)
-            let counts = try db.suggestionCounts(of: run)
+            let counts = try await db.suggestionCounts(of: run)
             if json {
                 print((["run": .number(String(run.id)), "suggested": .int(counts.suggested), "withheld": .int(counts.withheld),
                         "failed": .int(counts.failed)] as JSONValue).jsonText)
@@ -44,7 +43,7 @@ struct SuggestCommand: AsyncParsableCommand {
                 print("Run \(run.id) of \(run.model.name) on \(project.name): \(counts.suggested) items suggested, \(counts.withheld) withheld "
                       + "(no suggestion shown), \(counts.failed) without one (the endpoint failed, or the answer suggested nothing).")
             }
-            try RunExecution.exit(for: outcome, run: run, project: project)
+            try await RunExecution.exit(for: outcome, run: run, project: project)
         }
     }
 }

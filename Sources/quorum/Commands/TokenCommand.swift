@@ -27,10 +27,10 @@ struct TokenCommand: AsyncParsableCommand {
         @Flag(help: "Print {\"name\", \"token\"}.") var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let db = try database.open()
-                guard let owner = try db.user(named: user) else { throw CLIError("no user \"\(user)\" (quorum user list shows them)", code: 2) }
-                let (token, text) = try db.createToken(name: name, user: owner, project: try project.map { try db.requireProject($0) }, scope: scope)
+            try await reportingErrors(on: database) { db in
+                guard let owner = try await db.user(named: user) else { throw CLIError("no user \"\(user)\" (quorum user list shows them)", code: 2) }
+                let reached = project == nil ? nil : try await db.findRequiredProject(project!)
+                let (token, text) = try await db.createToken(name: name, user: owner, project: reached, scope: scope)
                 if json {
                     print((["name": .string(token.name), "token": .string(text)] as JSONValue).jsonText)
                 } else {
@@ -47,8 +47,8 @@ struct TokenCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let tokens = try database.open().tokens()
+            try await reportingErrors(on: database) { db in
+                let tokens = try await db.tokens(of: nil)
                 if json { print(JSONValue.array(tokens.map(\.json)).jsonText); return }
                 guard !tokens.isEmpty else { print("No tokens yet: quorum token create NAME --user U --scope ingest|read|lead"); return }
                 print(Table.render(header: ["NAME", "USER", "PROJECT", "SCOPE", "CREATED", "LAST USED", "STATE"], rows: tokens.map { token in
@@ -65,8 +65,8 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token's name.") var name: String
 
         func run() async throws {
-            try await reportingErrors {
-                guard try database.open().revokeToken(named: name) else { throw CLIError("no live token named \"\(name)\"", code: 2) }
+            try await reportingErrors(on: database) { db in
+                guard try await db.revokeToken(named: name) else { throw CLIError("no live token named \"\(name)\"", code: 2) }
                 print("Token \"\(name)\" revoked.")
             }
         }

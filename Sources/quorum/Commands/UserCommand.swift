@@ -18,11 +18,11 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The name shown in pages.") var displayName: String?
 
         func run() async throws {
-            try await reportingErrors {
+            try await reportingErrors(on: database) { db in
                 if let password, password.count < 8 { throw CLIError("a password needs at least 8 characters") }
                 let chosen = password ?? Passwords.generate()
-                let user = try database.open().createUser(username: name, displayName: displayName, role: role,
-                                                          passwordHash: Passwords.hash(chosen))
+                let user = try await db.createUser(username: name, displayName: displayName, role: role,
+                                                          passwordHash: Passwords.hash(chosen), disabled: false)
                 print("Added \(user.role.rawValue) \(user.username) (id \(user.id)).")
                 if password == nil { print("Password: \(chosen)") }
             }
@@ -35,8 +35,8 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Print a JSON array.") var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let users = try database.open().users()
+            try await reportingErrors(on: database) { db in
+                let users = try await db.users()
                 if json {
                     print(JSONValue.array(users.map(\.json)).jsonText)
                     return

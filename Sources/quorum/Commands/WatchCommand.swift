@@ -23,9 +23,8 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(help: "Print {\"periods\": [...], \"alerts\": [...]}.") var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            let db = try database.open()
-            let trend = try db.watchTrend(of: try db.requireProject(project), by: by, category: category)
+        try await reportingErrors(on: database) { db in
+            let trend = try await db.watchTrend(of: try await db.findRequiredProject(project), by: by, category: category)
             if json {
                 print(trend.json.jsonText)
             } else if trend.rows.isEmpty {
