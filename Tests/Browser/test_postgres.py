@@ -203,6 +203,14 @@ class TwoServersOnePostgres(unittest.TestCase):
         status, text = other.call("GET", f"/api/exports/{made['export']}/files/{made['files'][0]}")
         self.assertEqual(status, 200)
         self.assertEqual(len(text.strip().splitlines()), self.ITEMS + 1)  # a header and every item, answered in test 3
+        # A project made and filled through one server, there at once on the other.
+        status, made = one.call("POST", "/api/projects", {"name": "Uploaded", "kind": "classify", "labels": ["x", "y"]})
+        self.assertEqual(status, 201, made)
+        status, summary = one.call("POST", f"/api/projects/{made['id']}/import?format=text", raw=b"first line\nsecond line\nfirst line\n")
+        self.assertEqual((status, summary["imported"], summary["duplicates"]), (200, 2, 1), summary)
+        status, listed = other.call("GET", f"/api/projects/{made['id']}/items")
+        self.assertEqual(status, 200)
+        self.assertEqual([item["excerpt"] for item in listed["items"]], ["first line", "second line"])
 
     def test_5_a_model_run_goes_on_when_its_server_is_killed(self):
         endpoint = ThreadingHTTPServer(("127.0.0.1", 0), SlowModel)
