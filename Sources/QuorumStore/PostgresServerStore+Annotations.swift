@@ -8,7 +8,7 @@ import QuorumCore
 extension PostgresServerStore: AnnotationStore {
 
     public func item(id: Int64) async throws -> (Item, Project)? {
-        guard let row = try await rows("SELECT \(unescaped: AppDatabase.itemColumns) FROM items i WHERE i.id = \(id)").first else { return nil }
+        guard let row = try await rows(Hot.ItemByID.self, { try $0.append(id) }).first else { return nil }
         let item = ItemRow(row)
         guard let project = try await project(id: item.projectID) else { return nil }
         return (item.item, project)
@@ -27,57 +27,57 @@ extension PostgresServerStore: AnnotationStore {
     private static func takeNextItem(_ sql: Transaction, in project: Project, for annotator: User,
                                      lease: TimeInterval) async throws -> (ItemRow, Annotation?)? {
         let now = AppDatabase.timestamp(), expires = AppDatabase.timestamp(Date().addingTimeInterval(lease))
-        try await sql.run("DELETE FROM leases WHERE expires_at < \(AppDatabase.timestamp(Date().addingTimeInterval(-AppDatabase.leaseGrace)))")
-        if let draft = try await sql.first("""
-            SELECT \(unescaped: AppDatabase.annotationColumns) FROM annotations a JOIN items i ON i.id = a.item_id
-            WHERE i.project_id = \(project.id) AND a.annotator_id = \(annotator.id) AND a.status = 'draft' ORDER BY a.updated_at LIMIT 1
-            """).map({ AppDatabase.annotation($0, annotator: annotator) }),
-           let item = try await sql.first("SELECT \(unescaped: AppDatabase.itemColumns) FROM items i WHERE i.id = \(draft.itemID)") {
+        try await sql.run(Hot.ExpiredLeases.self) { try $0.append(AppDatabase.timestamp(Date().addingTimeInterval(-AppDatabase.leaseGrace))) }
+        if let draft = try await sql.first(Hot.Draft.self, {
+               try $0.append(project.id)
+               try $0.append(annotator.id)
+           }).map({ AppDatabase.annotation($0, annotator: annotator) }),
+           let item = try await sql.first(Hot.ItemByID.self, { try $0.append(draft.itemID) }) {
             return (ItemRow(item), draft)
         }
-        if let held = try await sql.first("""
-            SELECT \(unescaped: AppDatabase.itemColumns) FROM leases l JOIN items i ON i.id = l.item_id
-            WHERE i.project_id = \(project.id) AND l.annotator_id = \(annotator.id) AND l.expires_at >= \(now)
-              AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = \(annotator.id))
-            ORDER BY i.id LIMIT 1
-            """).map(ItemRow.init) {
-            try await sql.run("UPDATE leases SET expires_at = \(expires) WHERE item_id = \(held.id) AND annotator_id = \(annotator.id)")
+        if let held = try await sql.first(Hot.HeldLease.self, {
+            try $0.append(project.id)
+            try $0.append(annotator.id)
+            try $0.append(now)
+        }).map(ItemRow.init) {
+            try await sql.run(Hot.RenewLease.self) {
+                try $0.append(expires)
+                try $0.append(held.id)
+                try $0.append(annotator.id)
+            }
             return (held, nil)
         }
         var full: [Int64] = []
         while true {
-            guard let item = try await sql.first("""
-                SELECT \(unescaped: AppDatabase.itemColumns) FROM items i
-                WHERE i.project_id = \(project.id) AND i.taken < \(project.annotatorsPerItem) AND \(unescaped: AppDatabase.published("i.project_id"))
-                  AND i.id <> ALL(\(full))
-                  AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = \(annotator.id))
-                  AND i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id <> \(annotator.id)
-                                 AND l.expires_at >= \(now)) < \(project.annotatorsPerItem)
-                ORDER BY i.taken DESC, i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED
-                """).map(ItemRow.init) else { return nil }
-            let free = try await sql.first("""
-                SELECT i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id <> \(annotator.id)
-                                  AND l.expires_at >= \(now)) < \(project.annotatorsPerItem)
-                FROM items i WHERE i.id = \(item.id)
-                """)
+            func slot(_ bindings: inout PostgresBindings, item: Int64?) throws {
+                item.map { bindings.append($0) } ?? bindings.append(project.id)
+                bindings.append(annotator.id)
+                bindings.append(Int64(project.annotatorsPerItem))
+                try bindings.append(now)
+            }
+            guard let item = try await sql.first(Hot.FreeItem.self, {
+                try slot(&$0, item: nil)
+                try $0.append(full)
+            }).map(ItemRow.init) else { return nil }
+            let free = try await sql.first(Hot.FreeSlot.self) { try slot(&$0, item: item.id) }
             guard (try? free?.row[0].decode(Bool.self)) == true else {
                 full.append(item.id)
                 continue
             }
-            try await sql.run("""
-                INSERT INTO leases (item_id, annotator_id, expires_at) VALUES (\(item.id), \(annotator.id), \(expires))
-                ON CONFLICT (item_id, annotator_id) DO UPDATE SET expires_at = excluded.expires_at
-                """)
+            try await sql.run(Hot.TakeLease.self) {
+                $0.append(item.id)
+                $0.append(annotator.id)
+                try $0.append(expires)
+            }
             return (item, nil)
         }
     }
 
     private static func progress(_ sql: Transaction, in project: Project, of annotator: User) async throws -> AnnotatorProgress {
-        try await sql.first("""
-            SELECT p.item_count, p.complete_count,
-                   COALESCE((SELECT c.submitted FROM annotator_counts c WHERE c.project_id = p.id AND c.annotator_id = \(annotator.id)), 0)
-            FROM projects p WHERE p.id = \(project.id)
-            """).map { AnnotatorProgress(mine: $0.int(2), complete: $0.int(1), items: $0.int(0)) } ?? AnnotatorProgress(mine: 0, complete: 0, items: 0)
+        try await sql.first(Hot.Progress.self) {
+            $0.append(project.id)
+            $0.append(annotator.id)
+        }.map { AnnotatorProgress(mine: $0.int(2), complete: $0.int(1), items: $0.int(0)) } ?? AnnotatorProgress(mine: 0, complete: 0, items: 0)
     }
 
     public func progress(in project: Project, of annotator: User) async throws -> AnnotatorProgress {
@@ -89,13 +89,16 @@ extension PostgresServerStore: AnnotationStore {
     /// at the unique key, and the second gets a conflict too.
     public func saveAnnotation(_ input: AnnotationInput, itemID: Int64, by annotator: User) async throws -> (annotation: Annotation, project: Project) {
         try await transaction { sql in
-            guard let item = try await sql.first("SELECT \(unescaped: AppDatabase.itemColumns) FROM items i WHERE i.id = \(itemID)").map(ItemRow.init) else {
+            guard let item = try await sql.first(Hot.ItemByID.self, { $0.append(itemID) }).map(ItemRow.init) else {
                 throw StoreError(.notFound, "no such item")
             }
-            guard let project = try await sql.first("SELECT \(unescaped: StoredProject.columns) FROM projects WHERE id = \(item.projectID)")
-                .map({ StoredProject($0).project }) else { throw StoreError(.notFound, "no such project") }
-            if annotator.role == .annotator,
-               try await sql.first("SELECT 1 FROM project_members WHERE project_id = \(project.id) AND user_id = \(annotator.id)") == nil {
+            guard let project = try await sql.first(Hot.ProjectByID.self, { $0.append(item.projectID) }).map({ StoredProject($0).project }) else {
+                throw StoreError(.notFound, "no such project")
+            }
+            if annotator.role == .annotator, try await sql.first(Hot.Membership.self, {
+                $0.append(project.id)
+                $0.append(annotator.id)
+            }) == nil {
                 throw StoreError(.forbidden, "you are not a member of this project")
             }
             let aOnLeft = project.kind == .compare ? try await Self.drawSide(sql, itemID: item.id, annotatorID: annotator.id) : true
@@ -107,54 +110,75 @@ extension PostgresServerStore: AnnotationStore {
     private static func save(_ sql: Transaction, _ input: AnnotationInput, item: ItemRow, by annotator: User,
                              suggestion: (outcome: ModelSuggestion.Outcome, run: Int64?)?) async throws -> Annotation {
         let now = AppDatabase.timestamp()
-        let current = try await sql.first("""
-            SELECT \(unescaped: AppDatabase.annotationColumns) FROM annotations a WHERE a.item_id = \(item.id) AND a.annotator_id = \(annotator.id)
-            FOR UPDATE
-            """).map { AppDatabase.annotation($0, annotator: annotator) }
-        if current == nil, try await sql.first("SELECT 1 FROM leases WHERE item_id = \(item.id) AND annotator_id = \(annotator.id)") == nil {
+        func both(_ bindings: inout PostgresBindings) {
+            bindings.append(item.id)
+            bindings.append(annotator.id)
+        }
+        let current = try await sql.first(Hot.CurrentAnswer.self, both).map { AppDatabase.annotation($0, annotator: annotator) }
+        if current == nil, try await sql.first(Hot.LeaseHeld.self, both) == nil {
             throw StoreError(.forbidden, "this item was not handed to you (ask for the next item first): an answer needs the item's lease")
         }
         guard (current?.version ?? 0) == input.version else {
             throw StoreError(.conflict, "this answer was saved elsewhere since (version \(current?.version ?? 0), you sent \(input.version)): reload it")
         }
         let (labels, spans, messages, criteria) = AppDatabase.storedTexts(of: input)
+        func answer(_ bindings: inout PostgresBindings) throws {
+            try bindings.append(input.status.rawValue)
+            try bindings.append(input.decision?.rawValue)
+            try bindings.append(labels)
+            try bindings.append(spans)
+            try bindings.append(messages)
+            try bindings.append(input.note)
+            bindings.append(input.secondsSpent)
+            try bindings.append(now)
+        }
         let id: Int64
         if let current {
-            try await sql.run("""
-                UPDATE annotations SET status = \(input.status.rawValue), decision = \(input.decision?.rawValue), labels = \(labels), spans = \(spans),
-                    messages = \(messages), note = \(input.note), seconds_spent = seconds_spent + \(input.secondsSpent), version = version + 1,
-                    updated_at = \(now), criteria = \(criteria), suggestion_outcome = \(suggestion?.outcome.rawValue), suggestion_run = \(suggestion?.run)
-                WHERE id = \(current.id)
-                """)
+            try await sql.run(Hot.UpdateAnswer.self) {
+                try answer(&$0)
+                try $0.append(criteria)
+                try $0.append(suggestion?.outcome.rawValue)
+                try $0.append(suggestion?.run)
+                $0.append(current.id)
+            }
             id = current.id
         } else {
-            id = try await sql.first("""
-                INSERT INTO annotations (item_id, annotator_id, status, decision, labels, spans, messages, note, seconds_spent, version, created_at,
-                    updated_at, criteria, suggestion_outcome, suggestion_run)
-                VALUES (\(item.id), \(annotator.id), \(input.status.rawValue), \(input.decision?.rawValue), \(labels), \(spans), \(messages), \(input.note),
-                    \(input.secondsSpent), 1, \(now), \(now), \(criteria), \(suggestion?.outcome.rawValue), \(suggestion?.run))
-                RETURNING id
-                """)!.int64(0)
+            id = try await sql.first(Hot.InsertAnswer.self) {
+                both(&$0)
+                try answer(&$0)
+                try $0.append(criteria)
+                try $0.append(suggestion?.outcome.rawValue)
+                try $0.append(suggestion?.run)
+            }!.int64(0)
         }
         let (taken, submitted) = AppDatabase.countChange(from: current?.status, to: input.status)
         if submitted != 0 {
-            try await sql.run("""
-                INSERT INTO annotator_counts (project_id, annotator_id, submitted) VALUES (\(item.projectID), \(annotator.id), \(submitted))
-                ON CONFLICT (project_id, annotator_id) DO UPDATE SET submitted = annotator_counts.submitted + excluded.submitted
-                """)
+            try await sql.run(Hot.CountAnswer.self) {
+                $0.append(item.projectID)
+                $0.append(annotator.id)
+                $0.append(Int64(submitted))
+            }
         }
         if input.status != .draft {
-            try await sql.run("DELETE FROM leases WHERE item_id = \(item.id) AND annotator_id = \(annotator.id)")
+            try await sql.run(Hot.DropLease.self, both)
         }
         let stored = AppDatabase.written(input, id: id, item: item, by: annotator, over: current, at: now, outcome: suggestion?.outcome)
-        try await sql.run("""
-            INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at)
-            VALUES (\(id), \(annotator.id), \(current == nil ? "create" : "update"), \(current?.json.jsonText), \(stored.json.jsonText), \(now))
-            """)
+        try await sql.run(Hot.AnswerEvent.self) {
+            $0.append(id)
+            $0.append(annotator.id)
+            try $0.append(current == nil ? "create" : "update")
+            try $0.append(current?.json.jsonText)
+            try $0.append(stored.json.jsonText)
+            try $0.append(now)
+        }
         // Last: the item's counts move the project's (by trigger), whose row every submit in the project waits for
         // until this transaction ends.
         if taken != 0 || submitted != 0 {
-            try await sql.run("UPDATE items SET taken = taken + \(taken), submitted = submitted + \(submitted) WHERE id = \(item.id)")
+            try await sql.run(Hot.ItemCounts.self) {
+                $0.append(Int64(taken))
+                $0.append(Int64(submitted))
+                $0.append(item.id)
+            }
         }
         return stored
     }

@@ -60,10 +60,10 @@ extension PostgresServerStore: PeopleStore {
     }
 
     public func session(token: String) async throws -> Session? {
-        try await rows("""
-            SELECT \(unescaped: Self.userColumns), s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = \(AppDatabase.tokenHash(token)) AND s.expires_at > \(AppDatabase.timestamp()) AND u.disabled = 0
-            """).first.map { row in
+        try await rows(Hot.Session.self) {
+            try $0.append(AppDatabase.tokenHash(token))
+            try $0.append(AppDatabase.timestamp())
+        }.first.map { row in
             Session(user: Self.user(row), csrf: row.string(6) ?? "", expiresAt: row.string(7).flatMap(AppDatabase.date) ?? Date())
         }
     }
@@ -73,7 +73,10 @@ extension PostgresServerStore: PeopleStore {
     }
 
     public func isMember(user: User, of project: Project) async throws -> Bool {
-        try await !rows("SELECT 1 FROM project_members WHERE project_id = \(project.id) AND user_id = \(user.id)").isEmpty
+        try await !rows(Hot.Membership.self) {
+            try $0.append(project.id)
+            try $0.append(user.id)
+        }.isEmpty
     }
 
     public func createToken(name: String, user: User, project: Project?, scope: ApiToken.Scope) async throws -> (token: ApiToken, text: String) {

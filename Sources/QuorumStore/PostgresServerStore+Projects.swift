@@ -54,7 +54,7 @@ extension PostgresServerStore: ProjectStore {
     }
 
     public func project(id: Int64) async throws -> Project? {
-        try await rows("SELECT \(unescaped: StoredProject.columns) FROM projects WHERE id = \(id)").first.map { StoredProject($0).project }
+        try await rows(Hot.ProjectByID.self) { try $0.append(id) }.first.map { StoredProject($0).project }
     }
 
     public func projectSummaries() async throws -> [ProjectSummary] {

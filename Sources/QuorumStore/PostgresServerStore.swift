@@ -50,6 +50,11 @@ public final class PostgresServerStore: Sendable {
         }
     }
 
+    /// A hot statement's rows, on any connection of the pool (outside a transaction).
+    func rows<S: HotStatement>(_ statement: S.Type, _ bind: (inout PostgresBindings) throws -> Void) async throws -> [PostgresColumns] {
+        try await client.withConnection { try await $0.rows(statement, logger: logger, bind) }
+    }
+
     /// Runs `body` in a transaction (read committed) on one connection, committed if it returns and rolled back if it
     /// throws. A deadlock or a serialization failure between servers is tried again, up to three times.
     func transaction<T: Sendable>(_ body: (Transaction) async throws -> T) async throws -> T {
@@ -90,6 +95,18 @@ public final class PostgresServerStore: Sendable {
 
         func first(_ query: PostgresQuery) async throws -> PostgresColumns? {
             try await rows(query).first
+        }
+
+        func rows<S: HotStatement>(_ statement: S.Type, _ bind: (inout PostgresBindings) throws -> Void) async throws -> [PostgresColumns] {
+            try await connection.rows(statement, logger: logger, bind)
+        }
+
+        func first<S: HotStatement>(_ statement: S.Type, _ bind: (inout PostgresBindings) throws -> Void) async throws -> PostgresColumns? {
+            try await rows(statement, bind).first
+        }
+
+        func run<S: HotStatement>(_ statement: S.Type, _ bind: (inout PostgresBindings) throws -> Void) async throws {
+            _ = try await rows(statement, bind)
         }
 
         func run(_ query: PostgresQuery) async throws {
