@@ -5,8 +5,9 @@ import QuorumCore
 
 /// What `quorum serve` keeps on PostgreSQL, for any number of servers on one database: a pool of connections, each
 /// request's reads and writes in a transaction of its own, and no cache of rows another server may change (a
-/// signed-out session is refused by every server at once). It gives the areas of `Store` as they are ported
-/// (`PostgresServerStore+People`, `+Annotations`, …); the command line's export and import use `PostgresStore`.
+/// signed-out session is refused by every server at once). It gives every area of `Store` (`PostgresServerStore+People`,
+/// `+Projects`, `+Annotations`, `+Review`, `+Models`, `+Judging`, `+Export`); the command line's export, hold-out and
+/// import use `PostgresStore` (one connection).
 public final class PostgresServerStore: Sendable {
     let client: PostgresClient
     let address: PostgresAddress

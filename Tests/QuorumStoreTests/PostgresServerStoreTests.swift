@@ -115,6 +115,26 @@ import Testing
         await Self.close(servers)
     }
 
+    /// Two servers finding an agreement snapshot due at once keep one, not two (an advisory lock and the check
+    /// repeated under it).
+    @Test func aSnapshotDueOnTwoServersIsKeptOnce() async throws {
+        let servers = try await Self.servers()
+        let (project, annotators) = try await Self.project(servers.0, items: 4, perItem: 1, annotators: 1)
+        let (item, _, _) = try #require(try await servers.0.nextItem(in: project, for: annotators[0], lease: 600))
+        _ = try await servers.0.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: item.id, by: annotators[0])
+        let due = (try await servers.0.snapshotDue(for: project), try await servers.1.snapshotDue(for: project))
+        #expect(due == (true, true))
+        let agreement = try await servers.1.agreement(of: project)
+        await withTaskGroup(of: Void.self) { group in
+            for store in [servers.0, servers.1, servers.0, servers.1] {
+                group.addTask { try? await store.recordSnapshot(of: project, agreement) }
+            }
+        }
+        #expect(try await servers.0.snapshots(of: project).count == 1)
+        #expect(try await !servers.1.snapshotDue(for: project))
+        await Self.close(servers)
+    }
+
     /// A version written through one server is stale on the other: of two saves of one version, one wins and the
     /// other gets a conflict, and the history keeps every change once.
     @Test func aStaleVersionIsAConflictOnEveryServer() async throws {
