@@ -80,17 +80,16 @@ enum Hot {
             ORDER BY i.taken DESC, i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED
             """
     }
-    /// Whether item $1 still has a free slot for annotator $2 (slots: $3; leases live at $4), counted afresh.
-    enum FreeSlot: HotStatement {
-        static let sql = """
-            SELECT i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id <> $2 AND l.expires_at >= $4) < $3
-            FROM items i WHERE i.id = $1
-            """
-    }
+    /// A lease on item $1 for annotator $2 until $5, if the item still has a free slot (slots: $3; leases live at $4),
+    /// counted afresh: a row when taken, none when full.
     enum TakeLease: HotStatement {
         static let sql = """
-            INSERT INTO leases (item_id, annotator_id, expires_at) VALUES ($1, $2, $3)
+            INSERT INTO leases (item_id, annotator_id, expires_at)
+            SELECT $1, $2, $5 FROM items i
+            WHERE i.id = $1
+              AND i.taken + (SELECT COUNT(*) FROM leases l WHERE l.item_id = i.id AND l.annotator_id <> $2 AND l.expires_at >= $4) < $3
             ON CONFLICT (item_id, annotator_id) DO UPDATE SET expires_at = excluded.expires_at
+            RETURNING 1
             """
     }
     enum Progress: HotStatement {
@@ -98,6 +97,14 @@ enum Hot {
             SELECT p.item_count, p.complete_count,
                    COALESCE((SELECT c.submitted FROM annotator_counts c WHERE c.project_id = p.id AND c.annotator_id = $2), 0)
             FROM projects p WHERE p.id = $1
+            """
+    }
+    /// Item $1 with its project, and whether user $2 is a member of it.
+    enum ItemToAnswer: HotStatement {
+        static let sql = """
+            SELECT \(AppDatabase.itemColumns), \(StoredProject.columns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+                   EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = $2)
+            FROM items i JOIN projects p ON p.id = i.project_id WHERE i.id = $1
             """
     }
     enum CurrentAnswer: HotStatement {

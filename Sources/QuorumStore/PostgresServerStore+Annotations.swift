@@ -16,7 +16,8 @@ extension PostgresServerStore: AnnotationStore {
 
     public func nextItem(in project: Project, for annotator: User, lease: TimeInterval) async throws -> (Item, Annotation?, AnnotatorProgress)? {
         try await transaction { sql -> (Item, Annotation?, AnnotatorProgress)? in
-            guard let (item, draft) = try await Self.takeNextItem(sql, in: project, for: annotator, lease: lease) else { return nil }
+            guard let (item, draft) = try await Self.takeNextItem(sql, in: project, for: annotator, lease: lease,
+                                                                  clearLeases: leasesToClear()) else { return nil }
             return (item.item, draft, try await Self.progress(sql, in: project, of: annotator))
         }
     }
@@ -24,10 +25,12 @@ extension PostgresServerStore: AnnotationStore {
     /// As on SQLite (`AppDatabase.takeNextItem`): the annotator's draft, else an item they hold a lease on, else the
     /// first item with a free slot. The free slot is counted again once the item's row is locked: a lease committed
     /// by another server since this statement began is then seen, and the item passed over if it is full.
-    private static func takeNextItem(_ sql: Transaction, in project: Project, for annotator: User,
-                                     lease: TimeInterval) async throws -> (ItemRow, Annotation?)? {
+    private static func takeNextItem(_ sql: Transaction, in project: Project, for annotator: User, lease: TimeInterval,
+                                     clearLeases: Bool) async throws -> (ItemRow, Annotation?)? {
         let now = AppDatabase.timestamp(), expires = AppDatabase.timestamp(Date().addingTimeInterval(lease))
-        try await sql.run(Hot.ExpiredLeases.self) { try $0.append(AppDatabase.timestamp(Date().addingTimeInterval(-AppDatabase.leaseGrace))) }
+        if clearLeases {
+            try await sql.run(Hot.ExpiredLeases.self) { try $0.append(AppDatabase.timestamp(Date().addingTimeInterval(-AppDatabase.leaseGrace))) }
+        }
         if let draft = try await sql.first(Hot.Draft.self, {
                try $0.append(project.id)
                try $0.append(annotator.id)
@@ -59,15 +62,12 @@ extension PostgresServerStore: AnnotationStore {
                 try slot(&$0, item: nil)
                 try $0.append(full)
             }).map(ItemRow.init) else { return nil }
-            let free = try await sql.first(Hot.FreeSlot.self) { try slot(&$0, item: item.id) }
-            guard (try? free?.row[0].decode(Bool.self)) == true else {
+            guard try await sql.first(Hot.TakeLease.self, {
+                try slot(&$0, item: item.id)
+                try $0.append(expires)
+            }) != nil else {
                 full.append(item.id)
                 continue
-            }
-            try await sql.run(Hot.TakeLease.self) {
-                $0.append(item.id)
-                $0.append(annotator.id)
-                try $0.append(expires)
             }
             return (item, nil)
         }
@@ -89,16 +89,12 @@ extension PostgresServerStore: AnnotationStore {
     /// at the unique key, and the second gets a conflict too.
     public func saveAnnotation(_ input: AnnotationInput, itemID: Int64, by annotator: User) async throws -> (annotation: Annotation, project: Project) {
         try await transaction { sql in
-            guard let item = try await sql.first(Hot.ItemByID.self, { $0.append(itemID) }).map(ItemRow.init) else {
-                throw StoreError(.notFound, "no such item")
-            }
-            guard let project = try await sql.first(Hot.ProjectByID.self, { $0.append(item.projectID) }).map({ StoredProject($0).project }) else {
-                throw StoreError(.notFound, "no such project")
-            }
-            if annotator.role == .annotator, try await sql.first(Hot.Membership.self, {
-                $0.append(project.id)
+            guard let row = try await sql.first(Hot.ItemToAnswer.self, {
+                $0.append(itemID)
                 $0.append(annotator.id)
-            }) == nil {
+            }) else { throw StoreError(.notFound, "no such item") }
+            let item = ItemRow(row), project = StoredProject(row, at: 5).project
+            if annotator.role == .annotator, (try? row.row[15].decode(Bool.self)) != true {
                 throw StoreError(.forbidden, "you are not a member of this project")
             }
             let aOnLeft = project.kind == .compare ? try await Self.drawSide(sql, itemID: item.id, annotatorID: annotator.id) : true

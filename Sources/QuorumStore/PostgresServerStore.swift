@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import QuorumCore
+import Synchronization
 
 /// What `quorum serve` keeps on PostgreSQL, for any number of servers on one database: a pool of connections, each
 /// request's reads and writes in a transaction of its own, and no cache of rows another server may change (a
@@ -13,6 +14,8 @@ public final class PostgresServerStore: Sendable {
     let address: PostgresAddress
     let logger = Logger(label: "quorum.postgres")
     private let running: Task<Void, Never>
+    /// When this server last cleared leases expired a day ago (see `leasesToClear`), in uptime nanoseconds.
+    private let leasesCleared = Mutex<UInt64>(0)
 
     private init(client: PostgresClient, address: PostgresAddress) {
         self.client = client
@@ -40,6 +43,17 @@ public final class PostgresServerStore: Sendable {
     public func close() async {
         running.cancel()
         await running.value
+    }
+
+    /// Whether a hand-out should clear the leases that expired a day ago: once a minute per server is enough (they
+    /// only take room), and a statement less on every other hand-out.
+    func leasesToClear() -> Bool {
+        let now = DispatchTime.now().uptimeNanoseconds
+        return leasesCleared.withLock { last in
+            guard last == 0 || now - last > 60_000_000_000 else { return false }
+            last = now
+            return true
+        }
     }
 
     /// A statement's rows, on any connection of the pool (outside a transaction).
