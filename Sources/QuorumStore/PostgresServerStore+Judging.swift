@@ -12,24 +12,20 @@ extension PostgresServerStore: JudgingStore {
         for run in runs { outputs.append(try await self.outputs(of: run)) }
         let (setup, made) = try AppDatabase.judgingPlan(kind: kind, from: source, runs: runs, pairs: pairs, scale: scale, criteria: criteria,
                                                         outputs: outputs, inputs: try await inputs(of: AppDatabase.answeredSourceItems(outputs)))
-        let project = try await insertProject(name: name, kind: kind, labels: setup.labels, multiLabel: false, annotatorsPerItem: annotatorsPerItem,
-                                              guidelines: guidelines, judging: setup)
-        do {
-            try await transaction { sql in
-                let now = AppDatabase.timestamp()
-                for (sourceItem, a, b, input) in made {
-                    let id = try await sql.first("""
-                        INSERT INTO items (project_id, input, input_hash, created_at)
-                        VALUES (\(project.id), \(input), \(ByteBuffer(bytes: AppDatabase.judgedHash(a: a, b: b, input: input))), \(now)) RETURNING id
-                        """)!.int64(0)
-                    try await sql.run("INSERT INTO judged_answers (item_id, source_item_id, run_a, run_b) VALUES (\(id), \(sourceItem), \(a), \(b))")
-                }
-                try await sql.run("UPDATE projects SET item_count = \(made.count) WHERE id = \(project.id)")
+        // The project and its items in one transaction: no server ever sees it half made.
+        let project = try await makingProject(named: name) { sql, name -> Project in
+            let project = try await Self.insertProject(sql, name: name, kind: kind, labels: setup.labels, multiLabel: false,
+                                                       annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, judging: setup)
+            let now = AppDatabase.timestamp()
+            for (sourceItem, a, b, input) in made {
+                let id = try await sql.first("""
+                    INSERT INTO items (project_id, input, input_hash, created_at)
+                    VALUES (\(project.id), \(input), \(ByteBuffer(bytes: AppDatabase.judgedHash(a: a, b: b, input: input))), \(now)) RETURNING id
+                    """)!.int64(0)
+                try await sql.run("INSERT INTO judged_answers (item_id, source_item_id, run_a, run_b) VALUES (\(id), \(sourceItem), \(a), \(b))")
             }
-        } catch {
-            // The project's row went in on its own: without its items it is taken back.
-            _ = try? await rows("DELETE FROM projects WHERE id = \(project.id)")
-            throw error
+            try await sql.run("UPDATE projects SET item_count = \(made.count) WHERE id = \(project.id)")
+            return project
         }
         return (project, made.count)
     }

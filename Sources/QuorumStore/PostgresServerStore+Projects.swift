@@ -18,32 +18,44 @@ extension PostgresServerStore: ProjectStore {
                                        guidelines: guidelines, judging: nil)
     }
 
-    /// The project's row, its slug the name's, numbered past those taken. Two servers making one name at once meet
-    /// at the unique key: the second is told the name is taken.
-    func insertProject(name: String, kind: ProjectKind, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String,
-                       judging: JudgingSetup?) async throws -> Project {
+    /// A new project, made in a transaction of its own by `fill` (which writes its row with `insertProject`, and its
+    /// items where it has them). Two servers making one name at once meet at the unique key: the second is told the
+    /// name is taken, and nothing of it is kept.
+    func makingProject<T: Sendable>(named name: String, _ fill: (Transaction, String) async throws -> T) async throws -> T {
         let name = try AppDatabase.checkedProjectName(name)
-        let base = Project.slug(for: name), now = AppDatabase.timestamp()
         do {
-            return try await transaction { sql in
-                if try await sql.first("SELECT 1 FROM projects WHERE lower(name) = lower(\(name))") != nil { throw AppDatabase.projectNameTaken(name) }
-                let taken = Set(try await sql.rows("SELECT slug FROM projects WHERE slug = \(base) OR slug LIKE \(base + "-%")").compactMap { $0.string(0) })
-                var slug = base, n = 2
-                while taken.contains(slug) {
-                    slug = "\(base)-\(n)"
-                    n += 1
-                }
-                let id = try await sql.first("""
-                    INSERT INTO projects (slug, name, kind, labels, multi_label, annotators_per_item, guidelines_md, export_settings, created_at)
-                    VALUES (\(slug), \(name), \(kind.rawValue), \(AppDatabase.labelsJSON(labels)), \(multiLabel ? 1 : 0), \(annotatorsPerItem),
-                            \(guidelines), \(AppDatabase.settingsJSON(judging)), \(now)) RETURNING id
-                    """)!.int64(0)
-                return Project(id: id, slug: slug, name: name, kind: kind, labels: labels, multiLabel: multiLabel,
-                               annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, judging: judging, createdAt: now)
-            }
+            return try await transaction { sql in try await fill(sql, name) }
         } catch let error as StoreError where error.kind == .conflict && !error.retriable {
             throw AppDatabase.projectNameTaken(name)
         }
+    }
+
+    func insertProject(name: String, kind: ProjectKind, labels: [String], multiLabel: Bool, annotatorsPerItem: Int, guidelines: String,
+                       judging: JudgingSetup?) async throws -> Project {
+        try await makingProject(named: name) { sql, name in
+            try await Self.insertProject(sql, name: name, kind: kind, labels: labels, multiLabel: multiLabel, annotatorsPerItem: annotatorsPerItem,
+                                         guidelines: guidelines, judging: judging)
+        }
+    }
+
+    /// The project's row, its slug the name's (`name` checked), numbered past those taken.
+    static func insertProject(_ sql: Transaction, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool, annotatorsPerItem: Int,
+                              guidelines: String, judging: JudgingSetup?) async throws -> Project {
+        let base = Project.slug(for: name), now = AppDatabase.timestamp()
+        if try await sql.first("SELECT 1 FROM projects WHERE lower(name) = lower(\(name))") != nil { throw AppDatabase.projectNameTaken(name) }
+        let taken = Set(try await sql.rows("SELECT slug FROM projects WHERE slug = \(base) OR slug LIKE \(base + "-%")").compactMap { $0.string(0) })
+        var slug = base, n = 2
+        while taken.contains(slug) {
+            slug = "\(base)-\(n)"
+            n += 1
+        }
+        let id = try await sql.first("""
+            INSERT INTO projects (slug, name, kind, labels, multi_label, annotators_per_item, guidelines_md, export_settings, created_at)
+            VALUES (\(slug), \(name), \(kind.rawValue), \(AppDatabase.labelsJSON(labels)), \(multiLabel ? 1 : 0), \(annotatorsPerItem),
+                    \(guidelines), \(AppDatabase.settingsJSON(judging)), \(now)) RETURNING id
+            """)!.int64(0)
+        return Project(id: id, slug: slug, name: name, kind: kind, labels: labels, multiLabel: multiLabel,
+                       annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, judging: judging, createdAt: now)
     }
 
     public func findProject(_ reference: String) async throws -> Project? {

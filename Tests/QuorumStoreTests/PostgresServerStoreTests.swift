@@ -135,6 +135,44 @@ import Testing
         await Self.close(servers)
     }
 
+    /// A compare project made from two runs on PostgreSQL: its items and their runs in one transaction, judged
+    /// blind, its results counted; a second project of the same name is refused with nothing of it kept.
+    @Test func aComparisonIsMadeJudgedAndCounted() async throws {
+        let servers = try await Self.servers()
+        let (source, annotators) = try await Self.project(servers.0, items: 3, perItem: 1, annotators: 1)
+        let model = try await servers.0.addModel(Model(name: "m", baseURL: "http://127.0.0.1:9/v1", model: "m"))
+        let ids = try await servers.0.itemIDs(in: source, selection: "all")
+        var runs: [Run] = []
+        for answer in ["yes", "no"] {
+            let run = try await servers.0.startRun(of: model, on: source, selection: "all", itemIDs: ids)
+            try await servers.0.saveOutputs(ids.map { RunOutput(itemID: $0, output: "\(answer) \($0)", finishReason: "stop", inputTokens: 1,
+                                                                outputTokens: 1, latencyMs: 1, attempts: 1, error: nil) }, of: run)
+            try await servers.0.finishRun(run, status: .finished, message: nil)
+            runs.append(try #require(try await servers.0.run(run.id)))
+        }
+        let (project, items) = try await servers.1.createJudgingProject(name: "Which", kind: .compare, from: source, runs: runs, pairs: .all,
+                                                                       scale: nil, criteria: [], annotatorsPerItem: 1, guidelines: "")
+        let summary = try await servers.0.summary(of: project)
+        #expect(items == 3 && summary.items == 3)
+        await #expect(throws: StoreError.self) {
+            _ = try await servers.0.createJudgingProject(name: "which", kind: .compare, from: source, runs: runs, pairs: .all, scale: nil,
+                                                         criteria: [], annotatorsPerItem: 1, guidelines: "")
+        }
+        #expect(try await servers.0.projectSummaries().count == 2)
+        let judge = annotators[0]
+        try await servers.0.addMember(project: project, user: judge)
+        while let (item, _, _) = try await servers.1.nextItem(in: project, for: judge, lease: 600) {
+            let aOnLeft = try await servers.0.side(itemID: item.id, for: judge)
+            #expect(try await servers.1.side(itemID: item.id, for: judge) == aOnLeft)  // drawn once, the same on every server
+            var input = AnnotationInput(status: .submitted)
+            input.choice = .left
+            _ = try await servers.0.saveAnnotation(input, itemID: item.id, by: judge)
+        }
+        let results = try await servers.1.judgingResults(of: project, by: nil)
+        #expect(results.json["pairs"]?.arrayValue?.count == 1, "\(results.json)")
+        await Self.close(servers)
+    }
+
     /// A version written through one server is stale on the other: of two saves of one version, one wins and the
     /// other gets a conflict, and the history keeps every change once.
     @Test func aStaleVersionIsAConflictOnEveryServer() async throws {
