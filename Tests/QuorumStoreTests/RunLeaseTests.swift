@@ -12,16 +12,15 @@ import Testing
                                                     guidelines: "")
         let model = try await store.addModel(Model(name: "m", baseURL: "http://127.0.0.1:9/v1", model: "m"))
         let held = try await store.startRun(of: model, on: project, selection: "all", itemIDs: [])
-        let byHand = try await store.startRun(of: model, on: project, selection: "all", itemIDs: [])
+        _ = try await store.startRun(of: model, on: project, selection: "all", itemIDs: [])  // as the command line starts one: held by nobody
         #expect(try await store.holdRun(held, until: Date().addingTimeInterval(60)))
         #expect(try await store.takeLapsedRuns(until: Date().addingTimeInterval(60)).isEmpty)  // still held
         #expect(try await store.holdRun(held, until: Date().addingTimeInterval(-1)))           // its server went quiet
         let taken = try await store.takeLapsedRuns(until: Date().addingTimeInterval(60))
-        #expect(taken.map(\.id) == [held.id])                                                    // not byHand: held by nobody
+        #expect(taken.map(\.id) == [held.id])                                                    // not the run held by nobody
         #expect(try await store.takeLapsedRuns(until: Date().addingTimeInterval(60)).isEmpty)  // taken once
         try await store.finishRun(held, status: .cancelled, message: "cancelled")
         #expect(try await !store.holdRun(held, until: Date().addingTimeInterval(60)))           // cancelled elsewhere: let go
-        _ = byHand
     }
 
     @Test func onSQLite() async throws {

@@ -59,7 +59,6 @@ struct ProjectsController {
         let options = ImportOptions(format: format, fileName: fileName, textColumn: request.uri.queryParameters.get("text_column"),
                                     labelColumn: request.uri.queryParameters.get("label_column"),
                                     skipInvalid: request.uri.queryParameters.get("skip_invalid") == "true", maxBytes: uploadLimit)
-        let database = self.database
         do {
             let summary = try await database.importItems(into: project, from: .file(path), options: options, userID: user.id, staged: true,
                                                          progress: nil)
