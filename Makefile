@@ -108,6 +108,8 @@ bench: tokenizer
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum --kind chat --items 150000
 	$(PYTHON) bench/agreement_bench.py --quorum .build/release/quorum --kind spans --items 150000
 	$(PYTHON) bench/annotate_load.py --quorum .build/release/quorum
+	scripts/with-postgres $(PYTHON) bench/annotate_load.py --quorum .build/release/quorum --postgres --seconds 20
+	scripts/with-postgres $(PYTHON) bench/annotate_load.py --quorum .build/release/quorum --postgres --seconds 20 --servers 2 --connections 10
 	$(PYTHON) bench/durability_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/run_bench.py --quorum .build/release/quorum
 	$(PYTHON) bench/judging_bench.py --quorum .build/release/quorum

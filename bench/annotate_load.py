@@ -41,6 +41,8 @@ def main():
     parser.add_argument("--postgres", action="store_true", help="serve from PostgreSQL (QUORUM_TEST_POSTGRES_URL)")
     parser.add_argument("--servers", type=int, default=1, help="with --postgres: how many servers share the database")
     parser.add_argument("--connections", type=int, default=20, help="with --postgres: each server's connections to it")
+    parser.add_argument("--sslmode", default="prefer", choices=["disable", "prefer", "require"],
+                        help="with --postgres: the servers' sslmode (prefer: TLS, as the test cluster offers it)")
     args = parser.parse_args()
     if args.servers > 1 and not args.postgres:
         sys.exit("several servers share a PostgreSQL database: add --postgres")
@@ -64,7 +66,7 @@ def main():
             subprocess.run(["/usr/bin/psql", url, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
             database = ["--database", url.rsplit("/", 1)[0] + "/" + name]
             subprocess.run([binary, "migrate", "--from", db, "--to", database[1]], check=True, capture_output=True)
-            database += ["--database-connections", str(args.connections)]
+            database = [database[0], f"{database[1]}?sslmode={args.sslmode}", "--database-connections", str(args.connections)]
         servers = [subprocess.Popen([binary, "serve", "--port", "0", *database], stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL, text=True, env=dict(env, LOG_LEVEL="warning"))
                    for _ in range(args.servers)]
@@ -110,7 +112,8 @@ def main():
         else:
             stored = json.loads(quorum(binary, "project", "list", "--json", db=db))[0]["annotations"]
         ok, errors = figures["submits"], figures["failures"] + figures["socket_errors"]
-        where = f"PostgreSQL, {args.servers} server{'s' if args.servers > 1 else ''}" if args.postgres else "SQLite"
+        where = (f"PostgreSQL (sslmode={args.sslmode}), {args.servers} server{'s' if args.servers > 1 else ''}" if args.postgres
+                 else "SQLite")
         print(f"{where}: {args.annotators} annotators, {elapsed:.1f} s: {ok:,} submits = {ok / elapsed:,.0f} submits/s; "
               f"{figures['requests']:,} requests; {errors} errors" + (" (items ran out)" if figures["exhausted"] else ""))
         print(f"latency per request: p50 {figures['p50_us'] / 1000:.1f} ms, p90 {figures['p90_us'] / 1000:.1f} ms, "

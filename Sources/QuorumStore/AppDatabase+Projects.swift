@@ -117,6 +117,12 @@ extension AppDatabase {
         try recent.projects.value(for: id) { try writer.read { db in try Self.project(db, id: id) } }
     }
 
+    /// Both from this server's recent reads (`RecentReads`), as `project(id:)` and `isMember` give them.
+    public func project(id: Int64, member user: User) throws -> (project: Project, isMember: Bool)? {
+        guard let project = try project(id: id) else { return nil }
+        return (project, try isMember(user: user, of: project))
+    }
+
     static func project(_ db: Database, id: Int64) throws -> Project? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [id]).map(Self.project)
     }

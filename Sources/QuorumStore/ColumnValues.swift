@@ -29,3 +29,21 @@ struct ColumnValues: StoredColumns {
         return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, column))), as: UTF8.self)
     }
 }
+
+/// The columns of `row` from `first` on, numbered from 0: a statement that reads two things in one row (an item and
+/// its answer) hands each decoder its part.
+struct ColumnsFrom<Row: StoredColumns>: StoredColumns {
+    let row: Row
+    let first: Int32
+
+    func int64(_ column: Int32) -> Int64 { row.int64(first + column) }
+    func int(_ column: Int32) -> Int { row.int(first + column) }
+    func double(_ column: Int32) -> Double { row.double(first + column) }
+    func bool(_ column: Int32) -> Bool { row.bool(first + column) }
+    func isNull(_ column: Int32) -> Bool { row.isNull(first + column) }
+    func string(_ column: Int32) -> String? { row.string(first + column) }
+}
+
+extension StoredColumns {
+    func from(_ first: Int32) -> ColumnsFrom<Self> { ColumnsFrom(row: self, first: first) }
+}

@@ -6,10 +6,116 @@ import PostgresNIO
 /// flags as 0/1 integers, JSON as text) so that a copy in either direction gives the same bytes back. Migrations are
 /// numbered and recorded in `quorum_schema`; each runs once, in its own transaction.
 enum PostgresSchema {
-    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2)]
+    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3)]
 
     /// SQLite's v13: the lease of a run held by a server.
     static let v2 = ["ALTER TABLE runs ADD COLUMN lease_until TEXT"]
+
+    /// The annotating loop's hand-out and save as functions, so that each is one statement: a round trip per request
+    /// rather than six to ten (docs/BENCHMARKS.md, "Annotating under load on PostgreSQL"). They do what
+    /// `AppDatabase.takeNextItem` and `AppDatabase.saveAnnotation` do on SQLite; every statement inside takes a fresh
+    /// snapshot (read committed), as the separate statements did.
+    static let v3 = [
+        // The annotator's draft, else an item they hold a lease on (renewed), else the first item with a free slot,
+        // locked (`SKIP LOCKED`: annotators asking at once take different items) and its free slot counted again once
+        // locked (a lease another server committed meanwhile is then seen; a full item is passed over).
+        """
+        CREATE FUNCTION quorum_hand_out(p_project BIGINT, p_annotator BIGINT, p_slots BIGINT, p_now TEXT, p_expires TEXT,
+                                        OUT handed_item BIGINT, OUT draft annotations) RETURNS SETOF record LANGUAGE plpgsql AS $$
+        DECLARE
+            full_items BIGINT[] := '{}';
+        BEGIN
+            SELECT a.* INTO draft FROM annotations a JOIN items i ON i.id = a.item_id
+            WHERE i.project_id = p_project AND a.annotator_id = p_annotator AND a.status = 'draft' ORDER BY a.updated_at LIMIT 1;
+            IF FOUND THEN
+                handed_item := draft.item_id;
+                RETURN NEXT;
+                RETURN;
+            END IF;
+            SELECT i.id INTO handed_item FROM leases l JOIN items i ON i.id = l.item_id
+            WHERE i.project_id = p_project AND l.annotator_id = p_annotator AND l.expires_at >= p_now
+              AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = p_annotator)
+            ORDER BY i.id LIMIT 1;
+            IF FOUND THEN
+                UPDATE leases SET expires_at = p_expires WHERE item_id = handed_item AND annotator_id = p_annotator;
+                RETURN NEXT;
+                RETURN;
+            END IF;
+            LOOP
+                SELECT i.id INTO handed_item FROM items i
+                WHERE i.project_id = p_project AND i.taken < p_slots
+                  AND i.id < (SELECT COALESCE(staged_from, 9223372036854775807) FROM projects WHERE id = p_project)
+                  AND i.id <> ALL (full_items)
+                  AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = p_annotator)
+                  AND i.taken + (SELECT COUNT(*) FROM leases l
+                                 WHERE l.item_id = i.id AND l.annotator_id <> p_annotator AND l.expires_at >= p_now) < p_slots
+                ORDER BY i.taken DESC, i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED;
+                IF NOT FOUND THEN
+                    RETURN;
+                END IF;
+                INSERT INTO leases (item_id, annotator_id, expires_at)
+                SELECT handed_item, p_annotator, p_expires FROM items i
+                WHERE i.id = handed_item
+                  AND i.taken + (SELECT COUNT(*) FROM leases l
+                                 WHERE l.item_id = i.id AND l.annotator_id <> p_annotator AND l.expires_at >= p_now) < p_slots
+                ON CONFLICT (item_id, annotator_id) DO UPDATE SET expires_at = excluded.expires_at;
+                IF FOUND THEN
+                    RETURN NEXT;
+                    RETURN;
+                END IF;
+                full_items := full_items || handed_item;
+            END LOOP;
+        END $$
+        """,
+        // An answer written over version p_version (0: a new answer, with the id p_id drawn for it), with its counts,
+        // its lease and its history. NULL when saved; -1 when a new answer's item was not handed to this annotator;
+        // otherwise the version found (the answer was saved elsewhere since: a conflict). The answer's row is locked
+        // while its version is checked; two first answers at once meet at the unique key.
+        """
+        CREATE FUNCTION quorum_save_answer(p_id BIGINT, p_item BIGINT, p_project BIGINT, p_annotator BIGINT, p_version BIGINT,
+                                           p_status TEXT, p_decision TEXT, p_labels TEXT, p_spans TEXT, p_messages TEXT,
+                                           p_note TEXT, p_seconds DOUBLE PRECISION, p_now TEXT, p_criteria TEXT, p_outcome TEXT,
+                                           p_run BIGINT, p_taken BIGINT, p_submitted BIGINT, p_before TEXT, p_after TEXT)
+        RETURNS BIGINT LANGUAGE plpgsql AS $$
+        DECLARE
+            stored_version BIGINT;
+        BEGIN
+            IF p_version = 0 THEN
+                PERFORM 1 FROM leases WHERE item_id = p_item AND annotator_id = p_annotator;
+                IF NOT FOUND THEN
+                    RETURN -1;
+                END IF;
+                INSERT INTO annotations (id, item_id, annotator_id, status, decision, labels, spans, messages, note, seconds_spent,
+                                         version, created_at, updated_at, criteria, suggestion_outcome, suggestion_run)
+                VALUES (p_id, p_item, p_annotator, p_status, p_decision, p_labels, p_spans, p_messages, p_note, p_seconds,
+                        1, p_now, p_now, p_criteria, p_outcome, p_run);
+            ELSE
+                SELECT version INTO stored_version FROM annotations WHERE id = p_id FOR UPDATE;
+                IF stored_version IS DISTINCT FROM p_version THEN
+                    RETURN COALESCE(stored_version, 0);
+                END IF;
+                UPDATE annotations SET status = p_status, decision = p_decision, labels = p_labels, spans = p_spans,
+                    messages = p_messages, note = p_note, seconds_spent = seconds_spent + p_seconds, version = version + 1,
+                    updated_at = p_now, criteria = p_criteria, suggestion_outcome = p_outcome, suggestion_run = p_run
+                WHERE id = p_id;
+            END IF;
+            IF p_submitted <> 0 THEN
+                INSERT INTO annotator_counts (project_id, annotator_id, submitted) VALUES (p_project, p_annotator, p_submitted)
+                ON CONFLICT (project_id, annotator_id) DO UPDATE SET submitted = annotator_counts.submitted + excluded.submitted;
+            END IF;
+            IF p_status <> 'draft' THEN
+                DELETE FROM leases WHERE item_id = p_item AND annotator_id = p_annotator;
+            END IF;
+            INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at)
+            VALUES (p_id, p_annotator, CASE WHEN p_version = 0 THEN 'create' ELSE 'update' END, p_before, p_after, p_now);
+            -- Last: the item's counts move the project's (by trigger), whose row every submit in the project waits for.
+            IF p_taken <> 0 OR p_submitted <> 0 THEN
+                UPDATE items SET taken = taken + p_taken, submitted = submitted + p_submitted WHERE id = p_item;
+            END IF;
+            RETURN NULL;
+        END $$
+        """,
+    ]
 
     static let v1: [String] = [
         """

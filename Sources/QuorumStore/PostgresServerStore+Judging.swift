@@ -34,7 +34,7 @@ extension PostgresServerStore: JudgingStore {
         if let drawn = try await rows("SELECT a_on_left FROM judging_sides WHERE item_id = \(itemID) AND annotator_id = \(annotator.id)").first {
             return drawn.bool(0)
         }
-        return try await transaction { sql in try await Self.drawSide(sql, itemID: itemID, annotatorID: annotator.id) }
+        return try await drawSide(itemID: itemID, annotatorID: annotator.id)
     }
 
     public func judgingResults(of project: Project, by field: String?) async throws -> JudgingResults {

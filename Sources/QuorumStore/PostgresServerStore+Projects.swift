@@ -69,6 +69,13 @@ extension PostgresServerStore: ProjectStore {
         try await rows(Hot.ProjectByID.self) { try $0.append(id) }.first.map { StoredProject($0).project }
     }
 
+    public func project(id: Int64, member user: User) async throws -> (project: Project, isMember: Bool)? {
+        try await rows(Hot.ProjectForMember.self) {
+            $0.append(id)
+            $0.append(user.id)
+        }.first.map { (StoredProject($0).project, $0.bool(10)) }
+    }
+
     public func projectSummaries() async throws -> [ProjectSummary] {
         try await rows("SELECT \(unescaped: Self.summaryColumns) FROM projects ORDER BY id").map(Self.summary)
     }

@@ -6,6 +6,8 @@ public protocol ProjectStore: Sendable {
                        guidelines: String) async throws -> Project
     func findProject(_ reference: String) async throws -> Project?
     func project(id: Int64) async throws -> Project?
+    /// The project and whether `user` is one of its members, read together (every annotating request asks both).
+    func project(id: Int64, member user: User) async throws -> (project: Project, isMember: Bool)?
     func projectSummaries() async throws -> [ProjectSummary]
     func projectSummaries(visibleTo user: User) async throws -> [ProjectSummary]
     func summary(of project: Project) async throws -> ProjectSummary

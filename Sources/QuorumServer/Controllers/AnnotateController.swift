@@ -22,14 +22,18 @@ struct AnnotateController {
         router.get("/projects/{id}/annotate") { request, context in try await page(request, context) }
     }
 
-    /// The project, if the user may annotate it (a member, or a lead or admin).
-    func project(_ id: Int64, for user: User) async throws -> Project {
-        guard let project = try await database.project(id: id) else { throw HTTPError(.notFound, message: "no such project") }
-        let allowed = user.role != .annotator ? true : try await database.isMember(user: user, of: project)
-        guard allowed else {
+    /// The project, if the user may annotate it (a member, or a lead or admin), and whether they are a member.
+    func membership(_ id: Int64, for user: User) async throws -> (project: Project, isMember: Bool) {
+        guard let found = try await database.project(id: id, member: user) else { throw HTTPError(.notFound, message: "no such project") }
+        guard user.role != .annotator || found.isMember else {
             throw HTTPError(.forbidden, message: "you are not a member of this project")
         }
-        return project
+        return found
+    }
+
+    /// The project, if the user may annotate it.
+    func project(_ id: Int64, for user: User) async throws -> Project {
+        try await membership(id, for: user).project
     }
 
     /// An item as the page needs it: chat turns also come rendered from Markdown (libcmark, raw HTML dropped);
@@ -91,9 +95,9 @@ struct AnnotateController {
 
     func next(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try context.user()
-        let project = try await project(try request.id(context), for: user)
+        let (project, isMember) = try await membership(try request.id(context), for: user)
         // A lead or admin who is not a member only looks: no lease, no slot taken, nothing to save.
-        if user.role != .annotator, try await !database.isMember(user: user, of: project) {
+        if !isMember {
             let after = request.uri.queryParameters.get("after").flatMap { Int64($0) }
             guard let item = try await database.previewItem(in: project, after: after) else { return Response(status: .noContent) }
             let shown = project.kind.isJudging ? try await judgedView(item, nil, project: project, user: user, preview: true).item
