@@ -121,24 +121,28 @@ final class ItemWriter {
         }
         for annotation in item.annotations {
             let userID = try user(annotation)
-            let labels = annotation.labels.isEmpty ? nil : JSONValue.array(annotation.labels.map { .string($0) }).jsonText
-            let spans = annotation.spans.isEmpty ? nil : JSONValue.array(annotation.spans.map(\.json)).jsonText
-            let status = annotation.skipped ? "skipped" : "submitted"
-            let created = annotation.createdAt ?? now
+            let stored = Self.stored(annotation)
             try db.execute(sql: """
                 INSERT INTO annotations (item_id, annotator_id, status, labels, spans, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (item_id, annotator_id) DO NOTHING
-                """, arguments: [itemID, userID, status, labels, spans, created, now])
+                """, arguments: [itemID, userID, stored.status.rawValue, stored.labels, stored.spans, annotation.createdAt ?? now, now])
             guard db.changesCount > 0 else { continue }
             let annotationID = db.lastInsertedRowID
-            try AppDatabase.countAnswer(db, itemID: itemID, projectID: projectID, annotatorID: userID, from: nil,
-                                        to: annotation.skipped ? .skipped : .submitted)
-            let after: JSONValue = ["status": .string(status), "labels": annotation.labels.isEmpty ? .null : .array(annotation.labels.map { .string($0) }),
-                                    "spans": .array(annotation.spans.map(\.json)), "source": "import"]
+            try AppDatabase.countAnswer(db, itemID: itemID, projectID: projectID, annotatorID: userID, from: nil, to: stored.status)
             try db.execute(sql: "INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at) VALUES (?, ?, 'import', NULL, ?, ?)",
-                           arguments: [annotationID, userID, after.jsonText, now])
+                           arguments: [annotationID, userID, stored.event, now])
             annotations += 1
         }
+    }
+
+    /// An imported answer as stored: its status, labels and spans as the answer's columns hold them, and its history
+    /// event's `after` (SQLite's and PostgreSQL's imports alike).
+    static func stored(_ annotation: ImportedAnnotation) -> (status: AnnotationStatus, labels: String?, spans: String?, event: String) {
+        let labels: JSONValue = annotation.labels.isEmpty ? .null : .array(annotation.labels.map { .string($0) })
+        let status: AnnotationStatus = annotation.skipped ? .skipped : .submitted
+        let event: JSONValue = ["status": .string(status.rawValue), "labels": labels, "spans": .array(annotation.spans.map(\.json)), "source": "import"]
+        return (status, annotation.labels.isEmpty ? nil : labels.jsonText,
+                annotation.spans.isEmpty ? nil : JSONValue.array(annotation.spans.map(\.json)).jsonText, event.jsonText)
     }
 
     /// The answer a record brings as gold: its labels, its spans, or its conversation (whose final assistant turn
@@ -159,31 +163,51 @@ final class ItemWriter {
     /// created disabled (no password) when new. An existing account of that name is taken only if an earlier import
     /// made it (disabled, no password); a real account of that name gets a numbered one beside it instead.
     private func user(_ annotation: ImportedAnnotation) throws -> Int64 {
-        let key = annotation.sourceName.isEmpty ? annotation.username : "=" + annotation.sourceName
+        let key = Self.accountKey(annotation)
         if let id = users[key] { return id }
         let id: Int64
-        if !annotation.sourceName.isEmpty, let mapped = annotatorMap[annotation.sourceName] {
+        if let mapped = Self.mappedName(annotation, annotatorMap) {
             guard let existing = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [mapped]) else {
-                throw StoreError(.invalid, "the annotator map sends \(annotation.sourceName) to \(mapped), who is not a user: add them first (quorum user add)")
+                throw Self.unknownUser(annotation, mapped)
             }
             id = existing
         } else {
-            var name = annotation.username
-            var n = 2
+            var candidates = Self.accountNames(annotation).makeIterator()
             while true {
+                let name = candidates.next()!
                 let row = try Row.fetchOne(db, sql: "SELECT id, password_hash IS NULL AND disabled AS imported FROM users WHERE username = ?", arguments: [name])
                 guard let row else {
                     id = try AppDatabase.insertUser(db, username: name, displayName: annotation.displayName,
                                                     role: .annotator, passwordHash: nil, disabled: true).id
                     break
                 }
-                if row["imported"] as Bool { id = row["id"]; break }
-                name = "\(annotation.username)-\(n)"
-                n += 1
+                if row["imported"] as Bool {
+                    id = row["id"]
+                    break
+                }
             }
         }
         try db.execute(sql: "INSERT OR IGNORE INTO project_members (project_id, user_id) VALUES (?, ?)", arguments: [projectID, id])
         users[key] = id
         return id
+    }
+
+    /// Which answers share an account within one import: those of one source name, else of one username.
+    static func accountKey(_ annotation: ImportedAnnotation) -> String {
+        annotation.sourceName.isEmpty ? annotation.username : "=" + annotation.sourceName
+    }
+
+    /// The Quorum user the import maps the annotator's source name to, if it does.
+    static func mappedName(_ annotation: ImportedAnnotation, _ map: [String: String]) -> String? {
+        annotation.sourceName.isEmpty ? nil : map[annotation.sourceName]
+    }
+
+    static func unknownUser(_ annotation: ImportedAnnotation, _ mapped: String) -> StoreError {
+        StoreError(.invalid, "the annotator map sends \(annotation.sourceName) to \(mapped), who is not a user: add them first (quorum user add)")
+    }
+
+    /// The names an imported annotator's account may take, in order: theirs, then numbered ones beside it.
+    static func accountNames(_ annotation: ImportedAnnotation) -> LazyMapSequence<PartialRangeFrom<Int>, String> {
+        (1...).lazy.map { $0 == 1 ? annotation.username : "\(annotation.username)-\($0)" }
     }
 }

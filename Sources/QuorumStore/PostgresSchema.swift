@@ -49,7 +49,7 @@ enum PostgresSchema {
                   AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id AND a.annotator_id = p_annotator)
                   AND i.taken + (SELECT COUNT(*) FROM leases l
                                  WHERE l.item_id = i.id AND l.annotator_id <> p_annotator AND l.expires_at >= p_now) < p_slots
-                ORDER BY i.taken DESC, i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED;
+                ORDER BY i.taken DESC, i.id LIMIT 1 FOR NO KEY UPDATE OF i SKIP LOCKED;
                 IF NOT FOUND THEN
                     RETURN;
                 END IF;
@@ -81,7 +81,12 @@ enum PostgresSchema {
             stored_version BIGINT;
         BEGIN
             IF p_version = 0 THEN
-                PERFORM 1 FROM leases WHERE item_id = p_item AND annotator_id = p_annotator;
+                -- A first answer needs the item's lease; when it is submitted, one statement checks and ends the lease.
+                IF p_status <> 'draft' THEN
+                    DELETE FROM leases WHERE item_id = p_item AND annotator_id = p_annotator;
+                ELSE
+                    PERFORM 1 FROM leases WHERE item_id = p_item AND annotator_id = p_annotator;
+                END IF;
                 IF NOT FOUND THEN
                     RETURN -1;
                 END IF;
@@ -98,13 +103,13 @@ enum PostgresSchema {
                     messages = p_messages, note = p_note, seconds_spent = seconds_spent + p_seconds, version = version + 1,
                     updated_at = p_now, criteria = p_criteria, suggestion_outcome = p_outcome, suggestion_run = p_run
                 WHERE id = p_id;
+                IF p_status <> 'draft' THEN
+                    DELETE FROM leases WHERE item_id = p_item AND annotator_id = p_annotator;
+                END IF;
             END IF;
             IF p_submitted <> 0 THEN
                 INSERT INTO annotator_counts (project_id, annotator_id, submitted) VALUES (p_project, p_annotator, p_submitted)
                 ON CONFLICT (project_id, annotator_id) DO UPDATE SET submitted = annotator_counts.submitted + excluded.submitted;
-            END IF;
-            IF p_status <> 'draft' THEN
-                DELETE FROM leases WHERE item_id = p_item AND annotator_id = p_annotator;
             END IF;
             INSERT INTO annotation_events (annotation_id, user_id, action, before, after, at)
             VALUES (p_id, p_annotator, CASE WHEN p_version = 0 THEN 'create' ELSE 'update' END, p_before, p_after, p_now);

@@ -165,7 +165,7 @@ extension PostgresServerStore: ProjectStore {
     public func importItems(into project: Project, from source: ByteSource, options: ImportOptions, userID: Int64?, staged: Bool,
                             progress: ((ImportProgress) -> Void)?) async throws -> ImportSummary {
         try await client.withConnection { connection in
-            try await PostgresStore(connection: connection).importItems(into: project, from: source, options: options, progress: progress)
+            try await PostgresStore(connection: connection).importItems(into: project, from: source, options: options, userID: userID, progress: progress)
         }
     }
 

@@ -18,12 +18,12 @@ extension PostgresStore {
 
     /// Reads `source` into `project` in one transaction, as `AppDatabase.importItems` does on SQLite: the same
     /// checks, the same duplicates left out, the same ids in the same order. Each batch's hashes are looked up at
-    /// once, and the records that are not duplicates go into `items` by COPY, in line order. Items only, so far: a
-    /// file bringing answers or gold is refused, and nothing is kept.
-    public func importItems(into project: Project, from source: ByteSource, options: ImportOptions,
+    /// once, and the records that are not duplicates go into `items` by COPY, in line order. A record bringing answers
+    /// or gold (`--as-gold`) is written on its own (`PostgresAnswerWriter`), in its place in that order.
+    public func importItems(into project: Project, from source: ByteSource, options: ImportOptions, userID: Int64? = nil,
                             progress: ((ImportProgress) -> Void)? = nil,
                             rejected: ((ImportRecord, [ImportIssue]) throws -> Void)? = nil) async throws -> ImportSummary {
-        let run = ImportRun(project: project, options: options, userID: nil, total: source.totalBytes, progress: progress, rejected: rejected)
+        let run = ImportRun(project: project, options: options, userID: userID, total: source.totalBytes, progress: progress, rejected: rejected)
         try run.refuseJudging()
         let reading = ImportReading(source: source, options: options)
         defer { reading.cancel() }
@@ -40,18 +40,15 @@ extension PostgresStore {
             let now = AppDatabase.timestamp()
             let importID = try await query("""
                 INSERT INTO imports (project_id, file_name, format, sha256, imported, duplicates, rejected, user_id, created_at)
-                VALUES (\(project.id), \(options.fileName), \(options.format.rawValue), '', 0, 0, 0, NULL, \(now)) RETURNING id
+                VALUES (\(project.id), \(options.fileName), \(options.format.rawValue), '', 0, 0, 0, \(userID), \(now)) RETURNING id
                 """).first!.decode(Int64.self)
+            let answers = PostgresAnswerWriter(store: self, project: project, importID: importID, now: now, options: options, userID: userID)
             var imported = 0, duplicates = 0
-            while let batch = try reading.next() {
-                let items = try run.accepted(batch.records[...])
-                if let answered = items.first(where: { !$0.annotations.isEmpty }) ?? (options.asGold ? items.first : nil) {
-                    throw StoreError(.invalid, "\(options.fileName) brings answers or gold (\(answered.externalID.map { "item \($0)" } ?? "an item")): "
-                                     + "on PostgreSQL, quorum import takes items without them so far; nothing was imported. Import the file "
-                                     + "into a SQLite database and copy it across (quorum migrate), or leave the answers out")
-                }
-                // Duplicates of an earlier line found here, those of stored items by one lookup of the batch's hashes;
-                // what is left goes straight into `items` by COPY, in line order, so ids follow SQLite's.
+            // Records that bring only their items: duplicates of an earlier line found here, those of stored items by
+            // one lookup of their hashes; what is left goes straight into `items` by COPY, in line order, so ids follow
+            // SQLite's. The COPY goes on while the caller reads on.
+            func copy(_ items: ArraySlice<ImportedItem>) async throws {
+                guard !items.isEmpty else { return }
                 var seen = Set<DedupHash>(minimumCapacity: items.count)
                 var fresh = items.filter { seen.insert($0.dedupHash).inserted }.map { (item: $0, hash: $0.dedupHash.withBytes(Self.hex)) }
                 try await copying?.value
@@ -62,8 +59,7 @@ extension PostgresStore {
                 if !stored.isEmpty { fresh.removeAll { stored.contains($0.hash) } }
                 duplicates += items.count - fresh.count
                 imported += fresh.count
-                run.report(bytesRead: batch.bytesRead)
-                guard !fresh.isEmpty else { continue }
+                guard !fresh.isEmpty else { return }
                 var buffer = ByteBuffer()
                 let fixed = "\t\(project.id)\t\(importID)\t\(now)\n"
                 for (item, hash) in fresh {
@@ -81,12 +77,25 @@ extension PostgresStore {
                                        buffer)
                 }
             }
+            while let batch = try reading.next() {
+                let items = try run.accepted(batch.records[...])
+                var plain = items.startIndex
+                for (index, item) in zip(items.indices, items) where answers.takes(item) {
+                    try await copy(items[plain..<index])
+                    try await copying?.value
+                    try await answers.insert(item)
+                    plain = index + 1
+                }
+                try await copy(items[plain...])
+                run.report(bytesRead: batch.bytesRead)
+            }
             try await copying?.value
             guard run.conclude(reading.outcome) else {
                 try await query("ROLLBACK")
                 return run.summary
             }
-            run.written(imported: imported, duplicates: duplicates, annotations: 0, golds: 0)
+            run.written(imported: imported + answers.imported, duplicates: duplicates + answers.duplicates,
+                        annotations: answers.annotations, golds: answers.golds)
             let summary = run.summary
             if !summary.addedLabels.isEmpty {
                 try await query("UPDATE projects SET labels = \(AppDatabase.labelsJSON(run.labels)) WHERE id = \(project.id)")

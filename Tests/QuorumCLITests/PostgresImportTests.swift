@@ -4,7 +4,7 @@ import QuorumTestSupport
 import Testing
 
 /// `quorum import --database postgres://…`: the same items, ids, hashes and summary as the same import into SQLite;
-/// nothing kept when a record is bad or the file brings answers.
+/// nothing kept when a record is bad; a file with answers or gold stored as SQLite stores it.
 @Suite struct PostgresImportTests {
     /// Every item as stored, one line each, in id order: from SQLite through Python, from PostgreSQL through psql.
     static func items(sqlite path: String) throws -> String {
@@ -13,6 +13,15 @@ import Testing
             for row in sqlite3.connect(sys.argv[1]).execute("SELECT id, external_id, input, lower(hex(input_hash)), suggestions, import_id FROM items ORDER BY id"):
                 print("|".join("" if v is None else str(v) for v in row))
             """, path])
+    }
+
+    /// Rows of `sql` as psql's `-tA` prints them (`|` between values, booleans as t/f).
+    static func rows(sqlite path: String, _ sql: String) throws -> String {
+        try Shell.run("/usr/bin/python3", ["-c", """
+            import sqlite3, sys
+            for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+                print("|".join("" if v is None else str(v) for v in row))
+            """, path, sql])
     }
 
     static func items(postgres url: String) throws -> String {
@@ -60,12 +69,42 @@ import Testing
         try folder.write("bad.jsonl", lines[0] + "\n{\"messages\": \"new\"}\n" + #"{"messages": [{"role": "user", "content": "new"}, {"role": "assistant", "content": "x"}]}"# + "\n")
         let bad = try QuorumProcess.run(["import", "Chats", "bad.jsonl", "--database", postgres], in: folder)
         #expect(bad.status == 1 && bad.stdout.contains("Nothing imported"), "\(bad.stdout) \(bad.stderr)")
-        // A file with answers (Label Studio's, two annotators) is refused on PostgreSQL, saying what to do.
-        try folder.write("ls.json", ExportCommandTests.labelStudio(10))
-        let answered = try QuorumProcess.run(["import", "Tickets", "ls.json", "--format", "label-studio", "--database", postgres], in: folder)
-        #expect(answered.status == 1 && answered.stderr.contains("brings answers or gold") && answered.stderr.contains("quorum migrate"),
-                "\(answered.stderr)")
         #expect(try Self.items(postgres: postgres) == before)
         #expect(try TestPostgres.psql(postgres, "SELECT COUNT(*) FROM imports") == imports)
+
+        // A file with answers (Label Studio's, two annotators, some of its items already stored), then one as gold:
+        // the same summaries, accounts, memberships, answers, counts, history and gold as on SQLite.
+        try folder.write("ls.json", ExportCommandTests.labelStudio(10))
+        try folder.write("gold.csv", "text,label\nticket 3: my card 💳 was charged,billing\na new one,account\n")
+        for database in [postgres, "quorum.db"] {
+            let made = try QuorumProcess.run(["project", "create", "--name", "Answered", "--kind", "classify", "--labels", "billing,account,shipping",
+                                              "--database", database], in: folder)
+            #expect(made.status == 0, "\(made.stderr)")
+            var summaries: [JSONValue] = []
+            for arguments in [["ls.json", "--format", "label-studio"], ["ls.json", "--format", "label-studio"], ["gold.csv", "--as-gold"]] {
+                let run = try QuorumProcess.run(["import", "Answered"] + arguments + ["--json", "--database", database], in: folder)
+                #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+                summaries.append(try JSONParser.parse(run.stdout))
+            }
+            #expect(summaries[0]["imported"]?.intValue == 10 && summaries[0]["annotations"]?.intValue == 20, "\(summaries[0])")
+            #expect(summaries[1]["imported"]?.intValue == 0 && summaries[1]["annotations"]?.intValue == 0, "\(summaries[1])")
+            #expect(summaries[2]["imported"]?.intValue == 1 && summaries[2]["gold"]?.intValue == 2, "\(summaries[2])")
+        }
+        let answered = [
+            // Accounts made for the file's annotators, and their memberships.
+            "SELECT u.username, u.display_name, u.role, u.disabled, CASE WHEN u.password_hash IS NULL THEN 1 ELSE 0 END FROM users u WHERE u.username LIKE 'label-studio%' ORDER BY u.username",
+            "SELECT u.username FROM project_members m JOIN users u ON u.id = m.user_id JOIN projects p ON p.id = m.project_id WHERE p.name = 'Answered' ORDER BY u.username",
+            "SELECT i.input, u.username, a.status, a.labels, a.spans, a.version FROM annotations a JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.annotator_id ORDER BY i.input, u.username",
+            "SELECT i.input, i.taken, i.submitted FROM items i JOIN projects p ON p.id = i.project_id WHERE p.name = 'Answered' ORDER BY i.input",
+            "SELECT u.username, c.submitted FROM annotator_counts c JOIN users u ON u.id = c.annotator_id ORDER BY u.username",
+            "SELECT name, item_count, annotation_count, complete_count FROM projects ORDER BY name",
+            "SELECT e.action, e.after FROM annotation_events e JOIN annotations a ON a.id = e.annotation_id JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.annotator_id ORDER BY i.input, u.username",
+            "SELECT i.input, g.resolution, g.source FROM gold g JOIN items i ON i.id = g.item_id ORDER BY i.input",
+        ]
+        for sql in answered {
+            let (inPostgres, inSQLite) = (try TestPostgres.psql(postgres, sql), try Self.rows(sqlite: folder.path("quorum.db"), sql))
+            #expect(inPostgres == inSQLite, "\(sql)")
+            #expect(!inPostgres.isEmpty, "\(sql)")
+        }
     }
 }
