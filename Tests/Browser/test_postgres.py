@@ -1,5 +1,5 @@
 """Several `quorum serve` on one PostgreSQL (the throwaway cluster of scripts/with-postgres, QUORUM_TEST_POSTGRES_URL):
-every page and API route on PostgreSQL, sessions and versions across servers, and annotators on two servers while one
+the demo put into an empty database by `serve --demo`, every page and API route on PostgreSQL, sessions and versions across servers, and annotators on two servers while one
 is killed with SIGKILL — nothing acknowledged lost, nothing stored twice, no item over-filled."""
 import json
 import os
@@ -54,29 +54,35 @@ class TwoServersOnePostgres(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        db = os.path.join(cls.tmp.name, "q.db")
-        # The demo (every kind of project, runs, judgements, watch samples) made on SQLite, then a project to annotate.
-        server, _, _ = start_server(db, "--demo")
-        stop_server(server)
-        quorum("user", "add", "lead", "--role", "lead", "--password", PASSWORD, db=db)
-        cls.annotators = [f"ann{n}" for n in range(cls.ANNOTATORS)]
-        for name in cls.annotators:
-            quorum("user", "add", name, "--role", "annotator", "--password", PASSWORD, db=db)
-        quorum("project", "create", "--name", "Load", "--kind", "classify", "--labels", "yes,no", "--annotators-per-item", "2", db=db)
-        texts = os.path.join(cls.tmp.name, "load.txt")
-        with open(texts, "w") as f:
-            f.write("".join(f"ticket {n}: my card was charged twice\n" for n in range(cls.ITEMS)))
-        quorum("import", "Load", texts, db=db)
-        for name in cls.annotators:
-            quorum("project", "add-member", "Load", name, db=db)
-        cls.project = next(p["id"] for p in json.loads(quorum("project", "list", "--json", db=db)) if p["name"] == "Load")
+        db = os.path.join(cls.tmp.name, "q.db")  # never made: every command and server is given --database
         name = "quorum_e2e_" + uuid.uuid4().hex[:8]
         psql(POSTGRES, f"CREATE DATABASE {name}")
         cls.url = POSTGRES.rsplit("/", 1)[0] + "/" + name
-        subprocess.run([QUORUM, "migrate", "--from", db, "--to", cls.url], check=True, capture_output=True)
+        # The demo (every kind of project, runs, judgements, watch samples) put into the empty database by `serve
+        # --demo`, then a project to annotate made by the commands on PostgreSQL.
+        server, _, _ = start_server(db, "--database", cls.url, "--demo")
+        stop_server(server)
+        demo = psql(cls.url, "SELECT name FROM projects ORDER BY id").splitlines()
+        assert len(demo) >= 5 and all(name.startswith("Demo") for name in demo), demo
+        on = ("--database", cls.url)
+        quorum("user", "add", "lead", "--role", "lead", "--password", PASSWORD, *on, db=db)
+        cls.annotators = [f"ann{n}" for n in range(cls.ANNOTATORS)]
+        for annotator in cls.annotators:
+            quorum("user", "add", annotator, "--role", "annotator", "--password", PASSWORD, *on, db=db)
+        quorum("project", "create", "--name", "Load", "--kind", "classify", "--labels", "yes,no", "--annotators-per-item", "2", *on, db=db)
+        texts = os.path.join(cls.tmp.name, "load.txt")
+        with open(texts, "w") as f:
+            f.write("".join(f"ticket {n}: my card was charged twice\n" for n in range(cls.ITEMS)))
+        quorum("import", "Load", texts, *on, db=db)
+        for annotator in cls.annotators:
+            quorum("project", "add-member", "Load", annotator, *on, db=db)
+        cls.project = next(p["id"] for p in json.loads(quorum("project", "list", "--json", *on, db=db)) if p["name"] == "Load")
+        assert not os.path.exists(db), "a command wrote to the SQLite file rather than PostgreSQL"
         shared = os.path.join(cls.tmp.name, "exports")
         cls.db, cls.shared = db, shared
-        cls.servers = [start_server(db, "--database", cls.url, "--exports-dir", shared) for _ in range(2)]
+        # The second with --demo too: a database that holds anything is left as it is.
+        cls.servers = [start_server(db, "--database", cls.url, "--exports-dir", shared, *extra) for extra in [(), ("--demo",)]]
+        assert psql(cls.url, "SELECT COUNT(*) FROM projects") == str(len(demo) + 1)
 
     @classmethod
     def tearDownClass(cls):

@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0 picks a free one).") var port = 8080
-    @Flag(help: "Add the demo projects when the database has no projects.") var demo = false
+    @Flag(help: "Add the demo projects when the database has no projects (on PostgreSQL: when it is empty).") var demo = false
     @Flag(help: "Mark the session cookie Secure: set this when Quorum is reached over HTTPS (e.g. behind a TLS proxy).")
     var secureCookies = false
     @Option(help: "The most an import uploaded in the browser may hold, in MB, as sent and once decompressed.")
@@ -42,22 +42,12 @@ struct Serve: AsyncParsableCommand {
             case .sqlite(let path):
                 (db, exports, shared) = (try DatabaseOptions.open(path), exportsDir ?? path + "-exports", nil)
             case .postgres(let address):
-                guard !demo else { throw CLIError("--demo runs on a SQLite file (make run); on PostgreSQL, import your own projects") }
                 let store: PostgresServerStore
                 do { store = try await PostgresServerStore.open(address, connections: databaseConnections) } catch { throw CLIError("\(error)") }
                 (db, exports, shared) = (store, exportsDir ?? "quorum-exports", store)
+                if demo { try await Self.seedDemo(into: address, store: store, resources: resources) }
             }
-            if try await db.userCount() == 0 {
-                let given = ProcessInfo.processInfo.environment["QUORUM_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
-                let password = given ?? Passwords.generate()
-                do {
-                    _ = try await db.createUser(username: "admin", displayName: "Administrator", role: .admin, passwordHash: Passwords.hash(password),
-                                                disabled: false)
-                    print(given == nil ? "Created user admin with password: \(password)  (shown once; keep it)" : "Created user admin (password from QUORUM_ADMIN_PASSWORD).")
-                } catch let error as StoreError where error.kind == .conflict {
-                    // Another server starting on the same database made it first.
-                }
-            }
+            try await Self.makeAdmin(in: db)
             if demo, let file = db as? AppDatabase {
                 let added = try await Demo.seed(database: file, resources: resources)
                 if !added.isEmpty { print("Added demo projects: \(added.joined(separator: ", ")).") }
@@ -78,5 +68,42 @@ struct Serve: AsyncParsableCommand {
             try await app.runService()
             await shared?.close()
         }
+    }
+
+    /// On an empty database, the first account: `admin`, its password printed once or taken from QUORUM_ADMIN_PASSWORD.
+    private static func makeAdmin(in db: any Store) async throws {
+        guard try await db.userCount() == 0 else { return }
+        let given = ProcessInfo.processInfo.environment["QUORUM_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        let password = given ?? Passwords.generate()
+        do {
+            _ = try await db.createUser(username: "admin", displayName: "Administrator", role: .admin, passwordHash: Passwords.hash(password),
+                                        disabled: false)
+            print(given == nil ? "Created user admin with password: \(password)  (shown once; keep it)" : "Created user admin (password from QUORUM_ADMIN_PASSWORD).")
+        } catch let error as StoreError where error.kind == .conflict {
+            // Another server starting on the same database made it first.
+        }
+    }
+
+    /// The demo on PostgreSQL: made as on SQLite, in a file of its own with the first account, then copied into the
+    /// database as `quorum migrate` copies (one transaction) — only into an empty one, as a copy goes.
+    private static func seedDemo(into address: PostgresAddress, store: PostgresServerStore, resources: Resources) async throws {
+        guard try await store.userCount() == 0 else {
+            return print("--demo: this PostgreSQL database already holds accounts or projects, so the demo is not added (it fills an empty one)")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("demo.db").path
+        let file = try DatabaseOptions.open(path)
+        try await makeAdmin(in: file)
+        let added = try await Demo.seed(database: file, resources: resources)
+        do {
+            _ = try await DatabaseCopy.run(from: .sqlite(path: path), to: .postgres(address))
+        } catch {
+            // Another server starting with --demo on the same database may have filled it first.
+            guard try await store.userCount() > 0 else { throw error }
+            return
+        }
+        print("Added demo projects: \(added.joined(separator: ", ")).")
     }
 }
