@@ -69,7 +69,7 @@ public func buildApplication(
     router.add(middleware: SessionMiddleware(database: database))
     router.get("/favicon.ico") { _, _ in Response(status: .movedPermanently, headers: [.location: "/static/\(version)/favicon.svg"]) }
     HomeController(database: database, pages: pages).addRoutes(to: router)
-    SessionController(database: database, pages: pages, throttle: LoginThrottle(), checks: PasswordChecks(), secureCookies: settings.secureCookies).addRoutes(to: router)
+    SessionController(database: database, pages: pages, throttle: (database as? any SignInAttempts) ?? LoginThrottle(), checks: PasswordChecks(), secureCookies: settings.secureCookies).addRoutes(to: router)
     ProjectsController(database: database, uploadLimit: settings.maxUploadBytes).addRoutes(to: router)
     let agreements = AgreementCache(database: database)
     AnnotateController(database: database, pages: pages, snapshots: AgreementSnapshots(database: database, agreements: agreements, logger: logger),

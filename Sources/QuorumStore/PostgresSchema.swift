@@ -6,7 +6,7 @@ import PostgresNIO
 /// flags as 0/1 integers, JSON as text) so that a copy in either direction gives the same bytes back. Migrations are
 /// numbered and recorded in `quorum_schema`; each runs once, in its own transaction.
 enum PostgresSchema {
-    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3)]
+    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3), (4, v4)]
 
     /// SQLite's v13: the lease of a run held by a server.
     static let v2 = ["ALTER TABLE runs ADD COLUMN lease_until TEXT"]
@@ -15,6 +15,18 @@ enum PostgresSchema {
     /// rather than six to ten (docs/BENCHMARKS.md, "Annotating under load on PostgreSQL"). They do what
     /// `AppDatabase.takeNextItem` and `AppDatabase.saveAnnotation` do on SQLite; every statement inside takes a fresh
     /// snapshot (read committed), as the separate statements did.
+    /// Sign-in attempts (`SignInPace`), counted where every server sees them; times as seconds since 1970.
+    static let v4 = [
+        """
+        CREATE TABLE sign_in_attempts (
+            key TEXT PRIMARY KEY,
+            attempts BIGINT NOT NULL,
+            next_allowed DOUBLE PRECISION NOT NULL,
+            last_seen DOUBLE PRECISION NOT NULL
+        )
+        """,
+    ]
+
     static let v3 = [
         // The annotator's draft, else an item they hold a lease on (renewed), else the first item with a free slot,
         // locked (`SKIP LOCKED`: annotators asking at once take different items) and its free slot counted again once

@@ -37,12 +37,15 @@ extension PostgresServerStore: PeopleStore {
     }
 
     public func user(named name: String) async throws -> User? {
-        try await rows("SELECT \(unescaped: Self.userColumns) FROM users u WHERE u.username = \(name) OR CAST(u.id AS TEXT) = \(name)")
+        guard !name.contains("\u{0}") else { return nil }
+        return try await rows("SELECT \(unescaped: Self.userColumns) FROM users u WHERE u.username = \(name) OR CAST(u.id AS TEXT) = \(name)")
             .first.map { Self.user($0) }
     }
 
     public func credentials(username: String) async throws -> (User, String?)? {
-        try await rows("SELECT \(unescaped: Self.userColumns), u.password_hash FROM users u WHERE u.username = \(username)")
+        // No one's name holds a NUL, which PostgreSQL's text cannot even be asked about.
+        guard !username.contains("\u{0}") else { return nil }
+        return try await rows("SELECT \(unescaped: Self.userColumns), u.password_hash FROM users u WHERE u.username = \(username)")
             .first.map { (Self.user($0), $0.string(6)) }
     }
 

@@ -135,6 +135,7 @@ public final class PostgresServerStore: Sendable {
         switch error.serverInfo?[.sqlState] {
         case "23505": return StoreError(.conflict, "this was saved elsewhere meanwhile (\(error.serverInfo?[.constraintName] ?? "a unique key")): reload it")
         case "40001", "40P01": return StoreError(.conflict, "PostgreSQL stopped this to let another change through; try again", retriable: true)
+        case "22021": return StoreError(.invalid, "a text sent holds a NUL character (\\u0000), which PostgreSQL cannot store: remove it and send again")
         default: return StoreError(.invalid, "PostgreSQL refused \(sql.prefix(60))…: \(String(reflecting: error))")
         }
     }

@@ -11,6 +11,7 @@ import time
 import unittest
 import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -138,6 +139,15 @@ class TwoServersOnePostgres(unittest.TestCase):
         self.assertEqual(other.call("PUT", f"/api/items/{item}/annotation", {"status": "submitted", "labels": ["yes"], "version": 0})[0], 200)
         status, body = ann.call("PUT", f"/api/items/{item}/annotation", {"status": "submitted", "labels": ["no"], "version": 0})
         self.assertEqual(status, 409, body)
+
+        # Password guesses at one name spread over both servers are paced as one: a few free, then 429 on both.
+        def guess(n):
+            s = Session.__new__(Session)
+            s.base, s.csrf, s.opener = self.base(n % 2), None, urllib.request.build_opener()
+            return s.call("POST", "/api/login", {"username": "no-such-user", "password": "wrong"}, csrf=False)[0]
+        codes = [guess(n) for n in range(12)]
+        self.assertEqual(codes[:5], [401] * 5, codes)
+        self.assertEqual(codes[5:], [429] * 7, codes)
 
     def test_3_annotators_on_two_servers_one_killed(self):
         acknowledged, lock = [], threading.Lock()

@@ -37,6 +37,38 @@ import Testing
         return (project, users)
     }
 
+    /// Guesses at one account from one address, spread over two servers and sent at once, are paced as one: the
+    /// free attempts once (`SignInPace`), then refusals on both; a right password through either clears the record;
+    /// another address, or a name holding a NUL, is counted on its own.
+    @Test func signInAttemptsArePacedAcrossServers() async throws {
+        let servers = try await Self.servers()
+        let (one, two) = servers
+        let free = PostgresServerStore.signInPace.free
+        let verdicts = try await withThrowingTaskGroup(of: SignInPace.Verdict.self) { group in
+            for n in 0..<(free * 3) {
+                group.addTask { try await (n % 2 == 0 ? one : two).attempt(address: "10.0.0.7", username: "Lead") }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(verdicts.filter { $0 == .allow }.count == free, "\(verdicts)")
+        #expect(verdicts.allSatisfy { if case .refuse(let wait) = $0 { wait >= 1 && wait <= 2 } else { true } }, "\(verdicts)")
+        #expect(try await two.attempt(address: "10.0.0.7", username: "lead") != .allow)
+        #expect(try await one.attempt(address: "10.0.0.8", username: "lead") == .allow)
+        #expect(try await one.attempt(address: "10.0.0.8", username: "le\u{0}ad") == .allow)
+        try await one.succeeded(address: "10.0.0.7", username: "LEAD")
+        #expect(try await two.attempt(address: "10.0.0.7", username: "lead") == .allow)
+        // A name holding a NUL is no one's (PostgreSQL's text cannot hold one); a text to store with one is refused
+        // saying so, not as a failure of the server.
+        #expect(try await one.credentials(username: "le\u{0}ad") == nil)
+        do {
+            _ = try await one.createProject(name: "T\u{0}", kind: .classify, labels: ["a"], multiLabel: false, annotatorsPerItem: 1, guidelines: "")
+            Issue.record("a project name with a NUL was stored")
+        } catch let error as StoreError {
+            #expect(error.kind == .invalid && error.message.contains("NUL"), "\(error)")
+        }
+        await Self.close(servers)
+    }
+
     @Test func peopleAndProjectsAreSharedAtOnce() async throws {
         let servers = try await Self.servers()
         let (one, two) = servers

@@ -8,7 +8,7 @@ import QuorumStore
 struct SessionController {
     let database: any Store
     let pages: PageRenderer
-    let throttle: LoginThrottle
+    let throttle: any SignInAttempts
     let checks: PasswordChecks
     let secureCookies: Bool
     static let lifetime: TimeInterval = 7 * 24 * 3600
@@ -27,10 +27,10 @@ struct SessionController {
 
     enum LoginResult { case success(String, Session), wrong, tooMany(Int), busy }
 
-    /// The attempt is counted before the password is checked (see `LoginThrottle`); bcrypt runs on its own few
+    /// The attempt is counted before the password is checked (see `SignInPace`); bcrypt runs on its own few
     /// threads (`PasswordChecks`).
     func login(username: String, password: String, address: String) async throws -> LoginResult {
-        if case .refuse(let retryAfter) = await throttle.attempt(address: address, username: username) { return .tooMany(retryAfter) }
+        if case .refuse(let retryAfter) = try await throttle.attempt(address: address, username: username) { return .tooMany(retryAfter) }
         let found = try await database.credentials(username: username)
         let valid: Bool
         do {
@@ -45,7 +45,7 @@ struct SessionController {
             return .busy
         }
         guard valid, let user = found?.0 else { return .wrong }
-        await throttle.succeeded(address: address, username: username)
+        try await throttle.succeeded(address: address, username: username)
         let (token, session) = try await database.createSession(for: user, lifetime: Self.lifetime)
         return .success(token, session)
     }
