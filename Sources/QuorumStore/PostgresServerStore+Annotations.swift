@@ -3,7 +3,7 @@ import PostgresNIO
 import QuorumCore
 
 /// The annotating loop on PostgreSQL, safe with any number of servers: an item is handed out under a row lock
-/// (`FOR UPDATE SKIP LOCKED`, so annotators asking at once take different items rather than wait for each other),
+/// (`FOR NO KEY UPDATE SKIP LOCKED`, so annotators asking at once take different items rather than wait for each other),
 /// and an answer is saved with its row locked and its version checked, each in one statement (`PostgresSchema.v3`'s
 /// functions).
 extension PostgresServerStore: AnnotationStore {
