@@ -59,12 +59,21 @@ class TwoServersOnePostgres(unittest.TestCase):
         name = "quorum_e2e_" + uuid.uuid4().hex[:8]
         psql(POSTGRES, f"CREATE DATABASE {name}")
         cls.url = POSTGRES.rsplit("/", 1)[0] + "/" + name
-        # The demo (every kind of project, runs, judgements, watch samples) put into the empty database by `serve
-        # --demo`, then a project to annotate made by the commands on PostgreSQL.
-        server, _, _ = start_server(db, "--database", cls.url, "--demo")
-        stop_server(server)
+        # The demo (every kind of project, runs, judgements, watch samples) put into the empty database by two
+        # `serve --demo` started at once (one fills it, the other finds it filled), then a project to annotate made
+        # by the commands on PostgreSQL.
+        started = []
+        threads = [threading.Thread(target=lambda: started.append(start_server(db, "--database", cls.url, "--demo"))) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        for server, _, _ in started:
+            stop_server(server)
+        assert len(started) == 2, "a server started with --demo beside another did not come up"
         demo = psql(cls.url, "SELECT name FROM projects ORDER BY id").splitlines()
-        assert len(demo) >= 5 and all(name.startswith("Demo") for name in demo), demo
+        assert len(demo) >= 5 and len(set(demo)) == len(demo) and all(name.startswith("Demo") for name in demo), demo
+        assert psql(cls.url, "SELECT COUNT(*) FROM users WHERE role = 'admin'") == "1"
         on = ("--database", cls.url)
         quorum("user", "add", "lead", "--role", "lead", "--password", PASSWORD, *on, db=db)
         cls.annotators = [f"ann{n}" for n in range(cls.ANNOTATORS)]

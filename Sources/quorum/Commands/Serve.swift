@@ -47,7 +47,7 @@ struct Serve: AsyncParsableCommand {
                 (db, exports, shared) = (store, exportsDir ?? "quorum-exports", store)
                 if demo { try await Self.seedDemo(into: address, store: store, resources: resources) }
             }
-            try await Self.makeAdmin(in: db)
+            if let made = try await Self.makeAdmin(in: db) { print(made) }
             if demo, let file = db as? AppDatabase {
                 let added = try await Demo.seed(database: file, resources: resources)
                 if !added.isEmpty { print("Added demo projects: \(added.joined(separator: ", ")).") }
@@ -70,17 +70,18 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    /// On an empty database, the first account: `admin`, its password printed once or taken from QUORUM_ADMIN_PASSWORD.
-    private static func makeAdmin(in db: any Store) async throws {
-        guard try await db.userCount() == 0 else { return }
+    /// On an empty database, the first account: `admin`, its password generated or taken from QUORUM_ADMIN_PASSWORD.
+    /// What to print once it is there for good (the generated password is shown that once); nil when none was made.
+    private static func makeAdmin(in db: any Store) async throws -> String? {
+        guard try await db.userCount() == 0 else { return nil }
         let given = ProcessInfo.processInfo.environment["QUORUM_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         let password = given ?? Passwords.generate()
         do {
             _ = try await db.createUser(username: "admin", displayName: "Administrator", role: .admin, passwordHash: Passwords.hash(password),
                                         disabled: false)
-            print(given == nil ? "Created user admin with password: \(password)  (shown once; keep it)" : "Created user admin (password from QUORUM_ADMIN_PASSWORD).")
+            return given == nil ? "Created user admin with password: \(password)  (shown once; keep it)" : "Created user admin (password from QUORUM_ADMIN_PASSWORD)."
         } catch let error as StoreError where error.kind == .conflict {
-            // Another server starting on the same database made it first.
+            return nil  // Another server starting on the same database made it first.
         }
     }
 
@@ -95,15 +96,16 @@ struct Serve: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("demo.db").path
         let file = try DatabaseOptions.open(path)
-        try await makeAdmin(in: file)
+        let admin = try await makeAdmin(in: file)
         let added = try await Demo.seed(database: file, resources: resources)
         do {
             _ = try await DatabaseCopy.run(from: .sqlite(path: path), to: .postgres(address))
         } catch {
-            // Another server starting with --demo on the same database may have filled it first.
+            // Another server starting with --demo on the same database may have filled it first: its admin, not ours.
             guard try await store.userCount() > 0 else { throw error }
             return
         }
+        if let admin { print(admin) }
         print("Added demo projects: \(added.joined(separator: ", ")).")
     }
 }
