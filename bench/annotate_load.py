@@ -107,7 +107,7 @@ def main():
             for key, value in (pair.split("=") for pair in result.group(1).split()):
                 figures[key] = max(figures.get(key, 0), int(value)) if key.endswith("_us") else figures.get(key, 0) + int(value)
         if args.postgres:
-            stored = int(subprocess.run(["/usr/bin/psql", database[1], "-tAq", "-c", "SELECT annotation_count FROM projects WHERE id = 1"],
+            stored = int(subprocess.run(["/usr/bin/psql", database[1], "-tAq", "-c", "SELECT annotation_count FROM projects_counted WHERE id = 1"],
                                         check=True, capture_output=True, text=True).stdout)
         else:
             stored = json.loads(quorum(binary, "project", "list", "--json", db=db))[0]["annotations"]

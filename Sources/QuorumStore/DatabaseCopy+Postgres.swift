@@ -27,7 +27,8 @@ final class PostgresRows: RowReader, @unchecked Sendable {
             default: throw StoreError(.invalid, "\(table.name): a key of another kind than integer or text")
             }
         }
-        let sql = DatabaseCopy.page(table, after: after != nil) { "$\($0 + 1)" }
+        // A project's counts are its row's and its count shards' (`PostgresSchema.v5`), summed in `projects_counted`.
+        let sql = DatabaseCopy.page(table, from: table.name == "projects" ? "projects_counted" : nil, after: after != nil) { "$\($0 + 1)" }
         var values: [[DatabaseCopy.Value]] = []
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
             var out: [DatabaseCopy.Value] = []

@@ -79,11 +79,12 @@ public enum DatabaseCopy {
 
     /// The keyset condition and order that page through a table: `(k1, k2) > (?, ?) ORDER BY k1, k2` (both
     /// databases compare row values so).
-    static func page(_ table: StoredTable, after: Bool, placeholder: (Int) -> String) -> String {
+    /// `source`: where the table's rows are read, when not from the table itself.
+    static func page(_ table: StoredTable, from source: String? = nil, after: Bool, placeholder: (Int) -> String) -> String {
         let columns = table.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
         let key = table.key.map { "\"\($0)\"" }.joined(separator: ", ")
         let condition = after ? " WHERE (\(key)) > (\(table.key.indices.map(placeholder).joined(separator: ", ")))" : ""
-        return "SELECT \(columns) FROM \"\(table.name)\"\(condition) ORDER BY \(key) LIMIT \(batchSize)"
+        return "SELECT \(columns) FROM \"\(source ?? table.name)\"\(condition) ORDER BY \(key) LIMIT \(batchSize)"
     }
 }
 

@@ -68,14 +68,14 @@ enum Hot {
                    p.item_count, p.complete_count, COALESCE(c.submitted, 0)
             FROM quorum_hand_out($1, $2, $3, $4, $5) h JOIN items i ON i.id = h.handed_item
             CROSS JOIN LATERAL (SELECT (h.draft).*) a
-            JOIN projects p ON p.id = $1 LEFT JOIN annotator_counts c ON c.project_id = $1 AND c.annotator_id = $2
+            JOIN projects_counted p ON p.id = $1 LEFT JOIN annotator_counts c ON c.project_id = $1 AND c.annotator_id = $2
             """
     }
     enum Progress: HotStatement {
         static let sql = """
             SELECT p.item_count, p.complete_count,
                    COALESCE((SELECT c.submitted FROM annotator_counts c WHERE c.project_id = p.id AND c.annotator_id = $2), 0)
-            FROM projects p WHERE p.id = $1
+            FROM projects_counted p WHERE p.id = $1
             """
     }
     /// Item $1 with its project, whether user $2 is a member of it, their answer if any, the id that answer has or will

@@ -4,9 +4,10 @@ import PostgresNIO
 /// Quorum's tables on PostgreSQL: the same tables, columns, keys, checks and count triggers as the SQLite schema
 /// at its version 12 (`Schema`), in PostgreSQL's words. Values keep SQLite's representation (times as ISO 8601 text,
 /// flags as 0/1 integers, JSON as text) so that a copy in either direction gives the same bytes back. Migrations are
-/// numbered and recorded in `quorum_schema`; each runs once, in its own transaction.
+/// numbered and recorded in `quorum_schema`; each runs once, in its own transaction. PostgreSQL's own: sign-in
+/// attempts (v4, kept in memory on SQLite) and a project's counts spread over rows (v5).
 enum PostgresSchema {
-    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3), (4, v4)]
+    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3), (4, v4), (5, v5)]
 
     /// SQLite's v13: the lease of a run held by a server.
     static let v2 = ["ALTER TABLE runs ADD COLUMN lease_until TEXT"]
@@ -15,20 +16,6 @@ enum PostgresSchema {
     /// rather than six to ten (docs/BENCHMARKS.md, "Annotating under load on PostgreSQL"). They do what
     /// `AppDatabase.takeNextItem` and `AppDatabase.saveAnnotation` do on SQLite; every statement inside takes a fresh
     /// snapshot (read committed), as the separate statements did.
-    /// Sign-in attempts (`SignInPace`), counted where every server sees them; times as seconds since 1970.
-    static let v4 = [
-        """
-        CREATE TABLE sign_in_attempts (
-            key TEXT PRIMARY KEY,
-            attempts BIGINT NOT NULL,
-            next_allowed DOUBLE PRECISION NOT NULL,
-            last_seen DOUBLE PRECISION NOT NULL
-        )
-        """,
-        // Every attempt clears the records a quarter of an hour old: by index, however many names a sprayer tried.
-        "CREATE INDEX sign_in_attempts_by_last_seen ON sign_in_attempts (last_seen)",
-    ]
-
     static let v3 = [
         // The annotator's draft, else an item they hold a lease on (renewed), else the first item with a free slot,
         // locked (`SKIP LOCKED`: annotators asking at once take different items) and its free slot counted again once
@@ -135,6 +122,71 @@ enum PostgresSchema {
         END $$
         """,
     ]
+
+    /// Sign-in attempts (`SignInPace`), counted where every server sees them; times as seconds since 1970.
+    static let v4 = [
+        """
+        CREATE TABLE sign_in_attempts (
+            key TEXT PRIMARY KEY,
+            attempts BIGINT NOT NULL,
+            next_allowed DOUBLE PRECISION NOT NULL,
+            last_seen DOUBLE PRECISION NOT NULL
+        )
+        """,
+        // Every attempt clears the records a quarter of an hour old: by index, however many names a sprayer tried.
+        "CREATE INDEX sign_in_attempts_by_last_seen ON sign_in_attempts (last_seen)",
+    ]
+
+    /// A project's answer and complete-item counts kept off its row: every submit moved them on that one row, and
+    /// held its lock until the commit reached the disk, so on a real disk (fsync on) a project's submits queued
+    /// behind each other's flush (docs/BENCHMARKS.md, "again, session 12"). They now move one of `countShards` rows
+    /// picked by the database connection (a pool's connections start one after another, so their process ids pick
+    /// different rows; and a transaction, on one connection, never holds two rows to deadlock over); the project's
+    /// row keeps the counts from before (made by `quorum migrate`, or by a change of annotators per item), and
+    /// `projects_counted` reads the sum. A change of annotators per item takes the project's count lock
+    /// (`countLock`) alone, each count's move shares it: the new threshold is never mixed with an old one.
+    static let v5 = [
+        """
+        CREATE TABLE project_count_shards (
+            project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            shard BIGINT NOT NULL,
+            annotations BIGINT NOT NULL DEFAULT 0,
+            complete BIGINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (project_id, shard)
+        )
+        """,
+        """
+        CREATE OR REPLACE FUNCTION items_count_submitted() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            needed BIGINT;
+        BEGIN
+            PERFORM pg_advisory_xact_lock_shared(\(countLock), (NEW.project_id & 2147483647)::int);
+            SELECT annotators_per_item INTO needed FROM projects WHERE id = NEW.project_id;
+            INSERT INTO project_count_shards AS s (project_id, shard, annotations, complete)
+            VALUES (NEW.project_id, pg_backend_pid() % \(countShards), NEW.submitted - OLD.submitted,
+                    (NEW.submitted >= needed)::int - (OLD.submitted >= needed)::int)
+            ON CONFLICT (project_id, shard) DO UPDATE
+                SET annotations = s.annotations + excluded.annotations, complete = s.complete + excluded.complete;
+            RETURN NULL;
+        END $$
+        """,
+        """
+        CREATE VIEW projects_counted AS
+        SELECT p.id, p.slug, p.name, p.kind, p.labels, p.multi_label, p.annotators_per_item, p.guidelines_md, p.export_settings,
+               p.created_at, p.item_count, p.annotation_count + COALESCE(s.annotations, 0) AS annotation_count,
+               p.complete_count + COALESCE(s.complete, 0) AS complete_count, p.staged_from, p.staging_import
+        FROM projects p LEFT JOIN LATERAL (
+            SELECT SUM(annotations)::bigint AS annotations, SUM(complete)::bigint AS complete
+            FROM project_count_shards WHERE project_id = p.id) s ON true
+        """,
+    ]
+
+    /// How many rows a project's counts are spread over: more than a server's connections to the database.
+    static let countShards = 64
+    /// The advisory lock's first key for a project's counts (the second is the project's id).
+    static let countLock: Int32 = 0x5143_4e54  // "QCNT"
+    /// The second key of a project's count lock: its id's low 31 bits, as `items_count_submitted` computes it.
+    static func countLockKey(_ project: Int64) -> Int32 { Int32(project & 0x7fff_ffff) }
 
     static let v1: [String] = [
         """

@@ -77,19 +77,19 @@ extension PostgresServerStore: ProjectStore {
     }
 
     public func projectSummaries() async throws -> [ProjectSummary] {
-        try await rows("SELECT \(unescaped: Self.summaryColumns) FROM projects ORDER BY id").map(Self.summary)
+        try await rows("SELECT \(unescaped: Self.summaryColumns) FROM projects_counted ORDER BY id").map(Self.summary)
     }
 
     public func projectSummaries(visibleTo user: User) async throws -> [ProjectSummary] {
         guard user.role == .annotator else { return try await projectSummaries() }
         return try await rows("""
-            SELECT \(unescaped: Self.summaryColumns) FROM projects WHERE id IN (SELECT project_id FROM project_members WHERE user_id = \(user.id))
+            SELECT \(unescaped: Self.summaryColumns) FROM projects_counted WHERE id IN (SELECT project_id FROM project_members WHERE user_id = \(user.id))
             ORDER BY id
             """).map(Self.summary)
     }
 
     public func summary(of project: Project) async throws -> ProjectSummary {
-        guard let row = try await rows("SELECT \(unescaped: Self.summaryColumns) FROM projects WHERE id = \(project.id)").first else {
+        guard let row = try await rows("SELECT \(unescaped: Self.summaryColumns) FROM projects_counted WHERE id = \(project.id)").first else {
             throw StoreError(.notFound, "no such project")
         }
         return Self.summary(row)
@@ -114,9 +114,18 @@ extension PostgresServerStore: ProjectStore {
         let changed = AppDatabase.changedSettings(systemPrompt: systemPrompt, autoGold: autoGold, spanPatterns: spanPatterns,
                                                   allowsOverlappingSpans: allowsOverlappingSpans)
         return try await transaction { sql in
-            // Locked, so that two servers changing the settings at once write them one after the other.
-            guard let stored = try await sql.first("SELECT export_settings FROM projects WHERE id = \(project.id) FOR UPDATE") else {
+            // Locked, so that two servers changing the settings at once write them one after the other (a lock that
+            // leaves the project's key free: submits refer to it as they write their counts).
+            guard let stored = try await sql.first("""
+                SELECT export_settings, annotators_per_item FROM projects WHERE id = \(project.id) FOR NO KEY UPDATE
+                """) else {
                 throw StoreError(.notFound, "the project was deleted meanwhile")
+            }
+            if stored.int(1) != annotatorsPerItem {
+                // Complete items counted again with no submit in flight (`PostgresSchema.v5`): the count below then
+                // sees every submit before, and every submit after sees the new number.
+                try await sql.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.countLock), \(PostgresSchema.countLockKey(project.id)))")
+                try await sql.run("UPDATE project_count_shards SET complete = 0 WHERE project_id = \(project.id)")
             }
             for removed in project.labels where !seen.contains(removed) {
                 let pattern = "%" + JSONValue.string(removed).jsonText + "%"

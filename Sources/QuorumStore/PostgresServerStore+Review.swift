@@ -103,7 +103,7 @@ extension PostgresServerStore: ReviewStore {
     }
 
     private static func snapshotDue(_ sql: Transaction, for project: Project) async throws -> Bool {
-        let count = try await sql.first("SELECT annotation_count FROM projects WHERE id = \(project.id)")?.int(0) ?? 0
+        let count = try await sql.first("SELECT annotation_count FROM projects_counted WHERE id = \(project.id)")?.int(0) ?? 0
         let last = try await sql.first("SELECT annotations, taken_at FROM agreement_snapshots WHERE project_id = \(project.id) ORDER BY id DESC LIMIT 1")
         return AppDatabase.snapshotDue(count: count, last: last.map { ($0.int(0), $0.string(1) ?? "") })
     }

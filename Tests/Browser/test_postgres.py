@@ -213,7 +213,7 @@ class TwoServersOnePostgres(unittest.TestCase):
             SELECT COUNT(*) FILTER (WHERE n = 2), COUNT(*) FILTER (WHERE n <> 2) FROM
               (SELECT i.id, COUNT(a.id) AS n FROM items i LEFT JOIN annotations a ON a.item_id = i.id AND a.status = 'submitted'
                WHERE i.project_id = {self.project} GROUP BY i.id) c"""), f"{self.ITEMS}|0")
-        self.assertEqual(psql(self.url, f"SELECT annotation_count, complete_count FROM projects WHERE id = {self.project}"),
+        self.assertEqual(psql(self.url, f"SELECT annotation_count, complete_count FROM projects_counted WHERE id = {self.project}"),
                          f"{len(stored)}|{self.ITEMS}")
         self.assertEqual(psql(self.url, f"SELECT COUNT(*) FROM items WHERE project_id = {self.project} AND submitted <> 2"), "0")
 

@@ -97,12 +97,14 @@ import Testing
             "SELECT i.input, u.username, a.status, a.labels, a.spans, a.version FROM annotations a JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.annotator_id ORDER BY i.input, u.username",
             "SELECT i.input, i.taken, i.submitted FROM items i JOIN projects p ON p.id = i.project_id WHERE p.name = 'Answered' ORDER BY i.input",
             "SELECT u.username, c.submitted FROM annotator_counts c JOIN users u ON u.id = c.annotator_id ORDER BY u.username",
-            "SELECT name, item_count, annotation_count, complete_count FROM projects ORDER BY name",
+            "SELECT name, item_count, annotation_count, complete_count FROM projects_counted ORDER BY name",
             "SELECT e.action, e.after FROM annotation_events e JOIN annotations a ON a.id = e.annotation_id JOIN items i ON i.id = a.item_id JOIN users u ON u.id = a.annotator_id ORDER BY i.input, u.username",
             "SELECT i.input, g.resolution, g.source FROM gold g JOIN items i ON i.id = g.item_id ORDER BY i.input",
         ]
         for sql in answered {
-            let (inPostgres, inSQLite) = (try TestPostgres.psql(postgres, sql), try Self.rows(sqlite: folder.path("quorum.db"), sql))
+            // PostgreSQL sums a project's counts in a view (`PostgresSchema.v5`); SQLite keeps them on its row.
+            let (inPostgres, inSQLite) = (try TestPostgres.psql(postgres, sql),
+                                          try Self.rows(sqlite: folder.path("quorum.db"), sql.replacingOccurrences(of: "projects_counted", with: "projects")))
             #expect(inPostgres == inSQLite, "\(sql)")
             #expect(!inPostgres.isEmpty, "\(sql)")
         }

@@ -7,10 +7,10 @@ import Testing
 /// `PostgresServerStore`, what `quorum serve` will run on PostgreSQL, with two stores on one database standing for
 /// two servers: sessions, versions and hand-outs hold across them.
 @Suite struct PostgresServerStoreTests {
-    /// Two stores ("servers") on a new database with Quorum's schema.
-    static func servers() async throws -> (PostgresServerStore, PostgresServerStore) {
+    /// Two stores ("servers") on a new database (or `address`) with Quorum's schema.
+    static func servers(on address: PostgresAddress? = nil) async throws -> (PostgresServerStore, PostgresServerStore) {
         // The first makes Quorum's tables in the empty database.
-        let address = try PostgresAddress(url: try TestPostgres.database())
+        let address = try address ?? PostgresAddress(url: try TestPostgres.database())
         return (try await PostgresServerStore.open(address, connections: 8), try await PostgresServerStore.open(address, connections: 8))
     }
 
@@ -144,6 +144,50 @@ import Testing
         var mine = 0
         for annotator in annotators { mine += try await servers.0.progress(in: project, of: annotator).mine }
         #expect(mine == 80)
+        await Self.close(servers)
+    }
+
+    /// The project's counts, kept off its row in shards (`PostgresSchema.v5`), stay exact while its annotators per
+    /// item is changed on one server again and again under submits on the other: each change counts complete items
+    /// again with no submit in flight. `quorum migrate` copies them summed.
+    @Test func completeItemsStayCountedWhileAnnotatorsPerItemChanges() async throws {
+        let address = try PostgresAddress(url: try TestPostgres.database())
+        let servers = try await Self.servers(on: address)
+        let (project, annotators) = try await Self.project(servers.0, items: 60, perItem: 2, annotators: 6)
+        func setAnnotatorsPerItem(_ number: Int) async throws {
+            _ = try await servers.0.updateProject(project, labels: project.labels, multiLabel: false, annotatorsPerItem: number, guidelines: "",
+                                                  systemPrompt: nil, autoGold: nil, spanPatterns: nil, allowsOverlappingSpans: nil)
+        }
+        async let answered = withThrowingTaskGroup(of: [Int64].self) { group in
+            for annotator in annotators {
+                group.addTask {
+                    var mine: [Int64] = []
+                    while let (item, _, _) = try await servers.1.nextItem(in: project, for: annotator, lease: 600) {
+                        _ = try await servers.1.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: item.id, by: annotator)
+                        mine.append(item.id)
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [Int64]()) { $0 += $1 }
+        }
+        var changes = 0
+        while try await servers.0.summary(of: project).annotations < 120, changes < 2_000 {
+            changes += 1
+            try await setAnnotatorsPerItem(changes % 2 + 1)
+        }
+        let perItem = Dictionary(grouping: try await answered, by: { $0 }).mapValues(\.count)
+        #expect(changes > 1)
+        for number in [changes % 2 + 1, 1, 2] {
+            if number != changes % 2 + 1 { try await setAnnotatorsPerItem(number) }
+            let summary = try await servers.1.summary(of: project)
+            #expect(summary.annotations == 120)
+            #expect(summary.completeItems == perItem.values.filter { $0 >= number }.count, "\(number) per item")
+        }
+        let folder = try TemporaryDirectory()
+        _ = try await DatabaseCopy.run(from: .postgres(address), to: .sqlite(path: folder.path("copy.db")))
+        let copied = try AppDatabase(path: folder.path("copy.db")).summary(of: project)
+        #expect(copied.annotations == 120 && copied.completeItems == perItem.values.filter { $0 >= 2 }.count)  // 2 per item, as last set
         await Self.close(servers)
     }
 
