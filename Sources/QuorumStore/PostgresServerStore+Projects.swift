@@ -19,8 +19,9 @@ extension PostgresServerStore: ProjectStore {
     }
 
     /// A new project, made in a transaction of its own by `fill` (which writes its row with `insertProject`, and its
-    /// items where it has them). Two servers making one name at once meet at the unique key: the second is told the
-    /// name is taken, and nothing of it is kept.
+    /// items where it has them). Two servers making projects at once take turns (`namingLock`): the second sees the
+    /// first's name and slug, so it is told a name is taken or numbers its slug past the other's. The unique keys stay
+    /// the last word: a conflict there is reported as the name taken, and nothing of the project is kept.
     func makingProject<T: Sendable>(named name: String, _ fill: (Transaction, String) async throws -> T) async throws -> T {
         let name = try AppDatabase.checkedProjectName(name)
         do {
@@ -41,6 +42,8 @@ extension PostgresServerStore: ProjectStore {
     /// The project's row, its slug the name's (`name` checked), numbered past those taken.
     static func insertProject(_ sql: Transaction, name: String, kind: ProjectKind, labels: [String], multiLabel: Bool, annotatorsPerItem: Int,
                               guidelines: String, judging: JudgingSetup?) async throws -> Project {
+        // Held to the commit; each statement after it reads what projects made before it committed (read committed).
+        try await sql.run("SELECT pg_advisory_xact_lock(\(Self.namingLock))")
         let base = Project.slug(for: name), now = AppDatabase.timestamp()
         if try await sql.first("SELECT 1 FROM projects WHERE lower(name) = lower(\(name))") != nil { throw AppDatabase.projectNameTaken(name) }
         let taken = Set(try await sql.rows("SELECT slug FROM projects WHERE slug = \(base) OR slug LIKE \(base + "-%")").compactMap { $0.string(0) })
@@ -57,6 +60,10 @@ extension PostgresServerStore: ProjectStore {
         return Project(id: id, slug: slug, name: name, kind: kind, labels: labels, multiLabel: multiLabel,
                        annotatorsPerItem: annotatorsPerItem, guidelines: guidelines, judging: judging, createdAt: now)
     }
+
+    /// The advisory lock a new project's name and slug are picked under, one server at a time: names that differ
+    /// but share a slug ("Queue 1", "queue-1") made at once would otherwise pick the same slug, and one be refused.
+    static let namingLock: Int64 = 0x5150_4e4d  // "QPNM"
 
     public func findProject(_ reference: String) async throws -> Project? {
         try await rows("""

@@ -112,6 +112,35 @@ import Testing
         await Self.close(servers)
     }
 
+    /// Projects made at once on two servers: names that differ but share a slug ("Queue 1", "queue-1") are both kept,
+    /// each with a slug of its own; one name made on both ("Queue 1" twice) is kept once, the other told it is taken.
+    @Test func projectsMadeAtOnceOnTwoServersTakeTurnsForNamesAndSlugs() async throws {
+        let servers = try await Self.servers()
+        let made = await withTaskGroup(of: (String, Result<Project, StoreError>).self) { group in
+            for n in 0..<8 {
+                for (store, name) in [(servers.0, "Queue \(n)"), (servers.1, "queue-\(n)"), (servers.1, "Queue \(n)")] {
+                    group.addTask {
+                        do {
+                            return (name, .success(try await store.createProject(name: name, kind: .classify, labels: ["a"], multiLabel: false,
+                                                                                 annotatorsPerItem: 1, guidelines: "")))
+                        } catch {
+                            return (name, .failure(error as! StoreError))
+                        }
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for n in 0..<8 {
+            let kept = made.compactMap { name, result in try? (name, result.get().slug) }.filter { $0.1.hasPrefix("queue-\(n)") }
+            #expect(kept.map(\.0).sorted() == ["Queue \(n)", "queue-\(n)"])
+            #expect(kept.map(\.1).sorted() == ["queue-\(n)", "queue-\(n)-2"])
+            let refused = made.filter { $0.0 == "Queue \(n)" }.compactMap { if case .failure(let error) = $0.1 { error } else { nil } }
+            #expect(refused.map(\.message) == ["a project named \"Queue \(n)\" exists already"])
+        }
+        await Self.close(servers)
+    }
+
     /// Annotators on both servers at once, each asking for the next item and answering it until none is left:
     /// every item ends with exactly its annotators' answers, nobody answers an item twice, and the counts agree.
     @Test func annotatorsOnTwoServersNeverShareASlot() async throws {
