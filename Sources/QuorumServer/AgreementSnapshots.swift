@@ -29,8 +29,7 @@ final class AgreementSnapshots: Sendable {
         let database = self.database, agreements = self.agreements, logger = self.logger
         Task.detached(priority: .background) {
             do {
-                guard try await database.snapshotDue(for: project) else { return }
-                try await database.recordSnapshot(of: project, try await agreements.agreement(of: project))
+                try await database.keepSnapshotIfDue(of: project) { try await agreements.agreement(of: project) }
             } catch {
                 logger.error("agreement snapshot of project \(project.id) failed: \(error)")
             }

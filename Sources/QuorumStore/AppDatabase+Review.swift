@@ -3,8 +3,13 @@ import GRDB
 import QuorumCore
 
 extension AppDatabase {
+    /// One server: the check and the computing need no lock.
+    public func keepSnapshotIfDue(of project: Project, _ agreement: () async throws -> ProjectAgreement) async throws {
+        if try snapshotDue(for: project) { try recordSnapshot(of: project, try await agreement()) }
+    }
+
     /// Keeps a project's agreement figures, so the trend can be drawn.
-    public func recordSnapshot(of project: Project, _ agreement: ProjectAgreement) throws {
+    func recordSnapshot(of project: Project, _ agreement: ProjectAgreement) throws {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO agreement_snapshots (project_id, taken_at, annotations, shared_items, coefficient, value, figures)
@@ -16,7 +21,7 @@ extension AppDatabase {
 
     /// A snapshot is due after 100 more submitted answers than the last one covered, or a day after it when
     /// anything changed.
-    public func snapshotDue(for project: Project) throws -> Bool {
+    func snapshotDue(for project: Project) throws -> Bool {
         try writer.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT annotation_count FROM projects WHERE id = ?", arguments: [project.id]) ?? 0
             let last = try Row.fetchOne(db, sql: """

@@ -81,26 +81,24 @@ extension PostgresServerStore: ReviewStore {
         try await Blocking.onThread { try self.readAgreement(of: project) }
     }
 
-    /// Kept once however many servers took it at once: under an advisory lock per project, and only if still due
-    /// (another server may have kept one meanwhile).
-    public func recordSnapshot(of project: Project, _ agreement: ProjectAgreement) async throws {
+    /// Computed and kept by one server however many find it due at once: the one that takes the project's advisory
+    /// lock (the others go on without waiting), and only if still due under it (another may have kept one just before).
+    public func keepSnapshotIfDue(of project: Project, _ agreement: () async throws -> ProjectAgreement) async throws {
         try await transaction { sql in
-            try await sql.run("SELECT pg_advisory_xact_lock(\(Self.snapshotLock), \(Int32(truncatingIfNeeded: project.id)))")
-            guard try await Self.snapshotDue(sql, for: project) else { return }
+            guard try await Self.snapshotDue(sql, for: project),
+                  try await sql.first("SELECT pg_try_advisory_xact_lock(\(Self.snapshotLock), \(Int32(truncatingIfNeeded: project.id)))")?.bool(0) == true,
+                  try await Self.snapshotDue(sql, for: project) else { return }
+            let figures = try await agreement()
             try await sql.run("""
                 INSERT INTO agreement_snapshots (project_id, taken_at, annotations, shared_items, coefficient, value, figures)
-                VALUES (\(project.id), \(AppDatabase.timestamp()), \(agreement.answers), \(agreement.sharedItems), \(agreement.coefficient),
-                        \(agreement.value), \(agreement.json.jsonText))
+                VALUES (\(project.id), \(AppDatabase.timestamp()), \(figures.answers), \(figures.sharedItems), \(figures.coefficient),
+                        \(figures.value), \(figures.json.jsonText))
                 """)
         }
     }
 
     /// The advisory locks' first key for snapshots (the second is the project's id).
     static let snapshotLock: Int32 = 0x5153_4e50  // "QSNP"
-
-    public func snapshotDue(for project: Project) async throws -> Bool {
-        try await transaction { sql in try await Self.snapshotDue(sql, for: project) }
-    }
 
     private static func snapshotDue(_ sql: Transaction, for project: Project) async throws -> Bool {
         let count = try await sql.first("SELECT annotation_count FROM projects_counted WHERE id = \(project.id)")?.int(0) ?? 0

@@ -13,7 +13,8 @@ public protocol ReviewStore: Sendable {
     func activity(in project: Project) async throws -> [(annotator: String, submitted: Int, seconds: [Double])]
     func agreementStamp(of project: Project) async throws -> AgreementStamp
     func agreement(of project: Project) async throws -> ProjectAgreement
-    func recordSnapshot(of project: Project, _ agreement: ProjectAgreement) async throws
-    func snapshotDue(for project: Project) async throws -> Bool
+    /// Keeps a snapshot of the project's agreement if one is due, `agreement` computing it only then: once, however
+    /// many servers find it due at once, and computed by one of them.
+    func keepSnapshotIfDue(of project: Project, _ agreement: () async throws -> ProjectAgreement) async throws
     func snapshots(of project: Project) async throws -> [JSONValue]
 }

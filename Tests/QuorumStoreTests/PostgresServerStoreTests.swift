@@ -1,6 +1,7 @@
 import Foundation
 import QuorumCore
 import QuorumTestSupport
+import Synchronization
 import Testing
 @testable import QuorumStore
 
@@ -220,23 +221,33 @@ import Testing
         await Self.close(servers)
     }
 
-    /// Two servers finding an agreement snapshot due at once keep one, not two (an advisory lock and the check
-    /// repeated under it).
-    @Test func aSnapshotDueOnTwoServersIsKeptOnce() async throws {
+    /// Two servers finding an agreement snapshot due at once: one computes it and keeps it, the others go on without
+    /// (an advisory lock taken without waiting, and the check repeated under it); then none is due.
+    @Test func aSnapshotDueOnTwoServersIsComputedAndKeptOnce() async throws {
         let servers = try await Self.servers()
         let (project, annotators) = try await Self.project(servers.0, items: 4, perItem: 1, annotators: 1)
         let (item, _, _) = try #require(try await servers.0.nextItem(in: project, for: annotators[0], lease: 600))
         _ = try await servers.0.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: item.id, by: annotators[0])
-        let due = (try await servers.0.snapshotDue(for: project), try await servers.1.snapshotDue(for: project))
-        #expect(due == (true, true))
         let agreement = try await servers.1.agreement(of: project)
-        await withTaskGroup(of: Void.self) { group in
+        let computed = Mutex(0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for store in [servers.0, servers.1, servers.0, servers.1] {
-                group.addTask { try? await store.recordSnapshot(of: project, agreement) }
+                group.addTask {
+                    try await store.keepSnapshotIfDue(of: project) {
+                        computed.withLock { $0 += 1 }
+                        try await Task.sleep(for: .milliseconds(300))  // long enough for the others to find it due meanwhile
+                        return agreement
+                    }
+                }
             }
+            try await group.waitForAll()
         }
+        #expect(computed.withLock { $0 } == 1)
         #expect(try await servers.0.snapshots(of: project).count == 1)
-        #expect(try await !servers.1.snapshotDue(for: project))
+        try await servers.1.keepSnapshotIfDue(of: project) {
+            Issue.record("a snapshot was due again with no new answer")
+            return agreement
+        }
         await Self.close(servers)
     }
 

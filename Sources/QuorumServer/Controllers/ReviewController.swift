@@ -20,7 +20,7 @@ struct ReviewController {
             _ = try context.lead()
             let project = try await project(request, context)
             let agreement = try await agreements.agreement(of: project)
-            if try await database.snapshotDue(for: project) { try await database.recordSnapshot(of: project, agreement) }
+            try await database.keepSnapshotIfDue(of: project) { agreement }
             return API.json(agreement.json)
         }
         router.get("/api/items/{id}/comments") { request, context in
@@ -80,7 +80,7 @@ struct ReviewController {
         guard context.session?.user.role ?? .annotator != .annotator else { return try pages.refuse(context.session) }
         let project = try await project(request, context)
         let agreement = try await agreements.agreement(of: project)
-        if try await database.snapshotDue(for: project) { try await database.recordSnapshot(of: project, agreement) }
+        try await database.keepSnapshotIfDue(of: project) { agreement }
         let view = DashboardView(project: project, agreement: agreement, activity: try await database.activity(in: project),
                                  snapshots: try await database.snapshots(of: project),
                                  pair: (request.uri.queryParameters.get("a").map { String($0) }, request.uri.queryParameters.get("b").map { String($0) }),

@@ -28,7 +28,7 @@ struct AgreementCommand: AsyncParsableCommand {
             try await reportingErrors(on: database) { db in
                 let project = try await db.findRequiredProject(project)
                 let agreement = try await db.agreement(of: project)
-                if try await db.snapshotDue(for: project) { try await db.recordSnapshot(of: project, agreement) }
+                try await db.keepSnapshotIfDue(of: project) { agreement }
                 let suggesting = try await db.suggestionFigures(of: project)
                 if json {
                     // Per suggesting run, newest first under "models"; the newest also as "model".
