@@ -73,20 +73,29 @@ extension PostgresServerStore: JudgingStore {
                                        guidelines: guidelines, judging: setup)
     }
 
+    /// As on SQLite, in one statement for the whole batch: items made in the samples' order (so their ids follow it),
+    /// an input already there or met earlier in the batch passed over, each new item's sample its first.
     public func addSamples(_ samples: [WatchSample], to project: Project) async throws -> (kept: Int, sampledOut: Int, duplicates: Int) {
         let chosen = try AppDatabase.keptSamples(samples, for: project)
+        let inputs = chosen.map(\.input.jsonText), models = chosen.map(\.model), servedAt = chosen.map(\.servedAt)
+        let hashes = chosen.map { $0.dedupHash.bytes.withUnsafeBytes(PostgresStore.hex) }
         return try await transaction { sql in
-            let now = AppDatabase.timestamp()
-            var kept = 0
-            for sample in chosen {
-                guard let id = try await sql.first("""
+            let kept = try await sql.first("""
+                WITH sample AS (
+                    SELECT input, decode(hash, 'hex') AS hash, model, served_at, n
+                    FROM unnest(\(inputs)::text[], \(hashes)::text[], \(models)::text[], \(servedAt)::text[]) WITH ORDINALITY
+                        AS s(input, hash, model, served_at, n)),
+                item AS (
                     INSERT INTO items (project_id, input, input_hash, created_at)
-                    VALUES (\(project.id), \(sample.input.jsonText), \(ByteBuffer(bytes: sample.dedupHash.bytes)), \(now))
-                    ON CONFLICT DO NOTHING RETURNING id
-                    """)?.int64(0) else { continue }
-                try await sql.run("INSERT INTO watch_samples (item_id, model, served_at) VALUES (\(id), \(sample.model), \(sample.servedAt))")
-                kept += 1
-            }
+                    SELECT \(project.id), input, hash, \(AppDatabase.timestamp()) FROM sample ORDER BY n
+                    ON CONFLICT DO NOTHING RETURNING id, input_hash),
+                kept AS (
+                    INSERT INTO watch_samples (item_id, model, served_at)
+                    SELECT DISTINCT ON (item.id) item.id, sample.model, sample.served_at
+                    FROM item JOIN sample ON sample.hash = item.input_hash ORDER BY item.id, sample.n
+                    RETURNING item_id)
+                SELECT COUNT(*) FROM kept
+                """)?.int(0) ?? 0
             try await sql.run("UPDATE projects SET item_count = item_count + \(kept) WHERE id = \(project.id)")
             return (kept, samples.count - chosen.count, chosen.count - kept)
         }

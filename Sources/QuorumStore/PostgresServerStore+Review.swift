@@ -29,17 +29,16 @@ extension PostgresServerStore: ReviewStore {
         let items = try await answeredItems(in: project)
         let agreed = ReviewQueue.agreedAnswers(project: project, items: items, rule: rule)
         guard !agreed.isEmpty else { return 0 }
-        let now = AppDatabase.timestamp()
-        return try await transaction { sql in
-            var added = 0
-            for (itemID, answer, source) in agreed {
-                added += try await sql.rows("""
-                    INSERT INTO gold (item_id, resolution, source, decided_by, decided_at) VALUES (\(itemID), \(answer.json.jsonText), \(source.rawValue), NULL, \(now))
-                    ON CONFLICT DO NOTHING RETURNING item_id
-                    """).count
-            }
-            return added
-        }
+        let itemIDs = agreed.map(\.itemID), answers = agreed.map(\.answer.json.jsonText), sources = agreed.map(\.source.rawValue)
+        // One statement for them all; gold a lead set meanwhile is kept.
+        return try await rows("""
+            WITH added AS (
+                INSERT INTO gold (item_id, resolution, source, decided_by, decided_at)
+                SELECT item, answer, source, NULL, \(AppDatabase.timestamp())
+                FROM unnest(\(itemIDs)::bigint[], \(answers)::text[], \(sources)::text[]) AS a(item, answer, source)
+                ON CONFLICT DO NOTHING RETURNING item_id)
+            SELECT COUNT(*) FROM added
+            """).first?.int(0) ?? 0
     }
 
     public func answeredItems(in project: Project) async throws -> [StoredItem] {

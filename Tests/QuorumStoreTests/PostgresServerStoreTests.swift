@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import QuorumCore
 import QuorumTestSupport
 import Synchronization
@@ -247,6 +248,75 @@ import Testing
         try await servers.1.keepSnapshotIfDue(of: project) {
             Issue.record("a snapshot was due again with no new answer")
             return agreement
+        }
+        await Self.close(servers)
+    }
+
+    /// Watch samples, written for a whole batch in one statement on PostgreSQL, give what SQLite's row by row gives:
+    /// the same items in the same order, an input met twice in a batch kept with its first sample, one already there
+    /// passed over as a duplicate.
+    @Test func watchSamplesAreKeptAsOnSQLite() async throws {
+        let servers = try await Self.servers()
+        let folder = try TemporaryDirectory()
+        let sqlite = try AppDatabase(path: folder.path("q.db"))
+        func samples(_ numbers: [Int], model: String) throws -> [WatchSample] {
+            // Served a day apart in the batch's order: which of two samples of one input was kept shows.
+            let lines = numbers.enumerated().map { k, n in
+                #"{"messages": [{"role": "user", "content": "question \#(n)"}, {"role": "assistant", "content": "answer \#(n)"}], "model": "\#(model)", "at": "2026-11-0\#(k + 1)T10:00:00Z"}"#
+            }
+            guard case .success(let decoded) = WatchSample.decode(try JSONParser.parse(#"{"samples": [\#(lines.joined(separator: ","))]}"#)) else {
+                throw StoreError(.invalid, "samples not decoded")
+            }
+            return decoded.good.map(\.1)
+        }
+        let onPostgres = try await servers.0.createWatchProject(name: "Bot", scale: .passFail, criteria: [], sampleRate: 1, alertBelow: nil,
+                                                                annotatorsPerItem: 1, guidelines: "")
+        let onSQLite = try sqlite.createWatchProject(name: "Bot", scale: .passFail)
+        for (numbers, model) in [([3, 1, 4, 1, 5], "v1"), ([5, 9, 2, 6, 3, 7], "v2")] {
+            let batch = try samples(numbers, model: model)
+            let postgres = try await servers.1.addSamples(batch, to: onPostgres), lite = try sqlite.addSamples(batch, to: onSQLite)
+            #expect(postgres == lite)
+        }
+        let sql = "SELECT i.input, w.model, w.served_at FROM items i JOIN watch_samples w ON w.item_id = i.id WHERE i.project_id = "
+        let kept = try await servers.0.rows("\(unescaped: sql)\(onPostgres.id) ORDER BY i.id").map { [$0.string(0), $0.string(1), $0.string(2)] }
+        let expected = try await sqlite.writer.read { db in
+            try Row.fetchAll(db, sql: sql + "\(onSQLite.id) ORDER BY i.id").map { [$0[0], $0[1], $0[2]] as [String?] }
+        }
+        #expect(kept.count == 8 && kept == expected)
+        #expect(try await servers.1.summary(of: onPostgres).items == 8)
+        await Self.close(servers)
+    }
+
+    /// Agreed answers promoted to gold in one statement: each agreed item gets its answer once, gold a lead set is
+    /// kept, items without agreement get none, and promoting again adds nothing.
+    @Test func agreedAnswersArePromotedOnce() async throws {
+        let servers = try await Self.servers()
+        let (made, annotators) = try await Self.project(servers.0, items: 6, perItem: 2, annotators: 2)
+        let project = try await servers.0.updateProject(made, labels: made.labels, multiLabel: false, annotatorsPerItem: 2, guidelines: "",
+                                                        systemPrompt: nil, autoGold: "all", spanPatterns: nil, allowsOverlappingSpans: nil)
+        var split: [Int64] = [], items: [Item] = []
+        for (n, annotator) in annotators.enumerated() {
+            while let (item, _, _) = try await servers.1.nextItem(in: project, for: annotator, lease: 600) {
+                if n == 0 { items.append(item) }
+                // The second annotator disagrees on the first two items it answers.
+                let disagrees = n == 1 && split.count < 2
+                if disagrees { split.append(item.id) }
+                _ = try await servers.1.saveAnnotation(AnnotationInput(status: .submitted, labels: [disagrees ? "b" : "a"]), itemID: item.id, by: annotator)
+            }
+        }
+        let lead = try await servers.0.createUser(username: "lead", displayName: nil, role: .lead, passwordHash: nil, disabled: false)
+        let decided = try #require(items.first { !split.contains($0.id) })
+        try await servers.0.setGold(.labels(["b"]), for: decided, source: .lead, by: lead)
+        #expect(items.count == 6)
+        #expect(try await servers.1.promoteAgreedAnswers(in: project) == 3)
+        #expect(try await servers.0.promoteAgreedAnswers(in: project) == 0)
+        for item in items {
+            let gold = try await servers.0.gold(for: item)
+            if split.contains(item.id) {
+                #expect(gold == nil)
+            } else {
+                #expect(gold?["answer"]?["labels"]?.arrayValue?.compactMap(\.stringValue) == [item.id == decided.id ? "b" : "a"], "item \(item.id)")
+            }
         }
         await Self.close(servers)
     }
