@@ -127,30 +127,57 @@ extension PostgresServerStore: ModelStore {
         return run.itemIDs.filter { !answered.contains($0) }
     }
 
+    /// As on SQLite, a batch in two statements: the outputs (as JSON, whose nulls arrays of postgres-nio cannot
+    /// carry), and the suggestions made of them.
     public func saveOutputs(_ outputs: [RunOutput], of run: Run) async throws {
         guard !outputs.isEmpty else { return }
+        let outputs = Self.merged(outputs)
+        let rows = JSONValue.array(outputs.map { o in
+            ["item": .int(Int(o.itemID)), "output": o.output.map { .string($0) } ?? .null, "finish_reason": o.finishReason.map { .string($0) } ?? .null,
+             "input_tokens": o.inputTokens.map { .int($0) } ?? .null, "output_tokens": o.outputTokens.map { .int($0) } ?? .null,
+             "latency_ms": .int(o.latencyMs), "attempts": .int(o.attempts), "error": o.error.map { .string($0) } ?? .null]
+        }).jsonText
         try await transaction { sql in
-            let now = AppDatabase.timestamp()
-            for o in outputs {
-                try await sql.run("""
-                    INSERT INTO run_outputs (run_id, item_id, output, finish_reason, input_tokens, output_tokens, latency_ms, attempts, error, created_at)
-                    VALUES (\(run.id), \(o.itemID), \(o.output), \(o.finishReason), \(o.inputTokens), \(o.outputTokens), \(o.latencyMs), \(o.attempts),
-                            \(o.error), \(now))
-                    ON CONFLICT (run_id, item_id) DO UPDATE SET output = excluded.output, finish_reason = excluded.finish_reason,
-                        input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, latency_ms = excluded.latency_ms,
-                        attempts = run_outputs.attempts + excluded.attempts, error = excluded.error, created_at = excluded.created_at
-                    """)
-            }
+            try await sql.run("""
+                INSERT INTO run_outputs (run_id, item_id, output, finish_reason, input_tokens, output_tokens, latency_ms, attempts, error, created_at)
+                SELECT \(run.id), item, output, finish_reason, input_tokens, output_tokens, latency_ms, attempts, error, \(AppDatabase.timestamp())
+                FROM jsonb_to_recordset(\(rows)::jsonb) AS o(item BIGINT, output TEXT, finish_reason TEXT, input_tokens BIGINT, output_tokens BIGINT,
+                                                             latency_ms BIGINT, attempts BIGINT, error TEXT)
+                ON CONFLICT (run_id, item_id) DO UPDATE SET output = excluded.output, finish_reason = excluded.finish_reason,
+                    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, latency_ms = excluded.latency_ms,
+                    attempts = run_outputs.attempts + excluded.attempts, error = excluded.error, created_at = excluded.created_at
+                """)
             guard run.purpose == .suggest,
                   let project = try await sql.first("SELECT \(unescaped: StoredProject.columns) FROM projects WHERE id = \(run.projectID)")
                     .map({ StoredProject($0).project }) else { return }
             var inputs: [Int64: String] = [:]
             for row in try await sql.rows("SELECT id, input FROM items WHERE id = ANY(\(outputs.map(\.itemID)))") { inputs[row.int64(0)] = row.string(1) }
-            for output in outputs {
-                guard let made = AppDatabase.suggestion(from: output, input: inputs[output.itemID], project: project, run: run) else { continue }
-                try await sql.run("UPDATE items SET model_suggestion = \(made) WHERE id = \(output.itemID) AND suggestion_withheld = 0")
+            let made = outputs.compactMap { output in
+                AppDatabase.suggestion(from: output, input: inputs[output.itemID], project: project, run: run).map { (output.itemID, $0) }
             }
+            guard !made.isEmpty else { return }
+            try await sql.run("""
+                UPDATE items SET model_suggestion = s.made FROM unnest(\(made.map(\.0))::bigint[], \(made.map(\.1))::text[]) AS s(id, made)
+                WHERE items.id = s.id AND items.suggestion_withheld = 0
+                """)
         }
+    }
+
+    /// A batch with each item once, as saving its outputs one after another would leave it: the last output, with
+    /// the attempts of all (one statement may not update a row twice).
+    static func merged(_ outputs: [RunOutput]) -> [RunOutput] {
+        var merged: [RunOutput] = [], at: [Int64: Int] = [:]
+        for output in outputs {
+            guard let earlier = at[output.itemID] else {
+                at[output.itemID] = merged.count
+                merged.append(output)
+                continue
+            }
+            var last = output
+            last.attempts += merged[earlier].attempts
+            merged[earlier] = last
+        }
+        return merged
     }
 
     public func finishRun(_ run: Run, status: Run.Status, message: String?) async throws {

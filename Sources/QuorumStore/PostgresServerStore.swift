@@ -130,12 +130,13 @@ public final class PostgresServerStore: Sendable {
     }
 
     /// PostgreSQL's refusal as an error a person can act on: a unique key taken (by a request on another server) is a
-    /// conflict; deadlocks and serialization failures are marked to be tried again.
+    /// conflict; deadlocks and serialization failures are marked to be tried again. A NUL character is refused as text
+    /// (22021) and inside JSON (22P05, `\u0000` in jsonb: a run's outputs go as JSON).
     static func refusal(_ sql: String, _ error: PSQLError) -> StoreError {
         switch error.serverInfo?[.sqlState] {
         case "23505": return StoreError(.conflict, "this was saved elsewhere meanwhile (\(error.serverInfo?[.constraintName] ?? "a unique key")): reload it")
         case "40001", "40P01": return StoreError(.conflict, "PostgreSQL stopped this to let another change through; try again", retriable: true)
-        case "22021": return StoreError(.invalid, "a text sent holds a NUL character (\\u0000), which PostgreSQL cannot store: remove it and send again")
+        case "22021", "22P05": return StoreError(.invalid, "a text sent holds a NUL character (\\u0000), which PostgreSQL cannot store: remove it and send again")
         default: return StoreError(.invalid, "PostgreSQL refused \(sql.prefix(60))…: \(String(reflecting: error))")
         }
     }

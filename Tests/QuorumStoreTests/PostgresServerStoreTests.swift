@@ -321,6 +321,51 @@ import Testing
         await Self.close(servers)
     }
 
+    /// A suggesting run's outputs, saved a batch per statement on PostgreSQL, give what SQLite gives: an item met
+    /// twice in a batch keeps its last output with the attempts of both, missing figures stay NULL, a later batch
+    /// adds its attempts, and the suggestions made of them are the same.
+    @Test func runOutputsAndSuggestionsAreSavedAsOnSQLite() async throws {
+        let servers = try await Self.servers()
+        let folder = try TemporaryDirectory()
+        let sqlite = try AppDatabase(path: folder.path("q.db"))
+        let (onPostgres, _) = try await Self.project(servers.0, items: 4, perItem: 1, annotators: 0)
+        let onSQLite = try sqlite.createProject(name: "Tickets", kind: .classify, labels: ["a", "b"])
+        let lines = (0..<4).map { "ticket number \($0)" }.joined(separator: "\n") + "\n"
+        #expect(try sqlite.importItems(into: onSQLite, from: .bytes(Array(lines.utf8)), options: ImportOptions(fileName: "t.txt")).imported == 4)
+        let model = Model(name: "m", baseURL: "http://127.0.0.1:9/v1", model: "m")
+        let runs = (try await servers.0.startSuggestions(of: try await servers.0.addModel(model), on: onPostgres, items: "all", limit: nil, withhold: 0),
+                    try sqlite.startSuggestions(of: try sqlite.addModel(model), on: onSQLite, items: "all", withhold: 0))
+        func batches(_ ids: [Int64]) -> [[RunOutput]] {
+            func output(_ n: Int, _ text: String?, attempts: Int, error: String? = nil, figures: Bool = true) -> RunOutput {
+                RunOutput(itemID: ids[n], output: text, finishReason: figures ? "stop" : nil, inputTokens: figures ? 10 + n : nil,
+                          outputTokens: figures ? 2 : nil, latencyMs: 100 + n, attempts: attempts, error: error)
+            }
+            return [[output(0, nil, attempts: 2, error: "timed out"), output(1, "b", attempts: 1, figures: false), output(0, "a", attempts: 1),
+                     output(2, "nonsense", attempts: 1)],
+                    [output(1, "a", attempts: 3), output(3, "B.", attempts: 1)]]
+        }
+        for (postgres, lite) in zip(batches(runs.0.itemIDs), batches(runs.1.itemIDs)) {
+            try await servers.1.saveOutputs(postgres, of: runs.0)
+            try sqlite.saveOutputs(lite, of: runs.1)
+        }
+        let sql = """
+            SELECT o.output, o.finish_reason, o.input_tokens, o.output_tokens, o.latency_ms, o.attempts, o.error, i.model_suggestion
+            FROM run_outputs o JOIN items i ON i.id = o.item_id WHERE o.run_id =
+            """
+        let saved = try await servers.0.rows("\(unescaped: sql) \(runs.0.id) ORDER BY i.id").map { row in
+            (0..<8).map { row.isNull(Int32($0)) ? "NULL" : [2, 3, 4, 5].contains($0) ? String(row.int64(Int32($0))) : row.string(Int32($0)) ?? "" }
+        }
+        let expected = try await sqlite.writer.read { db in
+            try Row.fetchAll(db, sql: sql + " \(runs.1.id) ORDER BY i.id").map { row in
+                (0..<8).map { (row[$0] as DatabaseValue).isNull ? "NULL" : [2, 3, 4, 5].contains($0) ? String(row[$0] as Int64) : row[$0] as String }
+            }
+        }
+        #expect(saved.count == 4 && saved.map { $0[5] } == ["3", "4", "1", "1"])
+        #expect(saved == expected)
+        #expect(saved.filter { $0[7] != "NULL" }.count == 3)  // "a", "a" and "B." suggest; "nonsense" does not
+        await Self.close(servers)
+    }
+
     /// A compare project made from two runs on PostgreSQL: its items and their runs in one transaction, judged
     /// blind, its results counted; a second project of the same name is refused with nothing of it kept.
     @Test func aComparisonIsMadeJudgedAndCounted() async throws {
