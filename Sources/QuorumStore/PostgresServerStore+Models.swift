@@ -131,8 +131,7 @@ extension PostgresServerStore: ModelStore {
     /// carry), and the suggestions made of them.
     public func saveOutputs(_ outputs: [RunOutput], of run: Run) async throws {
         guard !outputs.isEmpty else { return }
-        let outputs = Self.merged(outputs)
-        let rows = JSONValue.array(outputs.map { o in
+        let rows = JSONValue.array(Self.merged(outputs).map { o in
             ["item": .int(Int(o.itemID)), "output": o.output.map { .string($0) } ?? .null, "finish_reason": o.finishReason.map { .string($0) } ?? .null,
              "input_tokens": o.inputTokens.map { .int($0) } ?? .null, "output_tokens": o.outputTokens.map { .int($0) } ?? .null,
              "latency_ms": .int(o.latencyMs), "attempts": .int(o.attempts), "error": o.error.map { .string($0) } ?? .null]
@@ -152,12 +151,14 @@ extension PostgresServerStore: ModelStore {
                     .map({ StoredProject($0).project }) else { return }
             var inputs: [Int64: String] = [:]
             for row in try await sql.rows("SELECT id, input FROM items WHERE id = ANY(\(outputs.map(\.itemID)))") { inputs[row.int64(0)] = row.string(1) }
-            let made = outputs.compactMap { output in
-                AppDatabase.suggestion(from: output, input: inputs[output.itemID], project: project, run: run).map { (output.itemID, $0) }
+            // In the batch's order, an item's last suggestion kept (as updates one after another would keep it).
+            var made: [Int64: String] = [:]
+            for output in outputs {
+                made[output.itemID] = AppDatabase.suggestion(from: output, input: inputs[output.itemID], project: project, run: run) ?? made[output.itemID]
             }
             guard !made.isEmpty else { return }
             try await sql.run("""
-                UPDATE items SET model_suggestion = s.made FROM unnest(\(made.map(\.0))::bigint[], \(made.map(\.1))::text[]) AS s(id, made)
+                UPDATE items SET model_suggestion = s.made FROM unnest(\(Array(made.keys))::bigint[], \(Array(made.values))::text[]) AS s(id, made)
                 WHERE items.id = s.id AND items.suggestion_withheld = 0
                 """)
         }
