@@ -4,6 +4,7 @@ import HummingbirdCore
 import NIOCore
 import Logging
 import Mustache
+import QuorumCore
 import QuorumStore
 
 /// Where and how the server listens.
@@ -27,10 +28,13 @@ public struct ServerSettings: Sendable {
     /// How long a model run this server drives stays its own without word from it: past that, another server (or
     /// this one, started again) takes the run over (`RunManager`).
     public var runLease: Duration
+    /// How sign-in attempts are paced on SQLite (on PostgreSQL the store paces them, `PostgresServerStore.open`).
+    public var signInPace: SignInPace
 
     public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources, secureCookies: Bool = false,
                 exportsDirectory: String, maxUploadBytes: Int = 1 << 30, idleTimeout: Int64 = 30,
-                maxConnections: Int = 4_096, reservedConnections: Int? = nil, runLease: Duration = .seconds(30)) {
+                maxConnections: Int = 4_096, reservedConnections: Int? = nil, runLease: Duration = .seconds(30),
+                signInPace: SignInPace = SignInPace()) {
         self.host = host
         self.port = port
         self.resources = resources
@@ -41,6 +45,7 @@ public struct ServerSettings: Sendable {
         self.maxConnections = maxConnections
         self.reservedConnections = reservedConnections ?? max(2, maxConnections / 16)
         self.runLease = runLease
+        self.signInPace = signInPace
     }
 }
 
@@ -69,7 +74,7 @@ public func buildApplication(
     router.add(middleware: SessionMiddleware(database: database))
     router.get("/favicon.ico") { _, _ in Response(status: .movedPermanently, headers: [.location: "/static/\(version)/favicon.svg"]) }
     HomeController(database: database, pages: pages).addRoutes(to: router)
-    SessionController(database: database, pages: pages, throttle: (database as? any SignInAttempts) ?? LoginThrottle(), checks: PasswordChecks(), secureCookies: settings.secureCookies).addRoutes(to: router)
+    SessionController(database: database, pages: pages, throttle: (database as? any SignInAttempts) ?? LoginThrottle(pace: settings.signInPace), checks: PasswordChecks(), secureCookies: settings.secureCookies).addRoutes(to: router)
     ProjectsController(database: database, uploadLimit: settings.maxUploadBytes).addRoutes(to: router)
     let agreements = AgreementCache(database: database)
     AnnotateController(database: database, pages: pages, snapshots: AgreementSnapshots(database: database, agreements: agreements, logger: logger),

@@ -6,8 +6,6 @@ import QuorumCore
 /// are paced as one (`SignInPace`). Each attempt's record is read and written under its row lock, so attempts made at
 /// once through two servers are counted one after the other.
 extension PostgresServerStore: SignInAttempts {
-    static let signInPace = SignInPace()
-
     /// The record's key as stored: hashed, as a name typed at the sign-in form may hold anything (a NUL, which
     /// PostgreSQL's text refuses).
     static func signInKey(_ address: String, _ username: String) -> String {
@@ -17,7 +15,7 @@ extension PostgresServerStore: SignInAttempts {
     public func attempt(address: String, username: String) async throws -> SignInPace.Verdict {
         let key = Self.signInKey(address, username)
         return try await transaction { sql in
-            try await sql.run("DELETE FROM sign_in_attempts WHERE last_seen < extract(epoch FROM clock_timestamp()) - \(Self.signInPace.window)")
+            try await sql.run("DELETE FROM sign_in_attempts WHERE last_seen < extract(epoch FROM clock_timestamp()) - \(signInPace.window)")
             // A new record is as old as can be: the pace starts it afresh.
             try await sql.run("INSERT INTO sign_in_attempts (key, attempts, next_allowed, last_seen) VALUES (\(key), 0, 0, 0) ON CONFLICT (key) DO NOTHING")
             let kept = try await sql.first("SELECT attempts, next_allowed, last_seen FROM sign_in_attempts WHERE key = \(key) FOR UPDATE").map {
@@ -27,7 +25,7 @@ extension PostgresServerStore: SignInAttempts {
             // The database's clock, read once the record is locked: one clock for every server, and attempts counted
             // one after the other see times in that order.
             let now = Date(timeIntervalSince1970: try await sql.first("SELECT extract(epoch FROM clock_timestamp())::float8")?.double(0) ?? 0)
-            let (verdict, record) = Self.signInPace.attempt(after: kept, now: now)
+            let (verdict, record) = signInPace.attempt(after: kept, now: now)
             try await sql.run("""
                 UPDATE sign_in_attempts SET attempts = \(record.attempts), next_allowed = \(record.nextAllowed.timeIntervalSince1970),
                     last_seen = \(record.lastSeen.timeIntervalSince1970) WHERE key = \(key)

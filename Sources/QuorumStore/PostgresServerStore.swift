@@ -13,24 +13,28 @@ public final class PostgresServerStore: Sendable {
     let client: PostgresClient
     let address: PostgresAddress
     let logger = Logger(label: "quorum.postgres")
+    /// How sign-in attempts are paced (`PostgresServerStore+SignIn`).
+    let signInPace: SignInPace
     private let running: Task<Void, Never>
     /// When this server last cleared leases expired a day ago (see `leasesToClear`), in uptime nanoseconds.
     private let leasesCleared = Mutex<UInt64>(0)
 
-    private init(client: PostgresClient, address: PostgresAddress) {
+    private init(client: PostgresClient, address: PostgresAddress, signInPace: SignInPace) {
         self.client = client
         self.address = address
+        self.signInPace = signInPace
         running = Task { await client.run() }
     }
 
     /// Connects (at most `connections` at once), after bringing the database's schema to this binary's version (an
     /// empty database gets Quorum's tables; servers starting at once take turns).
-    public static func open(_ address: PostgresAddress, connections: Int = 20) async throws -> PostgresServerStore {
+    public static func open(_ address: PostgresAddress, connections: Int = 20,
+                            signInPace: SignInPace = SignInPace()) async throws -> PostgresServerStore {
         let checked = try await PostgresConnector.connect(address) { connection, logger in
             try await PostgresSchema.migrate(connection, logger: logger)
         }
         try? await checked.close()
-        return PostgresServerStore(client: try PostgresConnector.pool(address, connections: connections), address: address)
+        return PostgresServerStore(client: try PostgresConnector.pool(address, connections: connections), address: address, signInPace: signInPace)
     }
 
     /// Runs `body` on a store connected to `address` (at most `connections` at once), and closes it after.

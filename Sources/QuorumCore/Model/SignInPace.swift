@@ -25,11 +25,16 @@ public struct SignInPace: Sendable {
 
     /// Attempts allowed with no wait.
     public let free: Int
+    /// The wait after the last free attempt; it doubles with each attempt after.
+    public let firstWait: TimeInterval
     public let maxDelay: TimeInterval = 300
     /// A record untouched for this long is forgotten.
     public let window: TimeInterval = 15 * 60
 
-    public init(free: Int = 5) { self.free = free }
+    public init(free: Int = 5, firstWait: TimeInterval = 2) {
+        self.free = free
+        self.firstWait = firstWait
+    }
 
     public static func key(address: String, username: String) -> String { address + "\u{0}" + username.lowercased() }
 
@@ -46,6 +51,6 @@ public struct SignInPace: Sendable {
 
     /// The wait before the next attempt once `attempts` have been made without success.
     public func delay(after attempts: Int) -> TimeInterval {
-        attempts < free ? 0 : min(maxDelay, pow(2, Double(attempts - free + 1)))
+        attempts < free ? 0 : min(maxDelay, firstWait * pow(2, Double(attempts - free)))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import QuorumCore
 import QuorumServer
 import QuorumStore
 
@@ -32,9 +33,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "On PostgreSQL: the most connections this server opens to it.") var databaseConnections = 20
     @Option(help: "Seconds a model run this server drives stays its own without word from it; past that another server (or this one, started again) takes it over.")
     var runLease = 30
+    @Option(help: "Seconds a sign-in must wait after five failed attempts at one name from one address; the wait doubles with each failure after, up to 5 minutes.")
+    var signInWait: Double = 2
+
+    func validate() throws {
+        guard signInWait > 0 && signInWait <= 300 else { throw ValidationError("--sign-in-wait must be more than 0 and at most 300 seconds.") }
+    }
 
     func run() async throws {
         try await reportingErrors {
+            let signInPace = SignInPace(firstWait: signInWait)
             let resources: Resources
             do { resources = try Resources.locate() } catch { throw CLIError("\(error)") }
             let db: any Store, exports: String, shared: PostgresServerStore?
@@ -43,7 +51,7 @@ struct Serve: AsyncParsableCommand {
                 (db, exports, shared) = (try DatabaseOptions.open(path), exportsDir ?? path + "-exports", nil)
             case .postgres(let address):
                 let store: PostgresServerStore
-                do { store = try await PostgresServerStore.open(address, connections: databaseConnections) } catch { throw CLIError("\(error)") }
+                do { store = try await PostgresServerStore.open(address, connections: databaseConnections, signInPace: signInPace) } catch { throw CLIError("\(error)") }
                 (db, exports, shared) = (store, exportsDir ?? "quorum-exports", store)
                 if demo { try await Self.seedDemo(into: address, store: store, resources: resources) }
             }
@@ -59,7 +67,8 @@ struct Serve: AsyncParsableCommand {
             let app = try await buildApplication(
                 database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies,
                                          exportsDirectory: exports, maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout,
-                                         maxConnections: maxConnections, reservedConnections: reservedConnections, runLease: .seconds(runLease)),
+                                         maxConnections: maxConnections, reservedConnections: reservedConnections, runLease: .seconds(runLease),
+                                         signInPace: signInPace),
                 logger: logger,
                 onServerRunning: { port in
                     print("Quorum is serving http://\(host):\(port)/")
