@@ -328,7 +328,8 @@ import Testing
 
     /// A suggesting run's outputs, saved a batch per statement on PostgreSQL, give what SQLite gives: an item met
     /// twice in a batch keeps its last output with the attempts of both, missing figures stay NULL, a later batch
-    /// adds its attempts, and the suggestions made of them are the same (a failure after an answer keeps the answer's).
+    /// adds its attempts, and the suggestions made of them are the same (a failure after an answer keeps the
+    /// answer's); a NUL from the endpoint is kept as U+FFFD on both.
     @Test func runOutputsAndSuggestionsAreSavedAsOnSQLite() async throws {
         let servers = try await Self.servers()
         let folder = try TemporaryDirectory()
@@ -346,8 +347,8 @@ import Testing
                           outputTokens: figures ? 2 : nil, latencyMs: 100 + n, attempts: attempts, error: error)
             }
             return [[output(0, nil, attempts: 2, error: "timed out"), output(1, "b", attempts: 1, figures: false), output(0, "a", attempts: 1),
-                     output(2, "nonsense", attempts: 1)],
-                    [output(1, "a", attempts: 3), output(3, "B.", attempts: 1), output(3, nil, attempts: 1, error: "timed out")]]
+                     output(2, "non\u{0}sense", attempts: 1)],
+                    [output(1, "a", attempts: 3), output(3, "B.", attempts: 1), output(3, nil, attempts: 1, error: "timed\u{0} out")]]
         }
         for (postgres, lite) in zip(batches(runs.0.itemIDs), batches(runs.1.itemIDs)) {
             try await servers.1.saveOutputs(postgres, of: runs.0)
@@ -368,6 +369,8 @@ import Testing
         #expect(saved.count == 4 && saved.map { $0[5] } == ["3", "4", "1", "2"])
         #expect(saved == expected)
         #expect(saved.map { $0[7] != "NULL" } == [true, true, false, true])  // "a", "a" and "B." suggest; "nonsense" does not
+        // A NUL from the endpoint is kept as U+FFFD on both, not a batch refused on PostgreSQL.
+        #expect(saved[2][0] == "non\u{FFFD}sense" && saved[3][6] == "timed\u{FFFD} out", "\(saved)")
         await Self.close(servers)
     }
 

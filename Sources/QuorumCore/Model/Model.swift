@@ -117,15 +117,22 @@ public struct RunOutput: Sendable {
     public var attempts: Int
     public var error: String?
 
+    /// An endpoint's texts are kept with each NUL character (`\u0000`, which a JSON answer may hold) replaced by
+    /// U+FFFD: PostgreSQL's text cannot hold a NUL, and one such answer would otherwise fail its whole batch there;
+    /// SQLite keeps the same, so that both stores hold (and export) one run alike.
     public init(itemID: Int64, output: String?, finishReason: String?, inputTokens: Int?, outputTokens: Int?, latencyMs: Int,
                 attempts: Int, error: String?) {
         self.itemID = itemID
-        self.output = output
-        self.finishReason = finishReason
+        self.output = output.map(Self.storable)
+        self.finishReason = finishReason.map(Self.storable)
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.latencyMs = latencyMs
         self.attempts = attempts
-        self.error = error
+        self.error = error.map(Self.storable)
+    }
+
+    static func storable(_ text: String) -> String {
+        text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
     }
 }
