@@ -82,17 +82,29 @@ extension PostgresServerStore: ReviewStore {
 
     /// Computed and kept by one server however many find it due at once: the one that takes the project's advisory
     /// lock (the others go on without waiting), and only if still due under it (another may have kept one just before).
+    /// Each statement runs on its own, with the lock the connection's (released after, or by PostgreSQL with a lost
+    /// connection): no transaction stays open while the figures are computed, which on a large project would hold
+    /// back vacuum (and the annotating loop's indexes fill with dead entries) for as long.
     public func keepSnapshotIfDue(of project: Project, _ agreement: () async throws -> ProjectAgreement) async throws {
-        try await transaction { sql in
+        let key = Int32(truncatingIfNeeded: project.id)
+        try await client.withConnection { connection in
+            let sql = Transaction(connection: connection, logger: logger)
             guard try await Self.snapshotDue(sql, for: project),
-                  try await sql.first("SELECT pg_try_advisory_xact_lock(\(Self.snapshotLock), \(Int32(truncatingIfNeeded: project.id)))")?.bool(0) == true,
-                  try await Self.snapshotDue(sql, for: project) else { return }
-            let figures = try await agreement()
-            try await sql.run("""
-                INSERT INTO agreement_snapshots (project_id, taken_at, annotations, shared_items, coefficient, value, figures)
-                VALUES (\(project.id), \(AppDatabase.timestamp()), \(figures.answers), \(figures.sharedItems), \(figures.coefficient),
-                        \(figures.value), \(figures.json.jsonText))
-                """)
+                  try await sql.first("SELECT pg_try_advisory_lock(\(Self.snapshotLock), \(key))")?.bool(0) == true else { return }
+            do {
+                if try await Self.snapshotDue(sql, for: project) {
+                    let figures = try await agreement()
+                    try await sql.run("""
+                        INSERT INTO agreement_snapshots (project_id, taken_at, annotations, shared_items, coefficient, value, figures)
+                        VALUES (\(project.id), \(AppDatabase.timestamp()), \(figures.answers), \(figures.sharedItems), \(figures.coefficient),
+                                \(figures.value), \(figures.json.jsonText))
+                        """)
+                }
+            } catch {
+                try? await sql.run("SELECT pg_advisory_unlock(\(Self.snapshotLock), \(key))")
+                throw error
+            }
+            try await sql.run("SELECT pg_advisory_unlock(\(Self.snapshotLock), \(key))")
         }
     }
 

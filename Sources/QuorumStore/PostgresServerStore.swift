@@ -99,7 +99,8 @@ public final class PostgresServerStore: Sendable {
         }
     }
 
-    /// One connection inside a transaction.
+    /// One connection: inside a transaction (`transaction`), or statement by statement where none should stay open
+    /// (`keepSnapshotIfDue`).
     struct Transaction {
         let connection: PostgresConnection
         let logger: Logger

@@ -228,20 +228,26 @@ import Testing
     }
 
     /// Two servers finding an agreement snapshot due at once: one computes it and keeps it, the others go on without
-    /// (an advisory lock taken without waiting, and the check repeated under it); then none is due.
+    /// (an advisory lock taken without waiting, and the check repeated under it), with no transaction open meanwhile;
+    /// then none is due.
     @Test func aSnapshotDueOnTwoServersIsComputedAndKeptOnce() async throws {
         let servers = try await Self.servers()
         let (project, annotators) = try await Self.project(servers.0, items: 4, perItem: 1, annotators: 1)
         let (item, _, _) = try #require(try await servers.0.nextItem(in: project, for: annotators[0], lease: 600))
         _ = try await servers.0.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: item.id, by: annotators[0])
         let agreement = try await servers.1.agreement(of: project)
-        let computed = Mutex(0)
+        let computed = Mutex(0), openTransactions = Mutex<Int?>(nil)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for store in [servers.0, servers.1, servers.0, servers.1] {
                 group.addTask {
                     try await store.keepSnapshotIfDue(of: project) {
                         computed.withLock { $0 += 1 }
                         try await Task.sleep(for: .milliseconds(300))  // long enough for the others to find it due meanwhile
+                        openTransactions.withLock { $0 = nil }
+                        let open = try await servers.0.rows("""
+                            SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'
+                            """).first?.int(0)
+                        openTransactions.withLock { $0 = open }
                         return agreement
                     }
                 }
@@ -250,6 +256,12 @@ import Testing
         }
         #expect(computed.withLock { $0 } == 1)
         #expect(try await servers.0.snapshots(of: project).count == 1)
+        // No transaction was kept open while the figures were computed (it would hold back vacuum), and the lock is
+        // let go after.
+        #expect(openTransactions.withLock { $0 } == 0)
+        #expect(try await servers.0.rows("""
+            SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """).first?.int(0) == 0)
         try await servers.1.keepSnapshotIfDue(of: project) {
             Issue.record("a snapshot was due again with no new answer")
             return agreement
