@@ -14,16 +14,19 @@ final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private let entries = Mutex<[Key: Entry]>([:])
     private let lifetime: UInt64
     private let capacity: Int
+    /// The time in nanoseconds: the machine's uptime, or a test's own clock.
+    private let clock: @Sendable () -> UInt64
 
-    init(lifetime: Duration, capacity: Int = 10_000) {
+    init(lifetime: Duration, capacity: Int = 10_000, clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
         let (seconds, attoseconds) = lifetime.components
         self.lifetime = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
         self.capacity = capacity
+        self.clock = clock
     }
 
     /// The value kept for `key`, or what `read` finds (kept if found).
     func value(for key: Key, orRead read: () throws -> Value?) rethrows -> Value? {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock()
         if let entry = entries.withLock({ $0[key] }), now < entry.readAt + lifetime { return entry.value }
         guard let value = try read() else {
             remove(key)

@@ -1,11 +1,14 @@
+import Synchronization
 import Testing
 @testable import QuorumStore
 
 @Suite struct ReadCacheTests {
     /// What was found is kept for its lifetime, then read again; what was not found is never kept; a removal
     /// forces the next read.
-    @Test func keepsFoundValuesForTheirLifetimeOnly() async throws {
-        let cache = ReadCache<String, Int>(lifetime: .milliseconds(200))
+    @Test func keepsFoundValuesForTheirLifetimeOnly() {
+        // A clock of the test's own, moved by hand: a busy machine's pauses cannot age an entry.
+        let now = Mutex<UInt64>(1_000)
+        let cache = ReadCache<String, Int>(lifetime: .milliseconds(200)) { now.withLock { $0 } }
         var reads = 0
         func read(_ value: Int?) -> Int? { reads += 1; return value }
 
@@ -20,8 +23,10 @@ import Testing
         #expect(cache.value(for: "missing") { read(4) } == 4)
         #expect(reads == 4)
 
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(cache.value(for: "a") { read(5) } == 5)
+        now.withLock { $0 += 199_999_999 }
+        #expect(cache.value(for: "a") { read(5) } == 3)
+        now.withLock { $0 += 1 }
+        #expect(cache.value(for: "a") { read(6) } == 6)
         #expect(reads == 5)
     }
 }
