@@ -513,7 +513,8 @@ struct Client {
             #expect(try fixture.database.snapshots(of: project).isEmpty)
             #expect(try await ann.call(client, .put, "/api/items/\(id)/annotation", #"{"status": "submitted", "labels": ["a"], "version": 0}"#).0 == .ok)
             var snapshots: [JSONValue] = []
-            for _ in 0..<50 where snapshots.isEmpty {
+            // Up to 30 s: the snapshot is made at background priority, which a busy machine runs late.
+            for _ in 0..<300 where snapshots.isEmpty {
                 try await Task.sleep(for: .milliseconds(100))
                 snapshots = try fixture.database.snapshots(of: project)
             }
