@@ -151,5 +151,11 @@ import Testing
             print("\\n".join(sorted(rows)))
             """, folder.path("quorum.db")]).split(separator: "\n").map(String.init)
         #expect(columns == sqlite)
+        // `projects_counted` (a project with its counts summed, what project reads use) names the projects columns
+        // one by one: a column added to the table and not to the view would be missing from every project read.
+        func names(_ table: String) throws -> String {
+            try TestPostgres.psql(postgres, "SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns WHERE table_name = '\(table)'")
+        }
+        #expect(try names("projects_counted") == names("projects"))
     }
 }
