@@ -401,9 +401,9 @@ struct Client {
 @Suite struct ReviewAPITests {
     @Test func leadsReviewDisagreementsAndSeeTheDashboard() async throws {
         let fixture = try ServerFixture()
-        var project = try fixture.database.createProject(name: "Tickets", kind: .classify, labels: ["refund", "card"], annotatorsPerItem: 2)
-        project = try fixture.database.updateProject(project, labels: ["refund", "card"], multiLabel: false, annotatorsPerItem: 2,
-                                                     guidelines: "", autoGold: "all")
+        let made = try fixture.database.createProject(name: "Tickets", kind: .classify, labels: ["refund", "card"], annotatorsPerItem: 2)
+        let project = try fixture.database.updateProject(made, labels: ["refund", "card"], multiLabel: false, annotatorsPerItem: 2,
+                                                         guidelines: "", autoGold: "all")
         try fixture.addMembers(["ann1", "ann2"], to: project)
         try await fixture.app().test(.router) { client in
             let lead = try await Client.login(client, "lead")
@@ -459,12 +459,12 @@ struct Client {
 @Suite struct SpanSuggestionTests {
     @Test func projectPatternsJoinTheImportedSuggestions() async throws {
         let fixture = try ServerFixture()
-        var project = try fixture.database.createProject(name: "Ents", kind: .spans, labels: ["PER", "LOC"])
+        let made = try fixture.database.createProject(name: "Ents", kind: .spans, labels: ["PER", "LOC"])
         #expect(throws: StoreError.self) {
-            _ = try fixture.database.updateProject(project, labels: ["PER", "LOC"], multiLabel: false, annotatorsPerItem: 1, guidelines: "", spanPatterns: "ORG: x")
+            _ = try fixture.database.updateProject(made, labels: ["PER", "LOC"], multiLabel: false, annotatorsPerItem: 1, guidelines: "", spanPatterns: "ORG: x")
         }
-        project = try fixture.database.updateProject(project, labels: ["PER", "LOC"], multiLabel: false, annotatorsPerItem: 1,
-                                                     guidelines: "", spanPatterns: "LOC: Paris\nPER: /R[a-z]+e\\x{301}e/")
+        let project = try fixture.database.updateProject(made, labels: ["PER", "LOC"], multiLabel: false, annotatorsPerItem: 1,
+                                                         guidelines: "", spanPatterns: "LOC: Paris\nPER: /R[a-z]+e\\x{301}e/")
         try fixture.addMembers(["ann1"], to: project)
         try await fixture.app().test(.router) { client in
             let lead = try await Client.login(client, "lead")
@@ -482,7 +482,7 @@ struct Client {
 @Suite struct OverlappingSpanTests {
     @Test func overlapsAreRefusedUnlessTheProjectAllowsThem() async throws {
         let fixture = try ServerFixture()
-        var project = try fixture.database.createProject(name: "Nest", kind: .spans, labels: ["LOC", "ORG"])
+        let project = try fixture.database.createProject(name: "Nest", kind: .spans, labels: ["LOC", "ORG"])
         try fixture.addMembers(["ann1"], to: project)
         try await fixture.app().test(.router) { client in
             let lead = try await Client.login(client, "lead")
@@ -492,8 +492,8 @@ struct Client {
             let body = #"{"status": "submitted", "version": 0, "spans": [{"start": 0, "end": 8, "label": "LOC", "text": "New York"}, {"start": 0, "end": 19, "label": "ORG", "text": "New York University"}]}"#
             let (refused, error) = try await ann.call(client, .put, "/api/items/\(id)/annotation", body)
             #expect(refused == .unprocessableContent && error["error"]?["message"]?.stringValue?.contains("overlap") == true)
-            project = try fixture.database.updateProject(project, labels: ["LOC", "ORG"], multiLabel: false, annotatorsPerItem: 1,
-                                                         guidelines: "", allowsOverlappingSpans: true)
+            _ = try fixture.database.updateProject(project, labels: ["LOC", "ORG"], multiLabel: false, annotatorsPerItem: 1,
+                                                   guidelines: "", allowsOverlappingSpans: true)
             #expect(try await ann.call(client, .put, "/api/items/\(id)/annotation", body).0 == .ok)
         }
     }
