@@ -101,10 +101,20 @@ extension PostgresServerStore: ReviewStore {
                         """)
                 }
             } catch {
-                try? await sql.run("SELECT pg_advisory_unlock(\(Self.snapshotLock), \(key))")
+                await Self.unlockSnapshot(key, on: sql)
                 throw error
             }
-            try await sql.run("SELECT pg_advisory_unlock(\(Self.snapshotLock), \(key))")
+            await Self.unlockSnapshot(key, on: sql)
+        }
+    }
+
+    /// Lets the snapshot lock go; if that fails, closes the connection (which lets it go too) rather than return it
+    /// to the pool still holding the lock, which would keep the project's snapshots from every server.
+    private static func unlockSnapshot(_ key: Int32, on sql: Transaction) async {
+        do {
+            try await sql.run("SELECT pg_advisory_unlock(\(snapshotLock), \(key))")
+        } catch {
+            try? await sql.connection.close()
         }
     }
 

@@ -229,13 +229,17 @@ import Testing
 
     /// Two servers finding an agreement snapshot due at once: one computes it and keeps it, the others go on without
     /// (an advisory lock taken without waiting, and the check repeated under it), with no transaction open meanwhile;
-    /// then none is due.
+    /// then none is due. One that failed before lets the lock go.
     @Test func aSnapshotDueOnTwoServersIsComputedAndKeptOnce() async throws {
         let servers = try await Self.servers()
         let (project, annotators) = try await Self.project(servers.0, items: 4, perItem: 1, annotators: 1)
         let (item, _, _) = try #require(try await servers.0.nextItem(in: project, for: annotators[0], lease: 600))
         _ = try await servers.0.saveAnnotation(AnnotationInput(status: .submitted, labels: ["a"]), itemID: item.id, by: annotators[0])
         let agreement = try await servers.1.agreement(of: project)
+        // A computation that fails keeps nothing and lets the lock go (else no server would keep one after).
+        await #expect(throws: StoreError.self) {
+            try await servers.0.keepSnapshotIfDue(of: project) { throw StoreError(.invalid, "failed") }
+        }
         let computed = Mutex(0), openTransactions = Mutex<Int?>(nil)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for store in [servers.0, servers.1, servers.0, servers.1] {
