@@ -61,7 +61,6 @@ public struct ModelRunner: Sendable {
                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Outcome {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
             connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, model.concurrency))))
-        defer { try? http.syncShutdown() }
         var client = ChatClient(model: model, key: key, http: http)
         client.backoff = backoff
         let shared = client
@@ -76,53 +75,55 @@ public struct ModelRunner: Sendable {
             }
             if !batch.isEmpty { try await save(batch) }
         }
-        let outcome: Outcome = try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<min(model.concurrency, prompts.count) {
-                group.addTask {
-                    while !Task.isCancelled {
-                        guard pending.withLockedValue({ $0.stop }) == nil else { return }
-                        let index = next.withLockedValue { n -> Int in defer { n += 1 }; return n }
-                        guard index < prompts.count else { return }
-                        let prompt = prompts[index]
-                        let started = ContinuousClock.now
-                        var output: RunOutput
-                        do {
-                            let (reply, attempts) = try await shared.complete(messages: prompt.messages, tools: prompt.tools)
-                            output = RunOutput(itemID: prompt.itemID, output: reply.text, finishReason: reply.finishReason,
-                                               inputTokens: reply.inputTokens, outputTokens: reply.outputTokens,
-                                               latencyMs: Self.milliseconds(since: started), attempts: attempts, error: nil)
-                        } catch ChatFailure.quota(let message) {
-                            pending.withLockedValue { $0.stop = "the endpoint says the quota is used up (insufficient_quota): \(message)" }
-                            return
-                        } catch is CancellationError {
-                            return
-                        } catch {
-                            if Task.isCancelled { return }
-                            output = RunOutput(itemID: prompt.itemID, output: nil, finishReason: nil, inputTokens: nil, outputTokens: nil,
-                                               latencyMs: Self.milliseconds(since: started), attempts: 1, error: "\(error)")
+        // Shut down by awaiting, whatever the run does: its blocking twin would hold one of async code's few threads.
+        return try await closing({ try? await http.shutdown() }) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<min(model.concurrency, prompts.count) {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            guard pending.withLockedValue({ $0.stop }) == nil else { return }
+                            let index = next.withLockedValue { n -> Int in defer { n += 1 }; return n }
+                            guard index < prompts.count else { return }
+                            let prompt = prompts[index]
+                            let started = ContinuousClock.now
+                            var output: RunOutput
+                            do {
+                                let (reply, attempts) = try await shared.complete(messages: prompt.messages, tools: prompt.tools)
+                                output = RunOutput(itemID: prompt.itemID, output: reply.text, finishReason: reply.finishReason,
+                                                   inputTokens: reply.inputTokens, outputTokens: reply.outputTokens,
+                                                   latencyMs: Self.milliseconds(since: started), attempts: attempts, error: nil)
+                            } catch ChatFailure.quota(let message) {
+                                pending.withLockedValue { $0.stop = "the endpoint says the quota is used up (insufficient_quota): \(message)" }
+                                return
+                            } catch is CancellationError {
+                                return
+                            } catch {
+                                if Task.isCancelled { return }
+                                output = RunOutput(itemID: prompt.itemID, output: nil, finishReason: nil, inputTokens: nil, outputTokens: nil,
+                                                   latencyMs: Self.milliseconds(since: started), attempts: 1, error: "\(error)")
+                            }
+                            let done = pending.withLockedValue { state -> Int in
+                                state.outputs.append(output)
+                                state.done += 1
+                                return state.done
+                            }
+                            try await flush(force: false)
+                            progress(done)
                         }
-                        let done = pending.withLockedValue { state -> Int in
-                            state.outputs.append(output)
-                            state.done += 1
-                            return state.done
-                        }
-                        try await flush(force: false)
-                        progress(done)
                     }
                 }
-            }
-            do {
-                try await group.waitForAll()
-            } catch {
-                group.cancelAll()
+                do {
+                    try await group.waitForAll()
+                } catch {
+                    group.cancelAll()
+                    try await flush(force: true)
+                    throw error
+                }
                 try await flush(force: true)
-                throw error
+                if let stop = pending.withLockedValue({ $0.stop }) { return .stopped(stop) }
+                return Task.isCancelled ? .cancelled : .finished
             }
-            try await flush(force: true)
-            if let stop = pending.withLockedValue({ $0.stop }) { return .stopped(stop) }
-            return Task.isCancelled ? .cancelled : .finished
         }
-        return outcome
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {

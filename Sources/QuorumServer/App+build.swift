@@ -56,7 +56,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     ProjectExport.removeLeftoverSpools(under: settings.exportsDirectory)
     // A browser import cut short by this server's last stop left hidden items (see `importItems(staged:)`).
-    try await database.discardUnfinishedImports()
+    _ = try await database.discardUnfinishedImports()
     let templates = try await MustacheLibrary(directory: settings.resources.templates.path)
     let version = settings.resources.staticVersion()
     let pages = PageRenderer(library: templates, staticBase: "/static/\(version)")

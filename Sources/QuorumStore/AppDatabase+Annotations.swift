@@ -71,7 +71,7 @@ extension AppDatabase {
         if let draft = try db.cachedStatement(sql: """
             SELECT \(annotationColumns) FROM annotations a JOIN items i ON i.id = a.item_id
             WHERE i.project_id = ? AND a.annotator_id = ? AND a.status = 'draft' ORDER BY a.updated_at LIMIT 1
-            """).firstRow(project.id, annotator.id) { Self.annotation($0, annotator: annotator) },
+            """).firstRow(project.id, annotator.id, read: { Self.annotation($0, annotator: annotator) }),
            let item = try itemRow(db, id: draft.itemID) {
             return (item, draft)
         }

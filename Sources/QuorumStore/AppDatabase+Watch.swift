@@ -27,7 +27,7 @@ extension AppDatabase {
     /// The trend of a watch project: each judged sample's verdict is its resolved answer (gold, else the majority
     /// of its judges), grouped by model version and period (and by a meta field, when asked).
     public func watchTrend(of project: Project, by period: WatchTrend.Period, category: String? = nil) throws -> WatchTrend {
-        guard project.kind == .watch, let setup = project.judging, let scale = setup.scale else {
+        guard project.kind == .watch, project.judging?.scale != nil else {
             throw StoreError(.invalid, "\(project.name) is not a watch project: its trend is for watch projects (quorum project create --kind watch)")
         }
         let served: [Int64: (String, String)] = try writer.read { db in

@@ -31,19 +31,19 @@ public struct AppDatabase: Sendable {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1", migrate: Schema.v1)
-        migrator.registerMigration("v2", migrate: Schema.v2)
-        migrator.registerMigration("v3", migrate: Schema.v3)
-        migrator.registerMigration("v4", migrate: Schema.v4)
-        migrator.registerMigration("v5", migrate: Schema.v5)
-        migrator.registerMigration("v6", migrate: Schema.v6)
-        migrator.registerMigration("v7", migrate: Schema.v7)
-        migrator.registerMigration("v8", migrate: Schema.v8)
-        migrator.registerMigration("v9", migrate: Schema.v9)
-        migrator.registerMigration("v10", migrate: Schema.v10)
-        migrator.registerMigration("v11", migrate: Schema.v11)
-        migrator.registerMigration("v12", migrate: Schema.v12)
-        migrator.registerMigration("v13", migrate: Schema.v13)
+        migrator.registerMigration("v1") { try Schema.v1($0) }
+        migrator.registerMigration("v2") { try Schema.v2($0) }
+        migrator.registerMigration("v3") { try Schema.v3($0) }
+        migrator.registerMigration("v4") { try Schema.v4($0) }
+        migrator.registerMigration("v5") { try Schema.v5($0) }
+        migrator.registerMigration("v6") { try Schema.v6($0) }
+        migrator.registerMigration("v7") { try Schema.v7($0) }
+        migrator.registerMigration("v8") { try Schema.v8($0) }
+        migrator.registerMigration("v9") { try Schema.v9($0) }
+        migrator.registerMigration("v10") { try Schema.v10($0) }
+        migrator.registerMigration("v11") { try Schema.v11($0) }
+        migrator.registerMigration("v12") { try Schema.v12($0) }
+        migrator.registerMigration("v13") { try Schema.v13($0) }
         return migrator
     }
 

@@ -1,18 +1,6 @@
 import Dispatch
 import Synchronization
 
-/// Runs `body`, then `close`, whatever `body` does.
-func closing<T>(_ close: () async -> Void, _ body: () async throws -> T) async throws -> T {
-    do {
-        let result = try await body()
-        await close()
-        return result
-    } catch {
-        await close()
-        throw error
-    }
-}
-
 /// The bridges between the store's synchronous work (SQLite's calls, an export's pipeline) and async code.
 enum Blocking {
     /// Runs `work` on a thread of its own and waits for it without holding a thread: long synchronous work (an

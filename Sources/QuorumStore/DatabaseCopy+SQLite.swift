@@ -91,7 +91,7 @@ final class SQLiteRowWriter: RowWriter, @unchecked Sendable {
     func finish() async throws {
         let problems = try await database!.writer.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count }
         guard problems == 0 else { throw StoreError(.conflict, "\(problems) rows refer to rows the copy does not hold") }
-        try await database!.writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try await database!.writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
     func abandon() async {

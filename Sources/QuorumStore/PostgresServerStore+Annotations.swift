@@ -9,7 +9,7 @@ import QuorumCore
 extension PostgresServerStore: AnnotationStore {
 
     public func item(id: Int64) async throws -> (Item, Project)? {
-        guard let row = try await rows(Hot.ItemByID.self, { try $0.append(id) }).first else { return nil }
+        guard let row = try await rows(Hot.ItemByID.self, { $0.append(id) }).first else { return nil }
         let item = ItemRow(row)
         guard let project = try await project(id: item.projectID) else { return nil }
         return (item.item, project)
@@ -19,14 +19,14 @@ extension PostgresServerStore: AnnotationStore {
     /// first item with a free slot, in one statement (`quorum_hand_out`, `PostgresSchema.v3`).
     public func nextItem(in project: Project, for annotator: User, lease: TimeInterval) async throws -> (Item, Annotation?, AnnotatorProgress)? {
         if leasesToClear() {
-            try await rows(Hot.ExpiredLeases.self) { try $0.append(AppDatabase.timestamp(Date().addingTimeInterval(-AppDatabase.leaseGrace))) }
+            try await rows(Hot.ExpiredLeases.self) { $0.append(AppDatabase.timestamp(Date().addingTimeInterval(-AppDatabase.leaseGrace))) }
         }
         guard let row = try await rows(Hot.HandOut.self, {
             $0.append(project.id)
             $0.append(annotator.id)
             $0.append(Int64(project.annotatorsPerItem))
-            try $0.append(AppDatabase.timestamp())
-            try $0.append(AppDatabase.timestamp(Date().addingTimeInterval(lease)))
+            $0.append(AppDatabase.timestamp())
+            $0.append(AppDatabase.timestamp(Date().addingTimeInterval(lease)))
         }).first else { return nil }
         let draft = row.isNull(5) ? nil : AppDatabase.annotation(row.from(5), annotator: annotator)
         return (ItemRow(row).item, draft, AnnotatorProgress(mine: row.int(20), complete: row.int(19), items: row.int(18)))
@@ -71,21 +71,21 @@ extension PostgresServerStore: AnnotationStore {
             $0.append(item.projectID)
             $0.append(annotator.id)
             $0.append(Int64(kept.version))
-            try $0.append(kept.status.rawValue)
-            try $0.append(kept.decision?.rawValue)
-            try $0.append(labels)
-            try $0.append(spans)
-            try $0.append(messages)
-            try $0.append(kept.note)
+            $0.append(kept.status.rawValue)
+            $0.append(kept.decision?.rawValue)
+            $0.append(labels)
+            $0.append(spans)
+            $0.append(messages)
+            $0.append(kept.note)
             $0.append(kept.secondsSpent)
-            try $0.append(now)
-            try $0.append(criteria)
-            try $0.append(suggestion?.outcome.rawValue)
+            $0.append(now)
+            $0.append(criteria)
+            $0.append(suggestion?.outcome.rawValue)
             $0.append(suggestion?.run)
             $0.append(Int64(taken))
             $0.append(Int64(submitted))
-            try $0.append(current?.json.jsonText)
-            try $0.append(stored.json.jsonText)
+            $0.append(current?.json.jsonText)
+            $0.append(stored.json.jsonText)
         }.first.flatMap { $0.isNull(0) ? nil : $0.int64(0) }
         switch refusal {
         case nil: return (stored, project)

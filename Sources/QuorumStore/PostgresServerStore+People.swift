@@ -64,8 +64,8 @@ extension PostgresServerStore: PeopleStore {
 
     public func session(token: String) async throws -> Session? {
         try await rows(Hot.Session.self) {
-            try $0.append(AppDatabase.tokenHash(token))
-            try $0.append(AppDatabase.timestamp())
+            $0.append(AppDatabase.tokenHash(token))
+            $0.append(AppDatabase.timestamp())
         }.first.map { row in
             Session(user: Self.user(row), csrf: row.string(6) ?? "", expiresAt: row.string(7).flatMap(AppDatabase.date) ?? Date())
         }
@@ -77,8 +77,8 @@ extension PostgresServerStore: PeopleStore {
 
     public func isMember(user: User, of project: Project) async throws -> Bool {
         try await !rows(Hot.Membership.self) {
-            try $0.append(project.id)
-            try $0.append(user.id)
+            $0.append(project.id)
+            $0.append(user.id)
         }.isEmpty
     }
 

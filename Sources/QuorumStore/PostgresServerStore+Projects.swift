@@ -73,7 +73,7 @@ extension PostgresServerStore: ProjectStore {
     }
 
     public func project(id: Int64) async throws -> Project? {
-        try await rows(Hot.ProjectByID.self) { try $0.append(id) }.first.map { StoredProject($0).project }
+        try await rows(Hot.ProjectByID.self) { $0.append(id) }.first.map { StoredProject($0).project }
     }
 
     public func project(id: Int64, member user: User) async throws -> (project: Project, isMember: Bool)? {

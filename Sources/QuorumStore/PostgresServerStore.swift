@@ -60,7 +60,8 @@ public final class PostgresServerStore: Sendable {
         }
     }
 
-    /// A statement's rows, on any connection of the pool (outside a transaction).
+    /// A statement's rows, on any connection of the pool (outside a transaction); a write may pass them over.
+    @discardableResult
     func rows(_ query: PostgresQuery) async throws -> [PostgresColumns] {
         do {
             return try await client.query(query, logger: logger).collect().map(PostgresColumns.init)
@@ -69,7 +70,8 @@ public final class PostgresServerStore: Sendable {
         }
     }
 
-    /// A hot statement's rows, on any connection of the pool (outside a transaction).
+    /// A hot statement's rows, on any connection of the pool (outside a transaction); a write may pass them over.
+    @discardableResult
     func rows<S: HotStatement>(_ statement: S.Type, _ bind: (inout PostgresBindings) throws -> Void) async throws -> [PostgresColumns] {
         try await client.withConnection { try await $0.rows(statement, logger: logger, bind) }
     }

@@ -57,7 +57,7 @@ struct TokensController {
         guard let token = try await database.tokens(of: me.role == .admin ? nil : me).first(where: { $0.name == name && $0.revokedAt == nil }) else {
             return try await page(context, error: "No live token of yours named “\(name)”.", status: .notFound)
         }
-        try await database.revokeToken(named: token.name)
+        _ = try await database.revokeToken(named: token.name)
         return try await page(context, message: "Token “\(token.name)” revoked: refused from now on.")
     }
 }

@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
                       + "\(run.inputTokens) input and \(run.outputTokens) output tokens\(cost).")
                 if case .finished = outcome { print("Next: quorum eval \(project.slug) --run \(run.id)") }
             }
-            try await RunExecution.exit(for: outcome, run: run, project: project)
+            try RunExecution.exit(for: outcome, run: run, project: project)
         }
     }
 }

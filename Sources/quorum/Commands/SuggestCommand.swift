@@ -43,7 +43,7 @@ struct SuggestCommand: AsyncParsableCommand {
                 print("Run \(run.id) of \(run.model.name) on \(project.name): \(counts.suggested) items suggested, \(counts.withheld) withheld "
                       + "(no suggestion shown), \(counts.failed) without one (the endpoint failed, or the answer suggested nothing).")
             }
-            try await RunExecution.exit(for: outcome, run: run, project: project)
+            try RunExecution.exit(for: outcome, run: run, project: project)
         }
     }
 }
