@@ -19,11 +19,19 @@ public final class PostgresServerStore: Sendable {
     /// When this server last cleared leases expired a day ago (see `leasesToClear`), in uptime nanoseconds.
     private let leasesCleared = Mutex<UInt64>(0)
 
-    private init(client: PostgresClient, address: PostgresAddress, signInPace: SignInPace) {
+    private init(client: PostgresClient, address: PostgresAddress, signInPace: SignInPace) async {
         self.client = client
         self.address = address
         self.signInPace = signInPace
-        running = Task { await client.run() }
+        // Returns once the pool runs: postgres-nio warns (on the terminal of every command) of a connection asked for
+        // before `run()` was called. The task goes from the signal straight into `run()`, which marks the pool
+        // running before it first waits, while this side has yet to be woken.
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        running = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
     }
 
     /// Connects (at most `connections` at once), after bringing the database's schema to this binary's version (an
@@ -34,7 +42,7 @@ public final class PostgresServerStore: Sendable {
             try await PostgresSchema.migrate(connection, logger: logger)
         }
         try? await checked.close()
-        return PostgresServerStore(client: try PostgresConnector.pool(address, connections: connections), address: address, signInPace: signInPace)
+        return await PostgresServerStore(client: try PostgresConnector.pool(address, connections: connections), address: address, signInPace: signInPace)
     }
 
     /// Runs `body` on a store connected to `address` (at most `connections` at once), and closes it after.
