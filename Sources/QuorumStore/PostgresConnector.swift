@@ -58,7 +58,12 @@ enum PostgresConnector {
         var configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.username,
                                                          password: address.password, database: address.database, tls: tls)
         configuration.options.maximumConnections = connections
-        return PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "quorum.postgres"))
+        // Warnings and worse only: the pool tells at `info` of each connection it failed to make, which happens when
+        // a connection being made is cut off by closing the pool. A failure that matters reaches the request or
+        // command that waited for the connection, as its error.
+        var logger = Logger(label: "quorum.postgres")
+        logger.logLevel = .warning
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
     /// A connection made ready by `prepare`, and closed again if that fails.
