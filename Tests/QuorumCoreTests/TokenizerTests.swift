@@ -70,7 +70,7 @@ import QuorumTestSupport
     }
 
     @Test func estimateSaysItIsOne() {
-        var estimate = EstimatedTokenCounter()
+        let estimate = EstimatedTokenCounter()
         #expect(!estimate.isExact)
         #expect(estimate.count("12345678") == 2)
     }

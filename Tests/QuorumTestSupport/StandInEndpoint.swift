@@ -30,15 +30,17 @@ public final class StandInEndpoint: Sendable {
     }
 
     let script: @Sendable (Request, Int) -> Reply
-    let recorded = NIOLockedValueBox<[Request]>([])
-    private let task = NIOLockedValueBox<Task<Void, Error>?>(nil)
-    public private(set) var port = 0
+    let recorded: NIOLockedValueBox<[Request]>
+    private let task: NIOLockedValueBox<Task<Void, Error>?>
+    public let port: Int
 
     /// `script` gets the request and how many requests came before it.
     public init(script: @escaping @Sendable (Request, Int) -> Reply) async throws {
+        let recorded = NIOLockedValueBox<[Request]>([]), task = NIOLockedValueBox<Task<Void, Error>?>(nil)
         self.script = script
+        self.recorded = recorded
+        self.task = task
         let router = Router()
-        let recorded = self.recorded, script = self.script
         router.post("/v1/chat/completions") { request, _ -> Response in
             let body = String(buffer: try await request.body.collect(upTo: 1 << 24))
             let entry = Request(body: body, authorization: request.headers[.authorization])

@@ -72,8 +72,8 @@ public enum QuorumProcess {
         process.environment = env
         let id = UUID().uuidString.prefix(8)
         let out = directory.path("stdout-\(id)"), err = directory.path("stderr-\(id)")
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: out)
         process.standardError = FileHandle(forWritingAtPath: err)
         try process.run()
