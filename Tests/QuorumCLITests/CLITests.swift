@@ -110,6 +110,16 @@ import QuorumTestSupport
         #expect(result.stderr.contains("cannot read absent.jsonl"))
     }
 
+    /// A sign-in wait out of its range is refused as a usage error naming the flag, before anything is opened (the
+    /// address cannot be listened on: a server let through would stop there, not run on).
+    @Test(arguments: ["0", "301"]) func aSignInWaitOutOfRangeIsRefused(wait: String) throws {
+        let folder = try TemporaryDirectory()
+        let result = try QuorumProcess.run(["serve", "--host", "256.0.0.1", "--port", "0", "--sign-in-wait", wait, "--db", folder.path("q.db")],
+                                           in: folder)
+        #expect(result.status == 64 && result.stderr.contains("--sign-in-wait must be more than 0 and at most 300 seconds"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path("q.db")))
+    }
+
     /// Killed once holding the database to itself (its pages going straight into the file, past the 64 MB page
     /// cache, with a rollback journal) and once `--shared` (into the write-ahead log).
     @Test(arguments: [false, true]) func killedImportLeavesTheDatabaseAsItWas(shared: Bool) throws {
