@@ -5,9 +5,10 @@ import PostgresNIO
 /// at its version 12 (`Schema`), in PostgreSQL's words. Values keep SQLite's representation (times as ISO 8601 text,
 /// flags as 0/1 integers, JSON as text) so that a copy in either direction gives the same bytes back. Migrations are
 /// numbered and recorded in `quorum_schema`; each runs once, in its own transaction. PostgreSQL's own: sign-in
-/// attempts (v4, kept in memory on SQLite) and a project's counts spread over rows (v5).
+/// attempts (v4, kept in memory on SQLite), a project's counts spread over rows (v5) and how often items are
+/// vacuumed (v6).
 enum PostgresSchema {
-    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3), (4, v4), (5, v5)]
+    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3), (4, v4), (5, v5), (6, v6)]
 
     /// SQLite's v13: the lease of a run held by a server.
     static let v2 = ["ALTER TABLE runs ADD COLUMN lease_until TEXT"]
@@ -179,6 +180,17 @@ enum PostgresSchema {
             SELECT SUM(annotations)::bigint AS annotations, SUM(complete)::bigint AS complete
             FROM project_count_shards WHERE project_id = p.id) s ON true
         """,
+    ]
+
+    /// Items vacuumed after a few thousand answers rather than after a fifth of the table, their indexes cleaned each
+    /// time. Every answer moves its item's `taken`, a column of `items_open`, so the update leaves the old index entry
+    /// behind, dead, at the front of the open items that the hand-out's search walks from; those entries go only when a
+    /// vacuum cleans the index (PostgreSQL's default skips that when few pages hold dead rows). With the defaults the
+    /// search slowed as a project was worked through, a fifth of the table's rows at a time: over a 110 s run of the
+    /// annotate benchmark the hand-out cost four times what it did in the first 20 s (docs/BENCHMARKS.md, "The
+    /// annotating loop over minutes"). How often autovacuum looks is the server's `autovacuum_naptime` (README).
+    static let v6 = [
+        "ALTER TABLE items SET (autovacuum_vacuum_scale_factor = 0.002, autovacuum_vacuum_threshold = 2000, vacuum_index_cleanup = on)",
     ]
 
     /// How many rows a project's counts are spread over: more than a server's connections to the database.
