@@ -456,6 +456,19 @@ import Testing
         await Self.close(servers)
     }
 
+    /// A server starting on PostgreSQL reads autovacuum's settings and says when they would let the hand-out slow
+    /// down: autovacuum off, or looking less often than every 10 s (the test cluster looks every 10 s).
+    @Test func autovacuumSettingsThatSlowTheHandOutAreTold() async throws {
+        #expect(PostgresServerStore.maintenanceWarnings(autovacuum: true, naptime: 10).isEmpty)
+        let slow = PostgresServerStore.maintenanceWarnings(autovacuum: true, naptime: 60)
+        #expect(slow.count == 1 && slow[0].contains("autovacuum_naptime is 60 s") && slow[0].contains("autovacuum_naptime = 10s"), "\(slow)")
+        let off = PostgresServerStore.maintenanceWarnings(autovacuum: false, naptime: 10)
+        #expect(off.count == 1 && off[0].contains("autovacuum is off"), "\(off)")
+        let servers = try await Self.servers()
+        #expect(try await servers.0.maintenanceWarnings() == [])
+        await Self.close(servers)
+    }
+
     /// A version written through one server is stale on the other: of two saves of one version, one wins and the
     /// other gets a conflict, and the history keeps every change once.
     @Test func aStaleVersionIsAConflictOnEveryServer() async throws {
