@@ -53,7 +53,8 @@ struct Serve: AsyncParsableCommand {
                 let store: PostgresServerStore
                 do { store = try await PostgresServerStore.open(address, connections: databaseConnections, signInPace: signInPace) } catch { throw CLIError("\(error)") }
                 (db, exports, shared) = (store, exportsDir ?? "quorum-exports", store)
-                for warning in try await store.maintenanceWarnings() { Terminal.note("warning: \(warning)") }
+                // Advice only: a database server whose settings cannot be read is still served.
+                for warning in (try? await store.maintenanceWarnings()) ?? [] { Terminal.note("warning: \(warning)") }
                 if demo { try await Self.seedDemo(into: address, store: store, resources: resources) }
             }
             if let made = try await Self.makeAdmin(in: db) { print(made) }
