@@ -33,14 +33,20 @@ enum API {
         }
     }
 
-    /// Maps store errors to statuses a client can act on.
     static func response(for error: StoreError) -> Response {
-        switch error.kind {
-        case .notFound: return self.error(.notFound, error.message)
-        case .forbidden: return self.error(.forbidden, error.message)
-        case .conflict: return self.error(.conflict, error.message)
-        case .invalid: return self.error(.unprocessableContent, error.message)
-        case .tooLarge: return self.error(.contentTooLarge, error.message)
+        self.error(error.status, error.message)
+    }
+}
+
+extension StoreError {
+    /// The status a client can act on.
+    var status: HTTPResponse.Status {
+        switch kind {
+        case .notFound: return .notFound
+        case .forbidden: return .forbidden
+        case .conflict: return .conflict
+        case .invalid: return .unprocessableContent
+        case .tooLarge: return .contentTooLarge
         }
     }
 }

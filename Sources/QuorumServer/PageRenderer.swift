@@ -19,8 +19,18 @@ public struct PageRenderer: Sendable {
     /// says why (an annotator opening a lead's page sees that, not a sign-in form).
     func refuse(_ session: Session?, _ message: String = "This page is for leads and admins.") throws -> Response {
         guard let session else { return Response(status: .seeOther, headers: [.location: "/login"]) }
-        return try render("not-allowed", ["title": "Not allowed", "message": message, "signedIn": true, "csrf": session.csrf,
-                                          "user": session.user.displayName, "isAdmin": session.user.role == .admin], status: .forbidden)
+        return try problem("Not allowed", message, session: session, status: .forbidden)
+    }
+
+    /// A page that says what went wrong (`title`, `message`) and leads back to the projects.
+    func problem(_ title: String, _ message: String, session: Session?, status: HTTPResponse.Status) throws -> Response {
+        var context: [String: Any] = ["title": title, "message": message, "signedIn": session != nil]
+        if let session {
+            context["csrf"] = session.csrf
+            context["user"] = session.user.displayName
+            context["isAdmin"] = session.user.role == .admin
+        }
+        return try render("problem", context, status: status)
     }
 
     public func render(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {

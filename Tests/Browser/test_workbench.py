@@ -397,6 +397,34 @@ class Workbench(BrowserTest, unittest.TestCase):
         spans = sorted(self.answers_of(item)[0]["spans"], key=lambda s: (s["start"], -s["end"]))
         self.assertEqual(spans, [span_of(text, "New York University", "ORG"), span_of(text, "New York", "LOC")])
 
+    def test_11_a_page_that_fails_says_so_in_quorums_layout(self):
+        browser = self.browser()
+        self.login(browser, "ann2")
+        browser.get(self.base + "/projects/5/annotate")  # Entities: ann2 is not one of its annotators
+        main = self.wait(browser, lambda b: b.find_element(By.TAG_NAME, "main"))
+        self.assertEqual(main.find_element(By.TAG_NAME, "h1").text, "Not allowed")
+        self.assertIn("You are not a member of this project", main.text)
+        self.assertEqual(browser.find_element(By.CSS_SELECTOR, "header .who").text, "ann2")  # still signed in, with the way out
+        self.assertEqual(self.axe(browser), [])
+        browser.get(self.base + "/projects/999/annotate")
+        main = self.wait(browser, lambda b: b.find_element(By.TAG_NAME, "main"))
+        self.assertEqual(main.find_element(By.TAG_NAME, "h1").text, "Not found")
+        self.assertIn("No such project.", main.text)
+        # A script asking the same address still gets the JSON error it reads.
+        answer = browser.execute_async_script("""
+            const done = arguments[0];
+            fetch('/projects/999/annotate').then(r => r.json().then(body => done([r.status, body.error.message])));
+        """)
+        self.assertEqual(answer, [404, "no such project"])
+        browser.get(self.base + "/no/such/page")
+        self.assertIn("There is no page at this address.", self.wait(browser, lambda b: b.find_element(By.TAG_NAME, "main")).text)
+        for _ in range(20):  # the header's links first, then the page's
+            self.keys(browser, Keys.TAB)
+            if browser.switch_to.active_element.text == "Back to your projects":
+                break
+        self.keys(browser, Keys.ENTER)
+        self.wait(browser, lambda b: b.current_url.rstrip("/") == self.base)
+
 
 if __name__ == "__main__":
     unittest.main()

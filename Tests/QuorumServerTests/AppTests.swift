@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import Mustache
 import HummingbirdTesting
 import Testing
 import QuorumCore
@@ -121,6 +123,71 @@ struct Client {
             try await client.execute(uri: "/favicon.ico", method: .get) { response in
                 #expect(response.status == .movedPermanently)
                 #expect(response.headers[.location] == "/static/\(version)/favicon.svg")
+            }
+        }
+    }
+
+    /// A page the browser is sent to that fails answers with a page saying why and the way back, under the failure's
+    /// status; a script asking the same address still gets the JSON error.
+    @Test func pagesThatFailAnswerTheBrowserWithAPage() async throws {
+        let fixture = try ServerFixture()
+        let project = try fixture.database.createProject(name: "Tickets", kind: .classify, labels: ["a"])
+        try await fixture.app().test(.router) { client in
+            let page: HTTPFields = [.secFetchMode: "navigate", .accept: "text/html"]
+            try await client.execute(uri: "/no/such/page", method: .get, headers: page) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                let body = String(buffer: response.body)
+                #expect(body.contains("<h1>Not found</h1>") && body.contains("There is no page at this address."))
+                #expect(body.contains(#"<a href="/">Back to your projects</a>"#) && !body.contains("signout"))
+            }
+            let lead = try await Client.login(client, "lead")
+            var signedIn = page
+            signedIn[.cookie] = lead.cookie
+            try await client.execute(uri: "/projects/999/export", method: .get, headers: signedIn) { response in
+                #expect(response.status == .notFound)
+                let body = String(buffer: response.body)
+                #expect(body.contains("No such project.") && body.contains(#"<span class="who">lead</span>"#))
+            }
+            // A browser too old to say how it asks is known by asking for HTML.
+            try await client.execute(uri: "/exports/999", method: .get, headers: [.cookie: lead.cookie, .accept: "text/html,*/*"]) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body).contains("No such export."))
+            }
+            for script in [[.cookie: lead.cookie, .secFetchMode: "cors", .accept: "text/html"], [.cookie: lead.cookie]] as [HTTPFields] {
+                try await client.execute(uri: "/projects/999/export", method: .get, headers: script) { response in
+                    #expect(response.status == .notFound)
+                    #expect(String(buffer: response.body) == #"{"error":{"message":"no such project"}}"#)
+                }
+            }
+            #expect(try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "my card was charged twice").0 == .ok)
+            try fixture.addMembers(["ann1"], to: project)
+            let ann1 = try await Client.login(client, "ann1")
+            let itemID = try await ann1.nextItemID(client, in: project)
+            #expect(try await ann1.call(client, .put, "/api/items/\(itemID)/annotation", #"{"status": "submitted", "labels": ["a"], "version": 0}"#).0 == .ok)
+            let (_, made) = try await lead.call(client, .post, "/api/projects/\(project.id)/exports", #"{"format": "csv"}"#)
+            let exportID = try #require(made["export"]?.intValue)
+            try FileManager.default.removeItem(atPath: fixture.folder.path("exports"))
+            try await client.execute(uri: "/api/exports/\(exportID)/files/report.md", method: .get, headers: signedIn) { response in
+                #expect(response.status == .gone)
+                #expect(String(buffer: response.body).contains("The files of this export are no longer on the server."))
+            }
+        }
+    }
+
+    /// A page that fails for a reason no route foresaw says so without showing the error's text.
+    @Test func anUnforeseenFailureOfAPageKeepsItsDetailsInTheLog() async throws {
+        struct Broken: Error { let secret = "password=hunter2" }
+        let pages = PageRenderer(library: try await MustacheLibrary(directory: Resources.locate().templates.path), staticBase: "/static/x")
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: PageErrorMiddleware(pages: pages, logger: Logger(label: "test")))
+        router.get("/broken") { _, _ -> Response in throw Broken() }
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/broken", method: .get, headers: [.secFetchMode: "navigate"]) { response in
+                #expect(response.status == .internalServerError)
+                let body = String(buffer: response.body)
+                #expect(body.contains("<h1>Something went wrong</h1>") && body.contains("what happened is in its log"))
+                #expect(!body.contains("hunter2"))
             }
         }
     }
