@@ -270,6 +270,25 @@ class TwoServersOnePostgres(unittest.TestCase):
         self.assertEqual((found["status"], found["answered"], found["failed"]), ("finished", 40, 0), found)
         self.assertEqual(psql(self.url, f"SELECT COUNT(*), COUNT(DISTINCT item_id) FROM run_outputs WHERE run_id = {run}"), "40|40")
 
+    def test_6_a_server_says_at_start_what_would_slow_the_hand_out(self):
+        psql(self.url, "ALTER TABLE items SET (autovacuum_enabled = off)")
+        try:
+            env = dict(os.environ, QUORUM_ADMIN_PASSWORD="admin-password", QUORUM_BCRYPT_COST="4")
+            server = subprocess.Popen([QUORUM, "serve", "--port", "0", "--database", self.url, "--exports-dir", self.shared],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            try:
+                line = server.stdout.readline()
+                while line and "is serving" not in line:  # the warning is written before the server serves
+                    line = server.stdout.readline()
+                self.assertIn("is serving", line)
+            finally:
+                server.terminate()
+                _, errors = server.communicate(timeout=10)
+            self.assertIn("warning: Autovacuum is switched off for Quorum's items table", errors)
+            self.assertIn("ALTER TABLE items RESET (autovacuum_enabled)", errors)
+        finally:
+            psql(self.url, "ALTER TABLE items RESET (autovacuum_enabled)")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -73,7 +73,7 @@ struct Client {
 @Suite struct PageTests {
     @Test func homePageNeedsASessionAndEscapesNames() async throws {
         let fixture = try ServerFixture()
-        _ = try fixture.database.createProject(name: "<script>alert(1)</script>", kind: .classify, labels: ["a"])
+        let project = try fixture.database.createProject(name: "<script>alert(1)</script>", kind: .classify, labels: ["a"])
         try await fixture.app().test(.router) { client in
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .seeOther)
@@ -92,6 +92,11 @@ struct Client {
             try await client.execute(uri: "/static/app.js", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.contains("javascript") == true)
+            }
+            // A project's own address, as people shorten a link, leads to its annotating page.
+            try await client.execute(uri: "/projects/\(project.id)", method: .get, headers: [.cookie: lead.cookie]) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/projects/\(project.id)/annotate")
             }
         }
     }

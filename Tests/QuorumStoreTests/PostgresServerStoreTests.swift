@@ -466,7 +466,17 @@ import Testing
         #expect(slow.count == 1 && slow[0].contains("autovacuum_naptime is 60 s") && slow[0].contains("autovacuum_naptime = 10s"), "\(slow)")
         let off = PostgresServerStore.maintenanceWarnings(autovacuum: false, naptime: 10)
         #expect(off.count == 1 && off[0].contains("autovacuum is off"), "\(off)")
-        let servers = try await Self.servers()
+        #expect(PostgresServerStore.maintenanceWarnings(autovacuum: false, naptime: 10, itemsExcluded: true).count == 2)
+        let url = try TestPostgres.database()
+        let servers = try await Self.servers(on: PostgresAddress(url: url))
+        #expect(try await servers.0.maintenanceWarnings() == [])
+        // Autovacuum switched off for the items table alone, written any way PostgreSQL takes a boolean.
+        for value in ["off", "false", "0", "no"] {
+            try TestPostgres.psql(url, "ALTER TABLE items SET (autovacuum_enabled = \(value))")
+            let warnings = try await servers.0.maintenanceWarnings()
+            #expect(warnings.count == 1 && warnings[0].contains("ALTER TABLE items RESET (autovacuum_enabled)"), "\(value): \(warnings)")
+        }
+        try TestPostgres.psql(url, "ALTER TABLE items SET (autovacuum_enabled = on)")
         #expect(try await servers.0.maintenanceWarnings() == [])
         await Self.close(servers)
     }

@@ -20,6 +20,10 @@ struct AnnotateController {
         router.put("/api/items/{id}/annotation") { request, context in try await save(request, context) }
         router.get("/api/items/{id}/annotations") { request, context in try await all(request, context) }
         router.get("/projects/{id}/annotate") { request, context in try await page(request, context) }
+        // A project's own address, as people shorten a link, is its annotating page.
+        router.get("/projects/{id}") { request, context in
+            Response(status: .seeOther, headers: [.location: "/projects/\(try request.id(context))/annotate"])
+        }
     }
 
     /// The project, if the user may annotate it (a member, or a lead or admin), and whether they are a member.
