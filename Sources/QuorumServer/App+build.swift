@@ -30,11 +30,13 @@ public struct ServerSettings: Sendable {
     public var runLease: Duration
     /// How sign-in attempts are paced on SQLite (on PostgreSQL the store paces them, `PostgresServerStore.open`).
     public var signInPace: SignInPace
+    /// The proxies whose `X-Forwarded-For` is believed (their addresses as `ServerSettings.proxyAddress` writes them).
+    public var trustedProxies: Set<String>
 
     public init(host: String = "127.0.0.1", port: Int = 8080, resources: Resources, secureCookies: Bool = false,
                 exportsDirectory: String, maxUploadBytes: Int = 1 << 30, idleTimeout: Int64 = 30,
                 maxConnections: Int = 4_096, reservedConnections: Int? = nil, runLease: Duration = .seconds(30),
-                signInPace: SignInPace = SignInPace()) {
+                signInPace: SignInPace = SignInPace(), trustedProxies: Set<String> = []) {
         self.host = host
         self.port = port
         self.resources = resources
@@ -46,6 +48,7 @@ public struct ServerSettings: Sendable {
         self.reservedConnections = reservedConnections ?? max(2, maxConnections / 16)
         self.runLease = runLease
         self.signInPace = signInPace
+        self.trustedProxies = trustedProxies
     }
 }
 
@@ -64,6 +67,7 @@ public func buildApplication(
     // HEAD is answered for every page and file as GET would be, without the body.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware(logger: logger))
+    if !settings.trustedProxies.isEmpty { router.add(middleware: ForwardedForMiddleware(trustedProxies: settings.trustedProxies)) }
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: PathCheckMiddleware())
     router.add(middleware: CompressionMiddleware())

@@ -6,4 +6,5 @@ extension HTTPField.Name {
     static let frameOptions = Self("X-Frame-Options")!
     static let secFetchSite = Self("Sec-Fetch-Site")!
     static let secFetchMode = Self("Sec-Fetch-Mode")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }

@@ -28,8 +28,9 @@ struct ServerFixture {
         for name in names { try database.addMember(project: project, user: try #require(try database.user(named: name))) }
     }
 
-    func app() async throws -> some ApplicationProtocol {
-        try await buildApplication(database: database, settings: ServerSettings(port: 0, resources: Resources.locate(), exportsDirectory: folder.path("exports")))
+    func app(trustedProxies: Set<String> = []) async throws -> some ApplicationProtocol {
+        try await buildApplication(database: database, settings: ServerSettings(port: 0, resources: Resources.locate(), exportsDirectory: folder.path("exports"),
+                                                                                trustedProxies: trustedProxies))
     }
 }
 
@@ -249,6 +250,29 @@ struct Client {
                 last = try await client.execute(uri: "/api/login", method: .post, body: ByteBuffer(string: #"{"username": "ann2", "password": "wrong"}"#)) { $0.status }
             }
             #expect(last == .tooManyRequests)
+        }
+    }
+
+    /// Behind a trusted proxy, sign-ins are paced by the client address it forwards: guesses from one client do not
+    /// slow the same person signing in from another. From any other peer the header is not believed.
+    @Test func behindATrustedProxyGuessesArePacedByTheirOwnAddress() async throws {
+        let fixture = try ServerFixture()
+        @Sendable func signIn(_ client: some TestClientProtocol, _ password: String, from forwarded: String) async throws -> HTTPResponse.Status {
+            try await client.execute(uri: "/api/login", method: .post, headers: [.xForwardedFor: forwarded],
+                                     body: ByteBuffer(string: #"{"username": "ann2", "password": "\#(password)"}"#)) { $0.status }
+        }
+        try await fixture.app(trustedProxies: ["127.0.0.1"]).test(.live) { client in
+            var last = HTTPResponse.Status.ok
+            for _ in 0..<8 { last = try await signIn(client, "wrong", from: "203.0.113.5") }
+            #expect(last == .tooManyRequests)
+            #expect(try await signIn(client, "password1", from: "203.0.113.5") == .tooManyRequests)
+            // What a client writes into the header itself is to the left of what the proxy adds, and not believed.
+            #expect(try await signIn(client, "password1", from: "198.51.100.7, 203.0.113.5") == .tooManyRequests)
+            #expect(try await signIn(client, "password1", from: "198.51.100.7") == .ok)
+        }
+        try await fixture.app().test(.live) { client in
+            for _ in 0..<8 { _ = try await signIn(client, "wrong", from: "203.0.113.5") }
+            #expect(try await signIn(client, "password1", from: "198.51.100.7") == .tooManyRequests)
         }
     }
 

@@ -35,9 +35,15 @@ struct Serve: AsyncParsableCommand {
     var runLease = 30
     @Option(help: "Seconds a sign-in must wait after five failed attempts at one name from one address; the wait doubles with each failure after, up to 5 minutes.")
     var signInWait: Double = 2
+    @Option(name: .customLong("trusted-proxy"),
+            help: "The address of a reverse proxy in front of this server (repeat for several): the sign-in throttle then paces by the client address the proxy gives in X-Forwarded-For.")
+    var trustedProxies: [String] = []
 
     func validate() throws {
         guard signInWait > 0 && signInWait <= 300 else { throw ValidationError("--sign-in-wait must be more than 0 and at most 300 seconds.") }
+        for proxy in trustedProxies where ServerSettings.proxyAddress(proxy) == nil {
+            throw ValidationError("--trusted-proxy \(proxy): give the proxy's IP address as it connects to this server (such as 10.0.0.10 or ::1), one per flag; ranges and names are not taken.")
+        }
     }
 
     func run() async throws {
@@ -70,7 +76,7 @@ struct Serve: AsyncParsableCommand {
                 database: db, settings: ServerSettings(host: host, port: port, resources: resources, secureCookies: secureCookies,
                                          exportsDirectory: exports, maxUploadBytes: maxUploadMb << 20, idleTimeout: requestTimeout,
                                          maxConnections: maxConnections, reservedConnections: reservedConnections, runLease: .seconds(runLease),
-                                         signInPace: signInPace),
+                                         signInPace: signInPace, trustedProxies: Set(trustedProxies.compactMap(ServerSettings.proxyAddress))),
                 logger: logger,
                 onServerRunning: { port in
                     print("Quorum is serving http://\(host):\(port)/")
