@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Mustache
 import HummingbirdTesting
+import Synchronization
 import Testing
 import QuorumCore
 import QuorumStore
@@ -181,13 +182,18 @@ struct Client {
         }
     }
 
-    /// A page that fails for a reason no route foresaw says so without showing the error's text.
-    @Test func anUnforeseenFailureOfAPageKeepsItsDetailsInTheLog() async throws {
+    /// A failure no route foresaw: a page says so without showing the error's text, and the log has the error, for a
+    /// page as for the API (Hummingbird alone logs it only at debug level).
+    @Test func anUnforeseenFailureKeepsItsDetailsInTheLog() async throws {
         struct Broken: Error { let secret = "password=hunter2" }
+        let lines = LogLines()
+        let logger = Logger(label: "test") { _ in lines }
         let pages = PageRenderer(library: try await MustacheLibrary(directory: Resources.locate().templates.path), staticBase: "/static/x")
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: PageErrorMiddleware(pages: pages, logger: Logger(label: "test")))
+        router.add(middleware: RequestLogMiddleware(logger: logger))
+        router.add(middleware: PageErrorMiddleware(pages: pages, logger: logger))
         router.get("/broken") { _, _ -> Response in throw Broken() }
+        router.get("/api/broken") { _, _ -> Response in throw Broken() }
         try await Application(router: router).test(.router) { client in
             try await client.execute(uri: "/broken", method: .get, headers: [.secFetchMode: "navigate"]) { response in
                 #expect(response.status == .internalServerError)
@@ -195,7 +201,12 @@ struct Client {
                 #expect(body.contains("<h1>Something went wrong</h1>") && body.contains("what happened is in its log"))
                 #expect(!body.contains("hunter2"))
             }
+            try await client.execute(uri: "/api/broken", method: .get) { response in
+                #expect(response.status == .internalServerError)
+            }
         }
+        let failures = lines.all.filter { $0.contains("failed:") && $0.contains("hunter2") }
+        #expect(failures.count == 2 && failures[0].contains("GET /broken") && failures[1].contains("GET /api/broken"), "\(lines.all)")
     }
 
     @Test func demoProjectsImportCleanly() async throws {
@@ -619,4 +630,17 @@ struct Client {
             #expect(snapshots.first?["coefficient"] == "Krippendorff's alpha (nominal)")
         }
     }
+}
+
+/// A log that keeps its lines, for a test to read.
+final class LogLines: LogHandler, @unchecked Sendable {
+    private let lines = Mutex<[String]>([])
+    var logLevel: Logger.Level = .debug
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) { lines.withLock { $0.append("\(event.level) \(event.message)") } }
+    var all: [String] { lines.withLock { $0 } }
 }

@@ -25,7 +25,7 @@ struct PageErrorMiddleware: RouterMiddleware {
             throw error
         } catch {
             // What went wrong stays in the log; the page says only that it did.
-            logger.error("\(request.method) \(request.uri.path) failed: \(String(reflecting: error))")
+            logger.failed(request, error)
             return try page(.internalServerError, nil, context)
         }
     }

@@ -2,7 +2,8 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// One line per request: method, path, status and time taken.
+/// One line per request: method, path, status and time taken; and for a request that failed with an error no route
+/// turned into an answer, that error (Hummingbird answers it with an empty 500 and logs it only at debug level).
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
@@ -16,6 +17,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             log(request, status: error.status.code, since: start)
             throw error
         } catch {
+            logger.failed(request, error)
             log(request, status: 500, since: start)
             throw error
         }
@@ -25,5 +27,12 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         logger.info("\(request.method) \(request.uri.path) \(status) \(String(format: "%.1f", ms))ms")
+    }
+}
+
+extension Logger {
+    /// An error no route turned into an answer, with the request it broke.
+    func failed(_ request: Request, _ error: any Error) {
+        self.error("\(request.method) \(request.uri.path) failed: \(String(reflecting: error))")
     }
 }
