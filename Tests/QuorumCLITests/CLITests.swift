@@ -120,6 +120,16 @@ import QuorumTestSupport
         #expect(!FileManager.default.fileExists(atPath: folder.path("q.db")))
     }
 
+    /// A trusted proxy is an IP address: a range or a name is refused as a usage error naming the flag, before
+    /// anything is opened.
+    @Test(arguments: ["10.0.0.0/8", "proxy.internal"]) func aTrustedProxyThatIsNoAddressIsRefused(proxy: String) throws {
+        let folder = try TemporaryDirectory()
+        let result = try QuorumProcess.run(["serve", "--host", "256.0.0.1", "--port", "0", "--trusted-proxy", "127.0.0.1", "--trusted-proxy", proxy,
+                                            "--db", folder.path("q.db")], in: folder)
+        #expect(result.status == 64 && result.stderr.contains("--trusted-proxy \(proxy): give the proxy's IP address"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path("q.db")))
+    }
+
     /// Killed once holding the database to itself (its pages going straight into the file, past the 64 MB page
     /// cache, with a rollback journal) and once `--shared` (into the write-ahead log).
     @Test(arguments: [false, true]) func killedImportLeavesTheDatabaseAsItWas(shared: Bool) throws {

@@ -36,7 +36,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a sign-in must wait after five failed attempts at one name from one address; the wait doubles with each failure after, up to 5 minutes.")
     var signInWait: Double = 2
     @Option(name: .customLong("trusted-proxy"),
-            help: "The address of a reverse proxy in front of this server (repeat for several): the sign-in throttle then paces by the client address the proxy gives in X-Forwarded-For.")
+            help: ArgumentHelp("The IP address of a reverse proxy in front of this server (repeat for several): the sign-in throttle then paces by the client address the proxy gives in X-Forwarded-For.",
+                               valueName: "address"))
     var trustedProxies: [String] = []
 
     func validate() throws {
