@@ -273,17 +273,10 @@ class TwoServersOnePostgres(unittest.TestCase):
     def test_6_a_server_says_at_start_what_would_slow_the_hand_out(self):
         psql(self.url, "ALTER TABLE items SET (autovacuum_enabled = off)")
         try:
-            env = dict(os.environ, QUORUM_ADMIN_PASSWORD="admin-password", QUORUM_BCRYPT_COST="4")
-            server = subprocess.Popen([QUORUM, "serve", "--port", "0", "--database", self.url, "--exports-dir", self.shared],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-            try:
-                line = server.stdout.readline()
-                while line and "is serving" not in line:  # the warning is written before the server serves
-                    line = server.stdout.readline()
-                self.assertIn("is serving", line)
-            finally:
-                server.terminate()
-                _, errors = server.communicate(timeout=10)
+            # The warning is written before the server serves, so it is in the error output once the server is up.
+            server, _, _ = start_server(self.db, "--database", self.url, "--exports-dir", self.shared, stderr=subprocess.PIPE)
+            server.terminate()
+            _, errors = server.communicate(timeout=10)
             self.assertIn("warning: Autovacuum is switched off for Quorum's items table", errors)
             self.assertIn("ALTER TABLE items RESET (autovacuum_enabled)", errors)
         finally:

@@ -459,7 +459,8 @@ import Testing
     }
 
     /// A server starting on PostgreSQL reads autovacuum's settings and says when they would let the hand-out slow
-    /// down: autovacuum off, or looking less often than every 10 s (the test cluster looks every 10 s).
+    /// down: autovacuum off, or looking less often than every 10 s (the test cluster looks every 10 s), or switched
+    /// off for the items table alone.
     @Test func autovacuumSettingsThatSlowTheHandOutAreTold() async throws {
         #expect(PostgresServerStore.maintenanceWarnings(autovacuum: true, naptime: 10).isEmpty)
         let slow = PostgresServerStore.maintenanceWarnings(autovacuum: true, naptime: 60)

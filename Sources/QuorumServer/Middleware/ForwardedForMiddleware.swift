@@ -20,16 +20,14 @@ struct ForwardedForMiddleware: RouterMiddleware {
 
     /// The last address in the header that no trusted proxy stands for. Each proxy appends the address it was reached
     /// from (nginx's `$proxy_add_x_forwarded_for`), so that is the client the first trusted proxy saw; whatever the
-    /// client wrote into the header itself stands to the left of it, and is not believed.
+    /// client wrote into the header itself stands to the left of it, and is not believed. Hops are compared as the
+    /// server writes a peer's address (`::1`, not `0:0:0:0:0:0:0:1`).
     static func client(in values: [String], trusting proxies: Set<String>) -> String? {
-        let hops = values.flatMap { $0.split(separator: ",") }.map { address(String($0.trimmingCharacters(in: .whitespaces))) }
+        let hops = values.flatMap { $0.split(separator: ",") }.map { hop in
+            let text = hop.trimmingCharacters(in: .whitespaces)
+            return ServerSettings.proxyAddress(text) ?? text
+        }
         return hops.last { !$0.isEmpty && !proxies.contains($0) }
-    }
-
-    /// An IP address as the server writes a peer's (`::1`, not `0:0:0:0:0:0:0:1`), or the text as it is when it is
-    /// not one.
-    static func address(_ text: String) -> String {
-        ServerSettings.proxyAddress(text) ?? text
     }
 }
 
