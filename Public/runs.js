@@ -31,15 +31,18 @@ async function start() {
   }
 }
 
-// While a run is running, its row shows how far it got; the page is drawn again when none runs any more.
+// While a run is running, its row shows how far it got (its answers as stored, which every server reads alike);
+// the page is drawn again when none runs any more.
 async function watch() {
   const project = form ? form.dataset.project : null;
   if (!project) return;
   const runs = await (await fetch(`/api/projects/${project}/runs`, { credentials: "same-origin" })).json();
   const running = runs.filter((run) => run.status === "running");
   for (const run of running) {
-    const cell = document.querySelector(`tr[data-run="${run.run}"] .run-state`);
-    if (cell && run.progress) cell.textContent = `running: ${run.progress.done} of ${run.progress.total}`;
+    const row = document.querySelector(`tr[data-run="${run.run}"]`);
+    if (!row) continue;
+    row.querySelector(".run-answered").textContent = run.answered;
+    row.querySelector(".run-failed").textContent = run.failed;
   }
   if (running.length) setTimeout(watch, 700);
   else if (document.querySelector("#runs button.cancel") || status.textContent.startsWith("Run ")) location.reload();

@@ -5,8 +5,9 @@ import NIOCore
 import QuorumCore
 
 /// Works through a run's items with the model's concurrency: each item's prompt to the endpoint, each answer (or
-/// failure) handed to `save` in small batches as it comes, so a run killed at any point keeps what it was told and
-/// a resumed run asks only for the rest. A quota stop ends the run at once; so does cancelling the task.
+/// failure) handed to `save` as it comes, 32 at a time or what came within `saveEvery`, so a run killed at any point
+/// keeps what it was told (up to a second of it lost) and a resumed run asks only for the rest; and the stored answers
+/// tell every server how far the run got. A quota stop ends the run at once; so does cancelling the task.
 public struct ModelRunner: Sendable {
     public enum Outcome: Sendable, Equatable {
         case finished
@@ -42,6 +43,8 @@ public struct ModelRunner: Sendable {
     public let key: String?
     /// Shortens the backoff (tests).
     public var backoff: Double = 0.5
+    /// At most how long an answer waits to be saved (fewer than 32 came in that time).
+    public var saveEvery = Duration.seconds(1)
 
     public init(model: Model, key: String?) {
         self.model = model
@@ -65,11 +68,12 @@ public struct ModelRunner: Sendable {
         client.backoff = backoff
         let shared = client
         let next = NIOLockedValueBox(0)
-        let pending = NIOLockedValueBox<(outputs: [RunOutput], done: Int, stop: String?)>(([], 0, nil))
-        let prompts = prompts
+        let pending = NIOLockedValueBox<(outputs: [RunOutput], done: Int, stop: String?, saved: ContinuousClock.Instant)>(([], 0, nil, .now))
+        let prompts = prompts, saveEvery = self.saveEvery
         func flush(force: Bool) async throws {
             let batch = pending.withLockedValue { state -> [RunOutput] in
-                guard force || state.outputs.count >= 32 else { return [] }
+                guard force || state.outputs.count >= 32 || state.saved.duration(to: .now) >= saveEvery else { return [] }
+                state.saved = .now
                 defer { state.outputs.removeAll(keepingCapacity: true) }
                 return state.outputs
             }

@@ -1,19 +1,36 @@
+import Foundation
+import QuorumStore
 import Synchronization
 
-/// How far each project's running export has got, for the export page's progress bar.
-final class ExportProgress: Sendable {
-    private let running = Mutex<[Int64: (done: Int, total: Int)]>([:])
+/// The exports under way on SQLite, where one server serves the database: kept in its memory.
+final class ExportProgress: ExportsUnderWay {
+    private let running = Mutex<[Int64: (claim: String, done: Int, total: Int, until: Date)]>([:])
 
-    /// Marks an export of the project as started; false when one is running already.
-    func start(_ project: Int64, total: Int) -> Bool {
+    func beginExport(of project: Int64, total: Int, lease: Double) -> String? {
         running.withLock { state in
-            guard state[project] == nil else { return false }
-            state[project] = (0, total)
-            return true
+            if let held = state[project], held.until >= Date() { return nil }
+            let claim = UUID().uuidString
+            state[project] = (claim, 0, total, Date().addingTimeInterval(lease))
+            return claim
         }
     }
 
-    func update(_ project: Int64, done: Int, total: Int) { running.withLock { $0[project] = (done, total) } }
-    func finish(_ project: Int64) { _ = running.withLock { $0.removeValue(forKey: project) } }
-    func state(_ project: Int64) -> (done: Int, total: Int)? { running.withLock { $0[project] } }
+    func exportProgressed(of project: Int64, claim: String, done: Int, total: Int, lease: Double) {
+        running.withLock { state in
+            guard state[project]?.claim == claim else { return }
+            state[project] = (claim, done, total, Date().addingTimeInterval(lease))
+        }
+    }
+
+    func endExport(of project: Int64, claim: String) {
+        running.withLock { state in
+            if state[project]?.claim == claim { state[project] = nil }
+        }
+    }
+
+    func exportUnderWay(of project: Int64) -> (done: Int, total: Int)? {
+        running.withLock { state in
+            state[project].flatMap { $0.until >= Date() ? ($0.done, $0.total) : nil }
+        }
+    }
 }

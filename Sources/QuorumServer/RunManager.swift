@@ -14,7 +14,8 @@ final class RunManager: Sendable {
     let database: any Store
     let lease: Duration
     let logger: Logger
-    private let running = NIOLockedValueBox<[Int64: (task: Task<Void, Never>, done: Int, total: Int)]>([:])
+    /// The runs this server drives. How far each got is read from its outputs in the database, which every server sees.
+    private let running = NIOLockedValueBox<[Int64: Task<Void, Never>]>([:])
 
     init(database: any Store, lease: Duration, logger: Logger) {
         self.database = database
@@ -27,7 +28,7 @@ final class RunManager: Sendable {
     /// Starts (or resumes) `run`: asks for the items it has no answer for. The key is read from the environment
     /// variable the model names; an unset one is an error before anything starts.
     func start(_ run: Run, in project: Project) async throws {
-        guard running.withLockedValue({ $0[run.id] }) == nil else { throw StoreError(.conflict, "run \(run.id) is running already") }
+        guard !drives(run.id) else { throw StoreError(.conflict, "run \(run.id) is running already") }
         let key: String?
         do { key = try ModelRunner.key(for: run.model) } catch { throw StoreError(.invalid, "\(error)") }
         let missing = try await database.missingItems(of: run)
@@ -38,9 +39,7 @@ final class RunManager: Sendable {
         let task = Task.detached {
             let outcome: ModelRunner.Outcome
             do {
-                outcome = try await ModelRunner(model: run.model, key: key).run(prompts, save: { try await database.saveOutputs($0, of: run) }, progress: { done in
-                    running.withLockedValue { $0[run.id]?.done = done }
-                })
+                outcome = try await ModelRunner(model: run.model, key: key).run(prompts, save: { try await database.saveOutputs($0, of: run) })
             } catch {
                 logger.error("run \(run.id) failed: \(error)")
                 outcome = .stopped("\(error)")
@@ -52,7 +51,7 @@ final class RunManager: Sendable {
             }
             _ = running.withLockedValue { $0.removeValue(forKey: run.id) }
         }
-        running.withLockedValue { $0[run.id] = (task, 0, prompts.count) }
+        running.withLockedValue { $0[run.id] = task }
         keep(run, driven: task)
     }
 
@@ -63,7 +62,7 @@ final class RunManager: Sendable {
         Task.detached {
             while true {
                 try? await Task.sleep(for: lease / 3)
-                if task.isCancelled || self.progress(run.id) == nil { return }
+                if task.isCancelled || !self.drives(run.id) { return }
                 do {
                     if try await !database.holdRun(run, until: self.leaseEnd) { task.cancel() }
                 } catch {
@@ -93,8 +92,8 @@ final class RunManager: Sendable {
     /// Cancels a run driven here; one driven by another server is marked cancelled, and that server stops it when it
     /// next renews its hold. False when the run was not running.
     func cancel(_ run: Run) async throws -> Bool {
-        if let entry = running.withLockedValue({ $0[run.id] }) {
-            entry.task.cancel()
+        if let task = running.withLockedValue({ $0[run.id] }) {
+            task.cancel()
             return true
         }
         guard run.status == .running else { return false }
@@ -102,9 +101,9 @@ final class RunManager: Sendable {
         return true
     }
 
-    /// Items asked so far in this server's current pass over the run, and how many it has to ask.
-    func progress(_ id: Int64) -> (done: Int, total: Int)? {
-        running.withLockedValue { $0[id].map { ($0.done, $0.total) } }
+    /// Whether this server drives the run.
+    func drives(_ id: Int64) -> Bool {
+        running.withLockedValue { $0[id] != nil }
     }
 }
 

@@ -5,10 +5,10 @@ import PostgresNIO
 /// at its version 12 (`Schema`), in PostgreSQL's words. Values keep SQLite's representation (times as ISO 8601 text,
 /// flags as 0/1 integers, JSON as text) so that a copy in either direction gives the same bytes back. Migrations are
 /// numbered and recorded in `quorum_schema`; each runs once, in its own transaction. PostgreSQL's own: sign-in
-/// attempts (v4, kept in memory on SQLite), a project's counts spread over rows (v5) and how often items are
-/// vacuumed (v6).
+/// attempts (v4, kept in memory on SQLite), a project's counts spread over rows (v5), how often items are vacuumed
+/// (v6) and the exports under way (v7, kept in memory on SQLite).
 enum PostgresSchema {
-    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3), (4, v4), (5, v5), (6, v6)]
+    static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3), (4, v4), (5, v5), (6, v6), (7, v7)]
 
     /// SQLite's v13: the lease of a run held by a server.
     static let v2 = ["ALTER TABLE runs ADD COLUMN lease_until TEXT"]
@@ -191,6 +191,20 @@ enum PostgresSchema {
     /// annotating loop over minutes"). How often autovacuum looks is the server's `autovacuum_naptime` (README).
     static let v6 = [
         "ALTER TABLE items SET (autovacuum_vacuum_scale_factor = 0.002, autovacuum_vacuum_threshold = 2000, vacuum_index_cleanup = on)",
+    ]
+
+    /// The exports made in the browser while they run (`ExportsUnderWay`): one per project, claimed by the server
+    /// running it until `lease_until` (seconds since 1970, the database's clock), with how far it got.
+    static let v7 = [
+        """
+        CREATE TABLE exports_under_way (
+            project_id BIGINT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+            claim TEXT NOT NULL,
+            done BIGINT NOT NULL,
+            total BIGINT NOT NULL,
+            lease_until DOUBLE PRECISION NOT NULL
+        )
+        """,
     ]
 
     /// How many rows a project's counts are spread over: more than a server's connections to the database.

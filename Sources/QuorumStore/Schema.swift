@@ -398,14 +398,14 @@ enum Schema {
             """)
     }
 
-    /// A watch project's failures corrected: the answer the model should have given, per sample, for training the
-    /// next version (SFT, and DPO over the model's own answer).
     /// A run started by a server is held by it (`lease_until`, renewed while it runs): when the server stops, the
     /// lease lapses and another server takes the run over (`AppDatabase.takeLapsedRuns`).
     static func v13(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE runs ADD COLUMN lease_until TEXT")
     }
 
+    /// A watch project's failures corrected: the answer the model should have given, per sample, for training the
+    /// next version (SFT, and DPO over the model's own answer).
     static func v12(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE watch_corrections (

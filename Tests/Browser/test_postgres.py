@@ -223,8 +223,19 @@ class TwoServersOnePostgres(unittest.TestCase):
         # Server 0 was killed by test 3: a new one joins the same database and folder.
         self.servers.append(start_server(self.db, "--database", self.url, "--exports-dir", self.shared))
         one, other = Session(self.base(1), "lead"), Session(self.base(2), "lead")
+        # An export of the project under way on some server (its claim as that server keeps it): every server shows
+        # its progress and refuses a second one; once its server stops renewing the claim, it lapses.
+        psql(self.url, f"INSERT INTO exports_under_way VALUES ({self.project}, 'elsewhere', 40, 100, extract(epoch FROM clock_timestamp()) + 600)")
+        for session in (one, other):
+            self.assertEqual(session.call("GET", f"/api/projects/{self.project}/exports/progress"),
+                             (200, {"running": True, "done": 40, "total": 100}))
+        status, refused = one.call("POST", f"/api/projects/{self.project}/exports", {"format": "csv"})
+        self.assertEqual((status, refused["error"]["message"]), (409, "an export of this project is running already"))
+        psql(self.url, "UPDATE exports_under_way SET lease_until = extract(epoch FROM clock_timestamp()) - 1")
+        self.assertEqual(other.call("GET", f"/api/projects/{self.project}/exports/progress")[1]["running"], False)
         status, made = one.call("POST", f"/api/projects/{self.project}/exports", {"format": "csv"})
         self.assertEqual(status, 201, made)
+        self.assertEqual(psql(self.url, "SELECT COUNT(*) FROM exports_under_way"), "0")  # its claim let go once done
         status, listed = other.call("GET", f"/api/projects/{self.project}/exports")
         self.assertEqual((status, listed[0]["id"]), (200, int(made["export"])))
         status, text = other.call("GET", f"/api/exports/{made['export']}/files/{made['files'][0]}")
@@ -254,13 +265,21 @@ class TwoServersOnePostgres(unittest.TestCase):
         status, started = lead.call("POST", f"/api/projects/{self.project}/runs", {"model": "slow", "items": "all", "limit": 40})
         self.assertEqual(status, 201, started)
         run = started["run"]
-        time.sleep(1.5)  # a few answers in
+        # Answers are stored as they come (at least every second), so the other server sees how far the run got.
+        other = Session(self.base(-1), "admin", "admin-password")
+        deadline = time.time() + 3
+        while time.time() < deadline:
+            seen = next(r for r in other.call("GET", f"/api/projects/{self.project}/runs")[1] if r["run"] == run)
+            if seen["answered"] > 0:
+                break
+            time.sleep(0.1)
+        self.assertEqual(seen["status"], "running", seen)
+        self.assertGreater(seen["answered"], 0, seen)
         driver.send_signal(signal.SIGKILL)
         driver.wait()
         answered_at_kill = int(psql(self.url, f"SELECT COUNT(*) FROM run_outputs WHERE run_id = {run}"))
         self.assertLess(answered_at_kill, 40)
         # The other server takes the run over once its hold lapses, and finishes it from where it was.
-        other = Session(self.base(-1), "admin", "admin-password")
         deadline = time.time() + 60
         while time.time() < deadline:
             found = next(r for r in other.call("GET", f"/api/projects/{self.project}/runs")[1] if r["run"] == run)

@@ -167,6 +167,11 @@ struct Client {
                     #expect(String(buffer: response.body) == #"{"error":{"message":"no such project"}}"#)
                 }
             }
+            // An address no route answers is said so to a script too, rather than with an empty 404.
+            try await client.execute(uri: "/api/projects/\(project.id)/nothing", method: .get, headers: [.cookie: lead.cookie]) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body) == #"{"error":{"message":"no route answers GET /api/projects/\#(project.id)/nothing"}}"#)
+            }
             #expect(try await lead.call(client, .post, "/api/projects/\(project.id)/import?format=text", "my card was charged twice").0 == .ok)
             try fixture.addMembers(["ann1"], to: project)
             let ann1 = try await Client.login(client, "ann1")

@@ -20,7 +20,7 @@ struct RunsController {
         router.get("/projects/{id}/runs") { request, context in try await runsPage(request, context) }
         router.get("/api/projects/{id}/runs") { request, context in
             _ = try context.lead()
-            return API.json(.array(try await database.runs(of: try project(request, context)).map { runJSON($0) }))
+            return API.json(.array(try await database.runs(of: try project(request, context)).map(\.json)))
         }
         router.post("/api/projects/{id}/runs") { request, context in try await start(request, context) }
         router.post("/api/runs/{id}/cancel") { request, context in
@@ -30,14 +30,14 @@ struct RunsController {
         router.post("/api/runs/{id}/resume") { request, context in
             _ = try context.lead()
             let run = try await run(request, context)
-            guard let project = try await database.project(id: run.projectID) else { throw HTTPError(.notFound) }
+            guard let project = try await database.project(id: run.projectID) else { throw HTTPError(.notFound, message: "no such project") }
             do { try await runs.start(run, in: project) } catch let error as StoreError { return API.response(for: error) }
-            return API.json(runJSON(try await database.run(run.id) ?? run))
+            return API.json((try await database.run(run.id) ?? run).json)
         }
         router.get("/api/runs/{id}/eval") { request, context in
             _ = try context.lead()
             let run = try await run(request, context)
-            guard let project = try await database.project(id: run.projectID) else { throw HTTPError(.notFound) }
+            guard let project = try await database.project(id: run.projectID) else { throw HTTPError(.notFound, message: "no such project") }
             return API.json(try await database.evaluate(run, in: project).json(run: run.id))
         }
     }
@@ -52,13 +52,6 @@ struct RunsController {
         return run
     }
 
-    func runJSON(_ run: Run) -> JSONValue {
-        guard case .object(var members) = run.json else { return run.json }
-        if let progress = runs.progress(run.id) {
-            members.append((key: "progress", value: ["done": .int(progress.done), "total": .int(progress.total)]))
-        }
-        return .object(members)
-    }
 
     func base(_ session: Session, _ title: String) -> [String: Any] {
         ["title": title, "signedIn": true, "user": session.user.displayName, "csrf": session.csrf, "isAdmin": session.user.role == .admin]
@@ -119,7 +112,7 @@ struct RunsController {
                 try await database.finishRun(run, status: .stopped, message: error.message)
                 return API.response(for: error)
             }
-            return API.json(runJSON(try await database.run(run.id) ?? run), status: .created)
+            return API.json((try await database.run(run.id) ?? run).json, status: .created)
         } catch let error as StoreError {
             return API.response(for: error)
         }

@@ -5,14 +5,20 @@ import QuorumStore
 /// A page the browser was sent to that fails (no such project, not a member, an export's files gone, an address that
 /// is no page) answers with a page in Quorum's layout saying what failed and the way back, under the failure's status,
 /// rather than a bare JSON error or the browser's own error screen. Requests made by scripts (the pages' own `fetch`
-/// calls, API clients) keep their JSON errors.
+/// calls, API clients) keep their JSON errors; an address no route answers gets one too, rather than an empty 404.
 struct PageErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let pages: PageRenderer
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Self.isNavigation(request) else { return try await next(request, context) }
+        guard Self.isNavigation(request) else {
+            do {
+                return try await next(request, context)
+            } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+                return API.error(.notFound, "no route answers \(request.method) \(request.uri.path)")
+            }
+        }
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status.code >= 400 {
