@@ -76,7 +76,7 @@ public func buildApplication(
                                           cacheControl: .init([(MediaType(type: .any), [.noCache])]), logger: logger))
     router.add(middleware: BodyLimitMiddleware(limits: BodyLimits(upload: settings.maxUploadBytes, idleTimeout: .seconds(settings.idleTimeout))))
     router.add(middleware: SessionMiddleware(database: database))
-    router.add(middleware: PageErrorMiddleware(pages: pages, logger: logger))
+    router.add(middleware: PageErrorMiddleware(pages: pages, logger: logger, filesPath: "/static"))
     router.get("/favicon.ico") { _, _ in Response(status: .movedPermanently, headers: [.location: "/static/\(version)/favicon.svg"]) }
     HomeController(database: database, pages: pages).addRoutes(to: router)
     SessionController(database: database, pages: pages, throttle: (database as? any SignInAttempts) ?? LoginThrottle(pace: settings.signInPace), checks: PasswordChecks(), secureCookies: settings.secureCookies).addRoutes(to: router)

@@ -131,6 +131,14 @@ struct Client {
                 #expect(response.status == .movedPermanently)
                 #expect(response.headers[.location] == "/static/\(version)/favicon.svg")
             }
+            // A file opened in the browser's own tab (a navigation) is the file too, not a page saying it is missing.
+            try await client.execute(uri: "/static/\(version)/quorum.css", method: .get, headers: [.secFetchMode: "navigate", .accept: "text/html"]) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("--accent"))
+            }
+            try await client.execute(uri: "/static/\(version)/no-such-file.js", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
         }
     }
 
@@ -196,7 +204,7 @@ struct Client {
         let pages = PageRenderer(library: try await MustacheLibrary(directory: Resources.locate().templates.path), staticBase: "/static/x")
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestLogMiddleware(logger: logger))
-        router.add(middleware: PageErrorMiddleware(pages: pages, logger: logger))
+        router.add(middleware: PageErrorMiddleware(pages: pages, logger: logger, filesPath: "/static"))
         router.get("/broken") { _, _ -> Response in throw Broken() }
         router.get("/api/broken") { _, _ -> Response in throw Broken() }
         try await Application(router: router).test(.router) { client in

@@ -10,8 +10,12 @@ struct PageErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let pages: PageRenderer
     let logger: Logger
+    /// Where the static files are served: the file middleware, outside this one, serves them when the router says no
+    /// route answers, so that answer is left to it.
+    let filesPath: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path.hasPrefix(filesPath + "/") { return try await next(request, context) }
         guard Self.isNavigation(request) else {
             do {
                 return try await next(request, context)
