@@ -14,8 +14,9 @@ final class RunManager: Sendable {
     let database: any Store
     let lease: Duration
     let logger: Logger
-    /// The runs this server drives. How far each got is read from its outputs in the database, which every server sees.
-    private let running = NIOLockedValueBox<[Int64: Task<Void, Never>]>([:])
+    /// The runs this server drives (nil while one is being started). How far each got is read from its outputs in the
+    /// database, which every server sees.
+    private let running = NIOLockedValueBox<[Int64: Task<Void, Never>?]>([:])
 
     init(database: any Store, lease: Duration, logger: Logger) {
         self.database = database
@@ -28,30 +29,45 @@ final class RunManager: Sendable {
     /// Starts (or resumes) `run`: asks for the items it has no answer for. The key is read from the environment
     /// variable the model names; an unset one is an error before anything starts.
     func start(_ run: Run, in project: Project) async throws {
-        guard !drives(run.id) else { throw StoreError(.conflict, "run \(run.id) is running already") }
-        let key: String?
-        do { key = try ModelRunner.key(for: run.model) } catch { throw StoreError(.invalid, "\(error)") }
-        let missing = try await database.missingItems(of: run)
-        let prompts = ModelRunner.prompts(project: project, itemIDs: missing, inputs: try await database.inputs(of: missing))
-        try await database.resumeRun(run)
-        _ = try await database.holdRun(run, until: leaseEnd)
-        let database = self.database, logger = self.logger, running = self.running
-        let task = Task.detached {
-            let outcome: ModelRunner.Outcome
-            do {
-                outcome = try await ModelRunner(model: run.model, key: key).run(prompts, save: { try await database.saveOutputs($0, of: run) })
-            } catch {
-                logger.error("run \(run.id) failed: \(error)")
-                outcome = .stopped("\(error)")
-            }
-            switch outcome {
-            case .finished: try? await database.finishRun(run, status: .finished, message: nil)
-            case .stopped(let message): try? await database.finishRun(run, status: .stopped, message: message)
-            case .cancelled: try? await database.finishRun(run, status: .cancelled, message: "cancelled: resume it to ask for the rest")
-            }
-            _ = running.withLockedValue { $0.removeValue(forKey: run.id) }
+        // Marked as driven here at once: two starts of one run at the same moment (a double click) never both ask.
+        let marked = running.withLockedValue { running -> Bool in
+            guard !running.keys.contains(run.id) else { return false }
+            running.updateValue(nil, forKey: run.id)
+            return true
         }
-        running.withLockedValue { $0[run.id] = task }
+        guard marked else { throw StoreError(.conflict, "run \(run.id) is running already") }
+        let key: String?, prompts: [ModelRunner.Prompt]
+        do {
+            do { key = try ModelRunner.key(for: run.model) } catch { throw StoreError(.invalid, "\(error)") }
+            let missing = try await database.missingItems(of: run)
+            prompts = ModelRunner.prompts(project: project, itemIDs: missing, inputs: try await database.inputs(of: missing))
+            try await database.resumeRun(run)
+            _ = try await database.holdRun(run, until: leaseEnd)
+        } catch {
+            _ = running.withLockedValue { $0.removeValue(forKey: run.id) }
+            throw error
+        }
+        let database = self.database, logger = self.logger, running = self.running
+        // Made under the lock that its end takes too: a run over at once cannot remove its entry before it is there.
+        let task = running.withLockedValue { driven in
+            let task = Task.detached {
+                let outcome: ModelRunner.Outcome
+                do {
+                    outcome = try await ModelRunner(model: run.model, key: key).run(prompts, save: { try await database.saveOutputs($0, of: run) })
+                } catch {
+                    logger.error("run \(run.id) failed: \(error)")
+                    outcome = .stopped("\(error)")
+                }
+                switch outcome {
+                case .finished: try? await database.finishRun(run, status: .finished, message: nil)
+                case .stopped(let message): try? await database.finishRun(run, status: .stopped, message: message)
+                case .cancelled: try? await database.finishRun(run, status: .cancelled, message: "cancelled: resume it to ask for the rest")
+                }
+                _ = running.withLockedValue { $0.removeValue(forKey: run.id) }
+            }
+            driven[run.id] = task
+            return task
+        }
         keep(run, driven: task)
     }
 
@@ -92,7 +108,7 @@ final class RunManager: Sendable {
     /// Cancels a run driven here; one driven by another server is marked cancelled, and that server stops it when it
     /// next renews its hold. False when the run was not running.
     func cancel(_ run: Run) async throws -> Bool {
-        if let task = running.withLockedValue({ $0[run.id] }) {
+        if let task = running.withLockedValue({ $0[run.id] ?? nil }) {
             task.cancel()
             return true
         }
@@ -103,7 +119,7 @@ final class RunManager: Sendable {
 
     /// Whether this server drives the run.
     func drives(_ id: Int64) -> Bool {
-        running.withLockedValue { $0[id] != nil }
+        running.withLockedValue { $0.keys.contains(id) }
     }
 }
 
