@@ -26,9 +26,10 @@ final class RunManager: Sendable {
 
     private var leaseEnd: Date { Date().addingTimeInterval(Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18) }
 
-    /// Starts (or resumes) `run`: asks for the items it has no answer for. The key is read from the environment
-    /// variable the model names; an unset one is an error before anything starts.
-    func start(_ run: Run, in project: Project) async throws {
+    /// Starts `run` (new, taken over from a stopped server, or `resuming` one that ended): asks for the items it has no
+    /// answer for. The key is read from the environment variable the model names; an unset one is an error before
+    /// anything starts. A run another server holds is not resumed here.
+    func start(_ run: Run, in project: Project, resuming: Bool = false) async throws {
         // Marked as driven here at once: two starts of one run at the same moment (a double click) never both ask.
         let marked = running.withLockedValue { running -> Bool in
             guard !running.keys.contains(run.id) else { return false }
@@ -41,8 +42,11 @@ final class RunManager: Sendable {
             do { key = try ModelRunner.key(for: run.model) } catch { throw StoreError(.invalid, "\(error)") }
             let missing = try await database.missingItems(of: run)
             prompts = ModelRunner.prompts(project: project, itemIDs: missing, inputs: try await database.inputs(of: missing))
-            try await database.resumeRun(run)
-            _ = try await database.holdRun(run, until: leaseEnd)
+            if resuming {
+                guard try await database.resumeRun(run, holdUntil: leaseEnd) else { throw StoreError(.conflict, "run \(run.id) is running already") }
+            } else {
+                _ = try await database.holdRun(run, until: leaseEnd)
+            }
         } catch {
             _ = running.withLockedValue { $0.removeValue(forKey: run.id) }
             throw error

@@ -208,10 +208,13 @@ extension AppDatabase {
     }
 
     /// Marks a run running again (resumed).
-    public func resumeRun(_ run: Run) throws {
+    public func resumeRun(_ run: Run, holdUntil: Date?) throws -> Bool {
         try writer.write { db in
-            try db.execute(sql: "UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = NULL WHERE id = ?",
-                           arguments: [run.id])
+            try db.execute(sql: """
+                UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = ?
+                WHERE id = ? AND (status <> 'running' OR lease_until < ? OR (lease_until IS NULL AND ?))
+                """, arguments: [holdUntil.map { Self.timestamp($0) }, run.id, Self.timestamp(), holdUntil == nil])
+            return db.changesCount > 0
         }
     }
 

@@ -15,7 +15,10 @@ public protocol ModelStore: Sendable {
     func missingItems(of run: Run) async throws -> [Int64]
     func saveOutputs(_ outputs: [RunOutput], of run: Run) async throws
     func finishRun(_ run: Run, status: Run.Status, message: String?) async throws
-    func resumeRun(_ run: Run) async throws
+    /// Marks `run` running again, held until `holdUntil` by the server resuming it (by nobody from the command line);
+    /// false, and nothing changed, while it is held: by a server until that hold lapses, and, for a server, by the
+    /// command line (which holds no lease: only a cancel tells a run it drives from one whose process died).
+    func resumeRun(_ run: Run, holdUntil: Date?) async throws -> Bool
     /// Keeps `run` the caller's until `until` (a server renews this while it drives the run); false when the run is
     /// no longer running (cancelled, or finished, elsewhere).
     func holdRun(_ run: Run, until: Date) async throws -> Bool

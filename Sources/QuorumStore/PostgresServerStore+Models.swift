@@ -185,8 +185,12 @@ extension PostgresServerStore: ModelStore {
         try await rows("UPDATE runs SET status = \(status.rawValue), message = \(message), finished_at = \(AppDatabase.timestamp()) WHERE id = \(run.id)")
     }
 
-    public func resumeRun(_ run: Run) async throws {
-        try await rows("UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = NULL WHERE id = \(run.id)")
+    public func resumeRun(_ run: Run, holdUntil: Date?) async throws -> Bool {
+        try await !rows("""
+            UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = \(holdUntil.map { AppDatabase.timestamp($0) })
+            WHERE id = \(run.id) AND (status <> 'running' OR lease_until < \(AppDatabase.timestamp()) OR (lease_until IS NULL AND \(holdUntil == nil)))
+            RETURNING id
+            """).isEmpty
     }
 
     public func holdRun(_ run: Run, until: Date) async throws -> Bool {

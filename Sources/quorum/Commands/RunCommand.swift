@@ -10,8 +10,8 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a model over a project's items (the hold-out by default) and keep its answers.",
         discussion: """
             Each item's prompt is what its openai-chat export line holds without the final answer. Answers are kept as
-            they come: Ctrl+C, kill -9 or a crash loses nothing already answered, and --resume RUN asks only for what is
-            missing. A 429 insufficient_quota stops the run (exit 1); other failures are recorded per item.
+            they come: Ctrl+C loses nothing already answered, kill -9 or a crash at most the last second of answers,
+            and --resume RUN asks only for what is missing. A 429 insufficient_quota stops the run (exit 1); other failures are recorded per item.
             Then: quorum eval PROJECT --run RUN.
             """)
     @OptionGroup var database: DatabaseOptions

@@ -12,7 +12,9 @@ enum RunExecution {
         guard let found = try await db.run(id), found.projectID == project.id, found.purpose == purpose else {
             throw CLIError("no \(purpose == .suggest ? "suggesting " : "")run \(id) in \(project.name)", code: 2)
         }
-        try await db.resumeRun(found)
+        guard try await db.resumeRun(found, holdUntil: nil) else {
+            throw CLIError("run \(id) is being driven by a server (quorum serve): cancel it on its runs page first", code: 1)
+        }
         return found
     }
 
