@@ -59,12 +59,16 @@ extension ExportStore {
 
 extension AppDatabase {
 
-    /// Keeps items in the hold-out set for good (an export's draw, or `quorum holdout`'s).
-    public func holdOut(_ itemIDs: [Int64], in project: Project) throws {
-        try writer.write { db in try Self.holdOut(db, itemIDs, in: project) }
+    /// Keeps the items `plan` drew in the hold-out set for good (an export's draw, or `quorum holdout`'s).
+    public func holdOut(_ plan: ExportPlan, in project: Project) throws {
+        try writer.write { db in try Self.holdOut(db, plan, in: project) }
     }
 
-    static func holdOut(_ db: Database, _ itemIDs: [Int64], in project: Project) throws {
+    /// Refused (`ExportError.holdoutChanged`) when the set is no longer what the plan read: another draw came between.
+    static func holdOut(_ db: Database, _ plan: ExportPlan, in project: Project) throws {
+        let held = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE project_id = ? AND split = 'holdout'", arguments: [project.id]) ?? 0
+        guard held == plan.heldOutBefore else { throw ExportError.holdoutChanged(expected: plan.heldOutBefore, found: held) }
+        let itemIDs = plan.newlyHeldOut
         for chunk in stride(from: 0, to: itemIDs.count, by: 500) {
             let ids = itemIDs[chunk..<min(chunk + 500, itemIDs.count)]
             try db.execute(sql: "UPDATE items SET split = 'holdout' WHERE project_id = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
@@ -77,7 +81,7 @@ extension AppDatabase {
     public func recordExport(of project: Project, settings: ExportSettings, report: ExportReport, directory: String, by user: User?,
                              sideFiles: [String] = []) throws -> Int64 {
         try writer.write { db in
-            try Self.holdOut(db, report.plan.newlyHeldOut, in: project)
+            try Self.holdOut(db, report.plan, in: project)
             let columns = Self.exportColumns(report: report, directory: directory, sideFiles: sideFiles)
             try db.execute(sql: """
                 INSERT INTO exports (project_id, format, settings, counts, files, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -12,8 +12,9 @@ public protocol ExportStore: Sendable {
     /// Every item of a project (`answeredOnly`: those with a submitted answer or gold) with its submitted answers,
     /// oldest first, and gold, in item order, `batchSize` at a time, all read from one snapshot.
     func forEachStoredItem(in project: Project, answeredOnly: Bool, withInputs: Bool, batchSize: Int, _ body: ([StoredItem]) throws -> Void) throws
-    /// Keeps items in the hold-out set for good.
-    func holdOut(_ itemIDs: [Int64], in project: Project) throws
+    /// Keeps the items `plan` drew in the hold-out set for good; `ExportError.holdoutChanged` when the set is no
+    /// longer what the plan read (another draw came between), and nothing is kept.
+    func holdOut(_ plan: ExportPlan, in project: Project) throws
     /// Keeps the items the export drew into the hold-out set there, and records the export, in one transaction.
     func recordExport(of project: Project, settings: ExportSettings, report: ExportReport, directory: String, by user: User?,
                       sideFiles: [String]) throws -> Int64

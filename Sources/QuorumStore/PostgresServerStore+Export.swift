@@ -30,8 +30,8 @@ extension PostgresServerStore: ExportStore {
         try exporting { try $0.forEachStoredItem(in: project, answeredOnly: answeredOnly, withInputs: withInputs, batchSize: batchSize, body) }
     }
 
-    public func holdOut(_ itemIDs: [Int64], in project: Project) throws {
-        try exporting { try $0.holdOut(itemIDs, in: project) }
+    public func holdOut(_ plan: ExportPlan, in project: Project) throws {
+        try exporting { try $0.holdOut(plan, in: project) }
     }
 
     public func recordExport(of project: Project, settings: ExportSettings, report: ExportReport, directory: String, by user: User?,

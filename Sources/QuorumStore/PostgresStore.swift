@@ -189,20 +189,24 @@ public final class PostgresStore: ExportStore, @unchecked Sendable {
         connection.query(PostgresQuery(unsafeSQL: "FETCH \(Self.fetched) FROM \(cursor)"), logger: logger)
     }
 
-    public func holdOut(_ itemIDs: [Int64], in project: Project) throws {
-        try inTransaction { try holdOutInTransaction(itemIDs, in: project) }
+    public func holdOut(_ plan: ExportPlan, in project: Project) throws {
+        try inTransaction { try holdOutInTransaction(plan, in: project) }
     }
 
-    private func holdOutInTransaction(_ itemIDs: [Int64], in project: Project) throws {
-        guard !itemIDs.isEmpty else { return }
-        _ = try rows("UPDATE items SET split = 'holdout' WHERE project_id = \(project.id) AND id = ANY(\(itemIDs))")
+    private func holdOutInTransaction(_ plan: ExportPlan, in project: Project) throws {
+        // The project's row locked first (not its key: imports go on): two draws check the set one after the other.
+        _ = try rows("SELECT id FROM projects WHERE id = \(project.id) FOR NO KEY UPDATE")
+        let held = try rows("SELECT COUNT(*) FROM items WHERE project_id = \(project.id) AND split = 'holdout'").first!.decode(Int.self)
+        guard held == plan.heldOutBefore else { throw ExportError.holdoutChanged(expected: plan.heldOutBefore, found: held) }
+        guard !plan.newlyHeldOut.isEmpty else { return }
+        _ = try rows("UPDATE items SET split = 'holdout' WHERE project_id = \(project.id) AND id = ANY(\(plan.newlyHeldOut))")
     }
 
     public func recordExport(of project: Project, settings: ExportSettings, report: ExportReport, directory: String, by user: User?,
                              sideFiles: [String]) throws -> Int64 {
         let columns = AppDatabase.exportColumns(report: report, directory: directory, sideFiles: sideFiles)
         return try inTransaction {
-            try holdOutInTransaction(report.plan.newlyHeldOut, in: project)
+            try holdOutInTransaction(report.plan, in: project)
             return try rows("""
                 INSERT INTO exports (project_id, format, settings, counts, files, user_id, created_at)
                 VALUES (\(project.id), \(settings.format.rawValue), \(settings.json.jsonText), \(columns.counts), \(columns.files), \(user?.id),

@@ -50,7 +50,7 @@ public struct ProjectExport {
     public func drawHoldout(progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
         try withSpool { spool in
             let plan = try planned(into: spool, progress: progress)
-            try database.holdOut(plan.newlyHeldOut, in: project)
+            try database.holdOut(plan, in: project)
             return plan.files[.holdout]?.count ?? 0
         }
     }
@@ -133,10 +133,17 @@ public struct ProjectExport {
         for file in written where rename(file.temporary, file.final) != 0 {
             throw ExportError("cannot move \(file.temporary) into place: \(String(cString: strerror(errno)))")
         }
+        let placed = written.map(\.final)
         written.removeAll()
-        let id = try database.recordExport(of: project, settings: settings, report: report, directory: directory, by: user,
-                                              sideFiles: sideFiles.map(\.0))
-        return (report, id)
+        do {
+            let id = try database.recordExport(of: project, settings: settings, report: report, directory: directory, by: user,
+                                                  sideFiles: sideFiles.map(\.0))
+            return (report, id)
+        } catch let error as ExportError {
+            // Files that are not recorded, on a hold-out set that is not kept, would mislead whoever finds them.
+            for path in placed { try? FileManager.default.removeItem(atPath: path) }
+            throw error
+        }
     }
 
     /// Reads every item once (resolving, rendering and checking it on every core, each record's text kept in

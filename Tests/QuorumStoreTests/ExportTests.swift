@@ -146,6 +146,31 @@ import QuorumTestSupport
         #expect(held.isSubset(of: Set(try lines("third/holdout.jsonl").map { $0["messages"]?.arrayValue?[1]["content"]?.stringValue ?? "" })))
     }
 
+    /// Two exports drawing the hold-out set at once (the command line and the browser): the one that records second
+    /// finds the set changed since it read it, keeps nothing of its draw and leaves no files, so none of the other's
+    /// held-out items reaches its train file; exported again, it takes the set as it now is.
+    @Test func anExportWhoseHoldOutWasDrawnMeanwhileKeepsNothing() async throws {
+        let (project, _, _) = try await classifyProject(items: 30)
+        let late = ProjectExport(database: fixture.database, project: try #require(try fixture.database.project(String(project.id))),
+                                 settings: ExportSettings(holdout: 5, seed: 1), directory: fixture.folder.path("late"), counter: EstimatedTokenCounter())
+        var early: ExportReport?
+        do {
+            _ = try late.run(by: nil) { _, _ in
+                // Another export, begun and done while this one reads.
+                if early == nil { early = try? export(project, ExportSettings(holdout: 5, seed: 2), into: "early") }
+            }
+            Issue.record("the late export was recorded")
+        } catch let error as ExportError {
+            #expect(error.message.hasPrefix("the hold-out set changed while this ran (0 items held out when it read them, 5 now"))
+        }
+        #expect(early?.count.holdout == 5)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder.path("late")).isEmpty)
+        #expect(try fixture.database.exports(of: project).count == 1)
+        let held = Set(try lines("early/holdout.jsonl").map { $0["messages"]?.arrayValue?[1]["content"]?.stringValue ?? "" })
+        _ = try export(project, ExportSettings(holdout: 5, seed: 1), into: "again")
+        #expect(Set(try lines("again/holdout.jsonl").map { $0["messages"]?.arrayValue?[1]["content"]?.stringValue ?? "" }) == held)
+    }
+
     @Test func contradictionsAndDuplicatesAreLeftOutAndListed() async throws {
         let project = try fixture.database.createProject(name: "Faq", kind: .chat)
         var file = (0..<12).map { Self.chat("faq \($0)", "reply \($0)") }

@@ -342,6 +342,38 @@ import Testing
         await Self.close(servers)
     }
 
+    /// Two exports drawing the hold-out set at once through two servers: the one that records second finds the set
+    /// changed since it read it and keeps nothing of its draw (as `ExportTests` shows on SQLite).
+    @Test func anExportWhoseHoldOutWasDrawnMeanwhileKeepsNothing() async throws {
+        let servers = try await Self.servers()
+        let (project, annotators) = try await Self.project(servers.0, items: 30, perItem: 1, annotators: 1)
+        while let (item, _, _) = try await servers.0.nextItem(in: project, for: annotators[0], lease: 600) {
+            _ = try await servers.0.saveAnnotation(AnnotationInput(status: .submitted, labels: [item.id % 2 == 0 ? "a" : "b"]), itemID: item.id, by: annotators[0])
+        }
+        let folder = try TemporaryDirectory()
+        func export(_ store: PostgresServerStore, seed: UInt64, into name: String, meanwhile: @escaping () -> Void = {}) throws -> ExportReport {
+            try ProjectExport(database: store, project: project, settings: ExportSettings(format: .csv, holdout: 5, seed: seed),
+                              directory: folder.path(name), counter: nil).run(by: nil) { _, _ in meanwhile() }.report
+        }
+        let outcome = try await Blocking.onThread { () -> (String?, Int?) in
+            var early: ExportReport?
+            do {
+                _ = try export(servers.0, seed: 1, into: "late") {
+                    if early == nil { early = try? export(servers.1, seed: 2, into: "early") }
+                }
+                return (nil, early?.count.holdout)
+            } catch let error as ExportError {
+                return (error.message, early?.count.holdout)
+            }
+        }
+        #expect(outcome.0?.hasPrefix("the hold-out set changed while this ran (0 items held out when it read them, 5 now") == true,
+                "\(outcome.0 ?? "recorded")")
+        #expect(outcome.1 == 5)
+        #expect(try await servers.1.exports(of: project).count == 1)
+        #expect(try await servers.1.itemIDs(in: project, selection: "holdout").count == 5)
+        await Self.close(servers)
+    }
+
     /// A suggesting run's outputs, saved a batch per statement on PostgreSQL, give what SQLite gives: an item met
     /// twice in a batch keeps its last output with the attempts of both, missing figures stay NULL, a later batch
     /// adds its attempts, and the suggestions made of them are the same (a failure after an answer keeps the

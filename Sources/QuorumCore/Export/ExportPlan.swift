@@ -28,6 +28,9 @@ public struct ExportPlan {
     public private(set) var contradictions: [[Place]] = []
     /// Items drawn into the hold-out set by this export, to be stored as held out.
     public private(set) var newlyHeldOut: [Int64] = []
+    /// How many items were held out when the export read them: the draw above assumes that set, so an export that
+    /// finds more held out when it records (another export drew meanwhile) must not keep its own draw.
+    public let heldOutBefore: Int
     /// Counts per label (or entity type) in each file.
     public private(set) var balance: [(label: String, counts: [Split: Int])] = []
     /// Each author's share of the exported answers, largest first.
@@ -46,6 +49,7 @@ public struct ExportPlan {
         items = pipeline.items
         dropped = pipeline.dropped
         excluded = pipeline.excluded
+        heldOutBefore = storedHoldout
         let candidates = pipeline.candidates
         var removed = [Bool](repeating: false, count: candidates.count)
         let seed = settings.seed
