@@ -1,5 +1,5 @@
 /// Where the exports made in the browser are told while they run: one per project at a time, and how far it got (the
-/// export page's progress bar). In one server's memory on SQLite (`ExportProgress` in the server), in the database on
+/// export page's progress bar). In one server's memory on SQLite (`ExportsInMemory` in the server), in the database on
 /// PostgreSQL (`exports_under_way`, `PostgresSchema.v7`), so that behind a proxy every server refuses a second export
 /// of the project and shows the first one's progress. The server running an export holds a claim on it, renewed as it
 /// tells its progress; a claim not renewed within its lease (its server stopped) lapses.

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func inAServersMemory() async throws {
-        let memory = ExportProgress()
+        let memory = ExportsInMemory()
         try await oneExportAtATime(memory, memory, project: 1)
     }
 

@@ -19,9 +19,10 @@ import Testing
         let model = try fixture.database.addModel(Model(name: "m", baseURL: endpoint.baseURL, model: "m"))
         let run = try fixture.database.startRun(of: model, on: project, selection: "all",
                                                 itemIDs: try fixture.database.itemIDs(in: project, selection: "all"))
+        try fixture.database.finishRun(run, status: .stopped, message: "the endpoint was down")
         let runs = RunManager(database: fixture.database, lease: .seconds(30), logger: Logger(label: "runs"))
         @Sendable func start() async -> Bool {
-            do { try await runs.start(run, in: project); return true } catch { return false }
+            do { try await runs.start(run, in: project, resuming: true); return true } catch { return false }
         }
         async let first = start(), second = start()
         #expect(await [first, second].filter { $0 }.count == 1)

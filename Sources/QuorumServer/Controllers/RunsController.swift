@@ -52,7 +52,6 @@ struct RunsController {
         return run
     }
 
-
     func base(_ session: Session, _ title: String) -> [String: Any] {
         ["title": title, "signedIn": true, "user": session.user.displayName, "csrf": session.csrf, "isAdmin": session.user.role == .admin]
     }

@@ -3,7 +3,7 @@ import QuorumStore
 import Synchronization
 
 /// The exports under way on SQLite, where one server serves the database: kept in its memory.
-final class ExportProgress: ExportsUnderWay {
+final class ExportsInMemory: ExportsUnderWay {
     private let running = Mutex<[Int64: (claim: String, done: Int, total: Int, until: Date)]>([:])
 
     func beginExport(of project: Int64, total: Int, lease: Double) -> String? {
