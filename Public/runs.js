@@ -40,7 +40,8 @@ async function watch() {
   const running = runs.filter((run) => run.status === "running");
   for (const run of running) {
     const row = document.querySelector(`tr[data-run="${run.run}"]`);
-    if (!row) continue;
+    // A run started since the page was drawn (here or elsewhere): drawn again, its row comes with it.
+    if (!row) return location.reload();
     row.querySelector(".run-answered").textContent = run.answered;
     row.querySelector(".run-failed").textContent = run.failed;
   }
