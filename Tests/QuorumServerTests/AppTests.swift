@@ -190,7 +190,9 @@ struct Client {
             try FileManager.default.removeItem(atPath: fixture.folder.path("exports"))
             try await client.execute(uri: "/api/exports/\(exportID)/files/report.md", method: .get, headers: signedIn) { response in
                 #expect(response.status == .gone)
-                #expect(String(buffer: response.body).contains("The files of this export are no longer on the server."))
+                let body = String(buffer: response.body)
+                #expect(body.contains("The files of this export are no longer on the server: they were written to \(fixture.folder.path("exports"))/"))
+                #expect(body.contains("one --exports-dir they all reach)."))
             }
         }
     }

@@ -169,12 +169,19 @@ struct ExportController {
         let record = try await record(request, context)
         guard let text = try? String(contentsOfFile: (record.directory as NSString).appendingPathComponent("report.json"), encoding: .utf8),
               let report = try? JSONParser.parse(text) else {
-            throw HTTPError(.gone, message: "the files of this export are no longer on the server")
+            throw Self.filesMissing(record)
         }
         var context = ReportView.context(report)
         context.merge(["title": "Export \(record.id)", "signedIn": true, "user": session.user.displayName, "csrf": session.csrf,
                        "isAdmin": session.user.role == .admin, "projectID": record.projectID, "export": Self.row(record)]) { _, new in new }
         return try pages.render("report", context)
+    }
+
+    /// The export's files are not where it wrote them, as this server sees it: removed since, or (behind a proxy) written
+    /// by a server whose exports folder this one does not reach — the message names the folder for whoever runs them.
+    static func filesMissing(_ record: ExportRecord) -> HTTPError {
+        HTTPError(.gone, message: "the files of this export are no longer on the server: they were written to \(record.directory), which was "
+                  + "removed since or which this server does not reach (servers behind one address need one --exports-dir they all reach)")
     }
 
     /// One of the export's files, by name; only the names the export wrote.
@@ -185,7 +192,7 @@ struct ExportController {
             throw HTTPError(.notFound, message: "no such file in this export")
         }
         let path = (record.directory as NSString).appendingPathComponent(name)
-        guard let data = FileManager.default.contents(atPath: path) else { throw HTTPError(.gone, message: "the files of this export are no longer on the server") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw Self.filesMissing(record) }
         let type = name.hasSuffix(".md") ? "text/markdown" : name.hasSuffix(".csv") ? "text/csv" : name.hasSuffix(".json") ? "application/json" : "application/x-ndjson"
         return Response(status: .ok, headers: [.contentType: type + "; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
