@@ -119,8 +119,7 @@ import Testing
     @Test func aValueOfTheWrongTypeIsNamedNotConverted() throws {
         let folder = try TemporaryDirectory()
         _ = try QuorumProcess.run(["user", "add", "ana", "--role", "annotator", "--password", "password1"], in: folder)
-        _ = try Shell.run("/usr/bin/python3", ["-c", "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE users SET disabled = 'no'\"); db.commit()",
-                                               folder.path("quorum.db")])
+        _ = try Shell.sqlite(folder.path("quorum.db"), "UPDATE users SET disabled = 'no'")
         let postgres = try TestPostgres.database()
         let result = try QuorumProcess.run(["migrate", "--from", "quorum.db", "--to", postgres], in: folder)
         #expect(result.status == 1 && result.stderr.contains("users id 1: disabled holds \"no\" where integer values belong"), "\(result.stderr)")

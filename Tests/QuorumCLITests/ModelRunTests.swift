@@ -118,16 +118,11 @@ import QuorumTestSupport
         let run = try #require(summary["run"]?.intValue)
         let asked = Set(endpoint.requests.prefix(5).map(\.userText))
         // While a server holds the run (as one that resumed it from its runs page does), the command line leaves it.
-        _ = try Shell.run("/usr/bin/python3", ["-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            db.execute("UPDATE runs SET status = 'running', lease_until = '2999-01-01T00:00:00.000Z' WHERE id = ?", (int(sys.argv[2]),))
-            db.commit()
-            """, db, String(run)])
+        _ = try Shell.sqlite(db, "UPDATE runs SET status = 'running', lease_until = '2999-01-01T00:00:00.000Z' WHERE id = \(run)")
         let held = try await QuorumProcess.runAside(["run", "Tickets", "--resume", String(run), "--db", db], in: folder)
         #expect(held.status == 1 && held.stderr.contains("is being driven by a server"), "\(held.stderr)")
         #expect(endpoint.requests.count == 6)
-        _ = try Shell.run("/usr/bin/python3", ["-c", "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute('UPDATE runs SET lease_until = NULL'); db.commit()", db])
+        _ = try Shell.sqlite(db, "UPDATE runs SET lease_until = NULL")
         let resumed = try await QuorumProcess.runAside(["run", "Tickets", "--resume", String(run), "--json", "--db", db], in: folder)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try JSONParser.parse(resumed.stdout)["answered"] == 12)

@@ -15,15 +15,6 @@ import Testing
             """, path])
     }
 
-    /// Rows of `sql` as psql's `-tA` prints them (`|` between values, booleans as t/f).
-    static func rows(sqlite path: String, _ sql: String) throws -> String {
-        try Shell.run("/usr/bin/python3", ["-c", """
-            import sqlite3, sys
-            for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
-                print("|".join("" if v is None else str(v) for v in row))
-            """, path, sql])
-    }
-
     static func items(postgres url: String) throws -> String {
         try TestPostgres.psql(url, "SELECT id, external_id, input, encode(input_hash, 'hex'), suggestions, import_id FROM items ORDER BY id")
     }
@@ -104,7 +95,7 @@ import Testing
         for sql in answered {
             // PostgreSQL sums a project's counts in a view (`PostgresSchema.v5`); SQLite keeps them on its row.
             let (inPostgres, inSQLite) = (try TestPostgres.psql(postgres, sql),
-                                          try Self.rows(sqlite: folder.path("quorum.db"), sql.replacingOccurrences(of: "projects_counted", with: "projects")))
+                                          try Shell.sqlite(folder.path("quorum.db"), sql.replacingOccurrences(of: "projects_counted", with: "projects")))
             #expect(inPostgres == inSQLite, "\(sql)")
             #expect(!inPostgres.isEmpty, "\(sql)")
         }

@@ -27,6 +27,18 @@ public struct TestFailure: Error, CustomStringConvertible {
 }
 
 public enum Shell {
+    /// Rows of `sql` run on the SQLite file at `path`, as psql's `-tA` prints them (`|` between values); what it
+    /// changes is committed. (The command-line tests do not link GRDB: Python's sqlite3 reads the file.)
+    public static func sqlite(_ path: String, _ sql: String) throws -> String {
+        try run("/usr/bin/python3", ["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            for row in db.execute(sys.argv[2]):
+                print("|".join("" if v is None else str(v) for v in row))
+            db.commit()
+            """, path, sql])
+    }
+
     /// Runs a program to its end; its standard output, or an error with its standard error.
     public static func run(_ program: String, _ arguments: [String]) throws -> String {
         let process = Process()
