@@ -7,9 +7,9 @@ import QuorumStore
 import ServiceLifecycle
 
 /// Runs started from the browser: each works through its items on a task of its own (off the request path),
-/// keeping answers as they come; a run can be cancelled and resumed. The server driving a run holds it (a lease
-/// renewed every third of `lease`); a run whose server stopped — killed, or its machine gone — is taken over by
-/// another server's sweep (or this one's, started again) once its lease lapses, and goes on from its answers.
+/// keeping answers as they come; a run can be cancelled and resumed. The server driving a run holds it (`RunHold`);
+/// a run whose process stopped (a server or `quorum run` killed, or its machine gone) is taken over by a server's
+/// sweep once its hold lapses, and goes on from its answers.
 final class RunManager: Sendable {
     let database: any Store
     let lease: Duration
@@ -24,12 +24,10 @@ final class RunManager: Sendable {
         self.logger = logger
     }
 
-    private var leaseEnd: Date { Date().addingTimeInterval(Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18) }
-
-    /// Starts `run` (new, taken over from a stopped server, or `resuming` one that ended): asks for the items it has no
+    /// Starts `run` (new, resumed, or `takenOver` from a stopped process with that hold): asks for the items it has no
     /// answer for. The key is read from the environment variable the model names; an unset one is an error before
-    /// anything starts. A run another server holds is not resumed here.
-    func start(_ run: Run, in project: Project, resuming: Bool = false) async throws {
+    /// anything starts. A run another process holds is not started here.
+    func start(_ run: Run, in project: Project, takenOver: RunHold? = nil) async throws {
         // Marked as driven here at once: two starts of one run at the same moment (a double click) never both ask.
         let marked = running.withLockedValue { running -> Bool in
             guard !running.keys.contains(run.id) else { return false }
@@ -37,15 +35,17 @@ final class RunManager: Sendable {
             return true
         }
         guard marked else { throw StoreError(.conflict, "run \(run.id) is running already") }
-        let key: String?, prompts: [ModelRunner.Prompt]
+        let key: String?, prompts: [ModelRunner.Prompt], hold: RunHold
         do {
             do { key = try ModelRunner.key(for: run.model) } catch { throw StoreError(.invalid, "\(error)") }
             let missing = try await database.missingItems(of: run)
             prompts = ModelRunner.prompts(project: project, itemIDs: missing, inputs: try await database.inputs(of: missing))
-            if resuming {
-                guard try await database.resumeRun(run, holdUntil: leaseEnd) else { throw StoreError(.conflict, "run \(run.id) is running already") }
+            if let takenOver {
+                hold = takenOver
+            } else if let taken = try await RunHold.take(run, in: database, for: lease, logger: logger) {
+                hold = taken
             } else {
-                _ = try await database.holdRun(run, until: leaseEnd)
+                throw StoreError(.conflict, "run \(run.id) is running already")
             }
         } catch {
             _ = running.withLockedValue { $0.removeValue(forKey: run.id) }
@@ -53,63 +53,50 @@ final class RunManager: Sendable {
         }
         let database = self.database, logger = self.logger, running = self.running
         // Made under the lock that its end takes too: a run over at once cannot remove its entry before it is there.
-        let task = running.withLockedValue { driven in
-            let task = Task.detached {
+        running.withLockedValue { driven in
+            driven[run.id] = Task.detached {
                 let outcome: ModelRunner.Outcome
                 do {
-                    outcome = try await ModelRunner(model: run.model, key: key).run(prompts, save: { try await database.saveOutputs($0, of: run) })
+                    outcome = try await hold.drive {
+                        try await ModelRunner(model: run.model, key: key).run(prompts, save: { try await database.saveOutputs($0, of: run) })
+                    }
                 } catch {
                     logger.error("run \(run.id) failed: \(error)")
                     outcome = .stopped("\(error)")
                 }
-                switch outcome {
-                case .finished: try? await database.finishRun(run, status: .finished, message: nil)
-                case .stopped(let message): try? await database.finishRun(run, status: .stopped, message: message)
-                case .cancelled: try? await database.finishRun(run, status: .cancelled, message: "cancelled: resume it to ask for the rest")
+                if hold.isLost {
+                    logger.info("run \(run.id): cancelled elsewhere, or taken over by another process; stopped here")
+                } else {
+                    switch outcome {
+                    case .finished: try? await database.finishRun(run, status: .finished, message: nil)
+                    case .stopped(let message): try? await database.finishRun(run, status: .stopped, message: message)
+                    case .cancelled: try? await database.finishRun(run, status: .cancelled, message: "cancelled: resume it to ask for the rest")
+                    }
                 }
                 _ = running.withLockedValue { $0.removeValue(forKey: run.id) }
             }
-            driven[run.id] = task
-            return task
-        }
-        keep(run, driven: task)
-    }
-
-    /// Renews the hold on `run` while `task` drives it; a run no longer running in the database (cancelled through
-    /// another server) is cancelled here.
-    private func keep(_ run: Run, driven task: Task<Void, Never>) {
-        let database = self.database, logger = self.logger, lease = self.lease
-        Task.detached {
-            while true {
-                try? await Task.sleep(for: lease / 3)
-                if task.isCancelled || !self.drives(run.id) { return }
-                do {
-                    if try await !database.holdRun(run, until: self.leaseEnd) { task.cancel() }
-                } catch {
-                    logger.error("run \(run.id): its hold could not be renewed: \(error)")
-                }
-            }
         }
     }
 
-    /// Takes over the runs whose server stopped holding them, and goes on with them here.
+    /// Takes over the runs whose process stopped holding them, and goes on with them here.
     func sweep() async {
         do {
-            for run in try await database.takeLapsedRuns(until: leaseEnd) {
+            let until = RunHold.end(of: lease)
+            for run in try await database.takeLapsedRuns(until: until) {
                 do {
                     guard let project = try await database.project(id: run.projectID) else { continue }
-                    logger.info("run \(run.id): its server stopped; going on with it here")
-                    try await start(run, in: project)
+                    logger.info("run \(run.id): the process driving it stopped; going on with it here")
+                    try await start(run, in: project, takenOver: RunHold(takenOver: run, until: until, in: database, for: lease, logger: logger))
                 } catch {
-                    try? await database.finishRun(run, status: .stopped, message: "taken over from a stopped server, but: \(error)")
+                    try? await database.finishRun(run, status: .stopped, message: "taken over from a stopped process, but: \(error)")
                 }
             }
         } catch {
-            logger.error("looking for runs whose server stopped: \(error)")
+            logger.error("looking for runs whose process stopped: \(error)")
         }
     }
 
-    /// Cancels a run driven here; one driven by another server is marked cancelled, and that server stops it when it
+    /// Cancels a run driven here; one driven by another process is marked cancelled, and that process stops it when it
     /// next renews its hold. False when the run was not running.
     func cancel(_ run: Run) async throws -> Bool {
         if let task = running.withLockedValue({ $0[run.id] ?? nil }) {
@@ -127,7 +114,7 @@ final class RunManager: Sendable {
     }
 }
 
-/// Every server looks for runs whose server stopped, every third of the lease, until it shuts down.
+/// Every server looks for runs whose process stopped, every third of the lease, until it shuts down.
 struct RunSweeper: Service {
     let runs: RunManager
 

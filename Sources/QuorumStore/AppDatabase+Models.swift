@@ -207,20 +207,21 @@ extension AppDatabase {
         }
     }
 
-    /// Marks a run running again (resumed).
-    public func resumeRun(_ run: Run, holdUntil: Date?) throws -> Bool {
+    /// A run with no hold (started by a version before holds, or just made) is free to take, as is one whose hold lapsed.
+    public func resumeRun(_ run: Run, holdUntil: Date) throws -> Bool {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = ?
-                WHERE id = ? AND (status <> 'running' OR lease_until < ? OR (lease_until IS NULL AND ?))
-                """, arguments: [holdUntil.map { Self.timestamp($0) }, run.id, Self.timestamp(), holdUntil == nil])
+                WHERE id = ? AND (status <> 'running' OR lease_until IS NULL OR lease_until < ?)
+                """, arguments: [Self.timestamp(holdUntil), run.id, Self.timestamp()])
             return db.changesCount > 0
         }
     }
 
-    public func holdRun(_ run: Run, until: Date) throws -> Bool {
+    public func holdRun(_ run: Run, held: Date, until: Date) throws -> Bool {
         try writer.write { db in
-            try db.execute(sql: "UPDATE runs SET lease_until = ? WHERE id = ? AND status = 'running'", arguments: [Self.timestamp(until), run.id])
+            try db.execute(sql: "UPDATE runs SET lease_until = ? WHERE id = ? AND status = 'running' AND lease_until = ?",
+                           arguments: [Self.timestamp(until), run.id, Self.timestamp(held)])
             return db.changesCount > 0
         }
     }

@@ -15,15 +15,13 @@ public protocol ModelStore: Sendable {
     func missingItems(of run: Run) async throws -> [Int64]
     func saveOutputs(_ outputs: [RunOutput], of run: Run) async throws
     func finishRun(_ run: Run, status: Run.Status, message: String?) async throws
-    /// Marks `run` running again, held until `holdUntil` by the server resuming it (by nobody from the command line);
-    /// false, and nothing changed, while it is held: by a server until that hold lapses, and, for a server, by the
-    /// command line (which holds no lease: only a cancel tells a run it drives from one whose process died).
-    func resumeRun(_ run: Run, holdUntil: Date?) async throws -> Bool
-    /// Keeps `run` the caller's until `until` (a server renews this while it drives the run); false when the run is
-    /// no longer running (cancelled, or finished, elsewhere).
-    func holdRun(_ run: Run, until: Date) async throws -> Bool
-    /// The running runs whose server stopped renewing its hold, now held by the caller until `until`. A run resumed
-    /// from the command line is held by nobody, and never taken.
+    /// Marks `run` running (a new run, or one resumed) and held until `holdUntil` by the process that will drive it
+    /// (`RunHold`); false, and nothing changed, while another process holds it, until that hold lapses.
+    func resumeRun(_ run: Run, holdUntil: Date) async throws -> Bool
+    /// Renews the caller's hold on `run`, held until `held`, to `until`; false when the run is no longer the caller's:
+    /// not running (cancelled, or finished, elsewhere), or held anew by another process.
+    func holdRun(_ run: Run, held: Date, until: Date) async throws -> Bool
+    /// The running runs whose process stopped renewing its hold, now held by the caller until `until`.
     func takeLapsedRuns(until: Date) async throws -> [Run]
     func evaluate(_ runs: [Run], in project: Project, consensus: ConsensusRule) async throws -> [Evaluation]
     func suggestionFigures(of project: Project) async throws -> [SuggestionFigures]

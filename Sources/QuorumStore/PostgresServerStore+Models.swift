@@ -185,16 +185,19 @@ extension PostgresServerStore: ModelStore {
         try await rows("UPDATE runs SET status = \(status.rawValue), message = \(message), finished_at = \(AppDatabase.timestamp()) WHERE id = \(run.id)")
     }
 
-    public func resumeRun(_ run: Run, holdUntil: Date?) async throws -> Bool {
+    public func resumeRun(_ run: Run, holdUntil: Date) async throws -> Bool {
         try await !rows("""
-            UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = \(holdUntil.map { AppDatabase.timestamp($0) })
-            WHERE id = \(run.id) AND (status <> 'running' OR lease_until < \(AppDatabase.timestamp()) OR (lease_until IS NULL AND \(holdUntil == nil)))
+            UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = \(AppDatabase.timestamp(holdUntil))
+            WHERE id = \(run.id) AND (status <> 'running' OR lease_until IS NULL OR lease_until < \(AppDatabase.timestamp()))
             RETURNING id
             """).isEmpty
     }
 
-    public func holdRun(_ run: Run, until: Date) async throws -> Bool {
-        try await !rows("UPDATE runs SET lease_until = \(AppDatabase.timestamp(until)) WHERE id = \(run.id) AND status = 'running' RETURNING id").isEmpty
+    public func holdRun(_ run: Run, held: Date, until: Date) async throws -> Bool {
+        try await !rows("""
+            UPDATE runs SET lease_until = \(AppDatabase.timestamp(until))
+            WHERE id = \(run.id) AND status = 'running' AND lease_until = \(AppDatabase.timestamp(held)) RETURNING id
+            """).isEmpty
     }
 
     /// Each lapsed run taken by one server only: the rows are locked as they are claimed, and a server that finds

@@ -398,8 +398,8 @@ enum Schema {
             """)
     }
 
-    /// A run started by a server is held by it (`lease_until`, renewed while it runs): when the server stops, the
-    /// lease lapses and another server takes the run over (`AppDatabase.takeLapsedRuns`).
+    /// A run is held by the process driving it (`lease_until`, renewed while it runs, `RunHold`): when that process
+    /// stops, the lease lapses and a server takes the run over (`AppDatabase.takeLapsedRuns`).
     static func v13(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE runs ADD COLUMN lease_until TEXT")
     }

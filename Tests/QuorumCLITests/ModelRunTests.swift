@@ -117,12 +117,12 @@ import QuorumTestSupport
         #expect(endpoint.requests.count == 6)  // never retried
         let run = try #require(summary["run"]?.intValue)
         let asked = Set(endpoint.requests.prefix(5).map(\.userText))
-        // While a server holds the run (as one that resumed it from its runs page does), the command line leaves it.
+        // While another process holds the run (a server that resumed it from its runs page), the command line leaves it.
         _ = try Shell.sqlite(db, "UPDATE runs SET status = 'running', lease_until = '2999-01-01T00:00:00.000Z' WHERE id = \(run)")
         let held = try await QuorumProcess.runAside(["run", "Tickets", "--resume", String(run), "--db", db], in: folder)
-        #expect(held.status == 1 && held.stderr.contains("is being driven by a server"), "\(held.stderr)")
+        #expect(held.status == 1 && held.stderr.contains("is being driven by another process"), "\(held.stderr)")
         #expect(endpoint.requests.count == 6)
-        _ = try Shell.sqlite(db, "UPDATE runs SET lease_until = NULL")
+        _ = try Shell.sqlite(db, "UPDATE runs SET lease_until = NULL")  // as a version before holds left it: no process holds it
         let resumed = try await QuorumProcess.runAside(["run", "Tickets", "--resume", String(run), "--json", "--db", db], in: folder)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try JSONParser.parse(resumed.stdout)["answered"] == 12)
@@ -187,6 +187,10 @@ import QuorumTestSupport
         process.waitUntilExit()
         let answeredBefore = endpoint.requests.count
         #expect(answeredBefore < 12, "the run was over before the kill")
+        // The killed process's hold is still live (it could be a live process gone quiet): a resume waits for it to lapse.
+        let early = try await QuorumProcess.runAside(["run", "Tickets", "--resume", "1", "--db", db], in: folder)
+        #expect(early.status == 1 && early.stderr.contains("is being driven by another process"), "\(early.stderr)")
+        _ = try Shell.sqlite(db, "UPDATE runs SET lease_until = '2000-01-01T00:00:00.000Z'")  // its 30 s passed
         let resumed = try await QuorumProcess.runAside(["run", "Tickets", "--resume", "1", "--json", "--db", db], in: folder)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try JSONParser.parse(resumed.stdout)["answered"] == 12)
@@ -198,6 +202,36 @@ import QuorumTestSupport
         #expect(texts.count < answeredBefore + 12)
         let scored = try JSONParser.parse(try await QuorumProcess.runAside(["eval", "Tickets", "--run", "1", "--json", "--db", db], in: folder).stdout)
         #expect(scored["accuracy"] == 1)
+    }
+
+    /// The command line holds the run it drives: cancelled on its runs page (by a server), or taken over by another
+    /// process once this one went quiet, the command stops asking, keeps what was answered, and says why; a taken-over
+    /// run is not marked ended.
+    @Test func aRunCancelledOrTakenOverElsewhereStopsTheCommand() async throws {
+        let folder = try TemporaryDirectory()
+        let db = try await project(folder)
+        let endpoint = try await StandInEndpoint { request, _ in .slow(0.5, Self.label(in: request.userText)) }
+        defer { endpoint.stop() }
+        _ = try await QuorumProcess.runAside(["model", "add", "slow", "--base-url", endpoint.baseURL, "--model", "slow", "--concurrency", "1", "--db", db], in: folder)
+        func stopped(_ arguments: [String], when change: String) async throws -> (status: Int32, stderr: String) {
+            let (process, _, err) = try QuorumProcess.start(arguments + ["--lease", "3", "--db", db], in: folder)
+            let asked = endpoint.requests.count
+            let deadline = Date().addingTimeInterval(30)
+            while endpoint.requests.count < asked + 2, process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            _ = try Shell.sqlite(db, change)
+            let changedAt = endpoint.requests.count
+            process.waitUntilExit()
+            // Renewed every second: at most a few more asked after the change (one in flight, one a second).
+            #expect(endpoint.requests.count - changedAt <= 4)
+            return (process.terminationStatus, try String(contentsOfFile: err, encoding: .utf8))
+        }
+        let cancelled = try await stopped(["run", "Tickets", "--model", "slow"], when: "UPDATE runs SET status = 'cancelled', message = 'cancelled on its page'")
+        #expect(cancelled.status == 1 && cancelled.stderr.contains("run 1 was cancelled elsewhere"), "\(cancelled.stderr)")
+        #expect(try Shell.sqlite(db, "SELECT status, message FROM runs") == "cancelled|cancelled on its page\n")
+        let takenOver = try await stopped(["run", "Tickets", "--resume", "1"], when: "UPDATE runs SET lease_until = '2999-01-01T00:00:00.000Z'")
+        #expect(takenOver.status == 1 && takenOver.stderr.contains("run 1 was taken over by another process"), "\(takenOver.stderr)")
+        #expect(try Shell.sqlite(db, "SELECT status FROM runs") == "running\n")
+        #expect(endpoint.requests.count < 12)
     }
 
     /// `quorum suggest` for each kind through the stand-in endpoint: classify labels (a share withheld), spans found

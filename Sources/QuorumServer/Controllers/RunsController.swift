@@ -31,7 +31,7 @@ struct RunsController {
             _ = try context.lead()
             let run = try await run(request, context)
             guard let project = try await database.project(id: run.projectID) else { throw HTTPError(.notFound, message: "no such project") }
-            do { try await runs.start(run, in: project, resuming: true) } catch let error as StoreError { return API.response(for: error) }
+            do { try await runs.start(run, in: project) } catch let error as StoreError { return API.response(for: error) }
             return API.json((try await database.run(run.id) ?? run).json)
         }
         router.get("/api/runs/{id}/eval") { request, context in

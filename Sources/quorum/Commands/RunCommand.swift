@@ -20,6 +20,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "holdout|validation|train|all (validation: as the latest export split it)") var items = "holdout"
     @Option(help: "At most this many items (the first by id).") var limit: Int?
     @Option(help: "Go on with an earlier run: ask only for the items it has no answer for.") var resume: Int64?
+    @OptionGroup var hold: RunHoldOptions
     @Flag(help: "Print the run's summary as JSON.") var json = false
 
     func run() async throws {
@@ -39,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
                 run = try await db.startRun(of: chosen, on: project, selection: items, itemIDs: ids)
             }
             let outcome: ModelRunner.Outcome
-            (run, outcome) = try await RunExecution.execute(run, in: project, db: db, showsProgress: !json)
+            (run, outcome) = try await RunExecution.execute(run, in: project, db: db, lease: hold.duration, showsProgress: !json)
             if json {
                 print(run.json.jsonText)
             } else {

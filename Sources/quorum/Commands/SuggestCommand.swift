@@ -21,6 +21,7 @@ struct SuggestCommand: AsyncParsableCommand {
     @Option(help: "At most this many items (the first by id).") var limit: Int?
     @Option(help: "The share of the items served without a suggestion (0 … 0.9).") var withhold = 0.0
     @Option(help: "Go on with an earlier suggesting run.") var resume: Int64?
+    @OptionGroup var hold: RunHoldOptions
     @Flag(help: "Print {\"run\", \"suggested\", \"withheld\", \"failed\"}.") var json = false
 
     func run() async throws {
@@ -34,7 +35,7 @@ struct SuggestCommand: AsyncParsableCommand {
                 run = try await db.startSuggestions(of: chosen, on: project, items: items, limit: limit, withhold: withhold)
             }
             let outcome: ModelRunner.Outcome
-            (run, outcome) = try await RunExecution.execute(run, in: project, db: db, showsProgress: !json)
+            (run, outcome) = try await RunExecution.execute(run, in: project, db: db, lease: hold.duration, showsProgress: !json)
             let counts = try await db.suggestionCounts(of: run)
             if json {
                 print((["run": .number(String(run.id)), "suggested": .int(counts.suggested), "withheld": .int(counts.withheld),
