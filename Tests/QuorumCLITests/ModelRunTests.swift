@@ -97,6 +97,7 @@ import QuorumTestSupport
         #expect(!base.stdout.contains(Self.key) && !base.stderr.contains(Self.key))
         let missingKey = try await QuorumProcess.runAside(["run", "Tickets", "--model", "base", "--db", db], in: folder)
         #expect(missingKey.status == 2 && missingKey.stderr.contains("$QTEST_KEY"))
+        #expect(try Shell.sqlite(db, "SELECT COUNT(*) FROM runs WHERE status = 'running'") == "0\n")  // no run made, none left running
     }
 
     @Test func quotaStopsTheRunAndResumeAsksOnlyForTheRest() async throws {
