@@ -81,12 +81,12 @@ final class RunManager: Sendable {
     /// Takes over the runs whose process stopped holding them, and goes on with them here.
     func sweep() async {
         do {
-            let until = RunHold.end(of: lease)
-            for run in try await database.takeLapsedRuns(until: until) {
+            for hold in try await RunHold.takeLapsed(in: database, for: lease, logger: logger) {
+                let run = hold.run
                 do {
                     guard let project = try await database.project(id: run.projectID) else { continue }
                     logger.info("run \(run.id): the process driving it stopped; going on with it here")
-                    try await start(run, in: project, takenOver: RunHold(takenOver: run, until: until, in: database, for: lease, logger: logger))
+                    try await start(run, in: project, takenOver: hold)
                 } catch {
                     try? await database.finishRun(run, status: .stopped, message: "taken over from a stopped process, but: \(error)")
                 }

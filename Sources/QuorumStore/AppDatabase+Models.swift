@@ -208,34 +208,42 @@ extension AppDatabase {
     }
 
     /// A run with no hold (started by a version before holds, or just made) is free to take, as is one whose hold lapsed.
-    public func resumeRun(_ run: Run, holdUntil: Date) throws -> Bool {
+    public func resumeRun(_ run: Run, holdFor lease: Double) throws -> String? {
         try writer.write { db in
-            try db.execute(sql: """
-                UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = ?
-                WHERE id = ? AND (status <> 'running' OR lease_until IS NULL OR lease_until < ?)
-                """, arguments: [Self.timestamp(holdUntil), run.id, Self.timestamp()])
-            return db.changesCount > 0
+            try String.fetchOne(db, sql: """
+                UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = \(Self.clock("?"))
+                WHERE id = ? AND (status <> 'running' OR lease_until IS NULL OR lease_until < \(Self.clock("'+0 seconds'")))
+                RETURNING lease_until
+                """, arguments: [Self.seconds(lease), run.id])
         }
     }
 
-    public func holdRun(_ run: Run, held: Date, until: Date) throws -> Bool {
+    public func holdRun(_ run: Run, held: String, for lease: Double) throws -> String? {
         try writer.write { db in
-            try db.execute(sql: "UPDATE runs SET lease_until = ? WHERE id = ? AND status = 'running' AND lease_until = ?",
-                           arguments: [Self.timestamp(until), run.id, Self.timestamp(held)])
-            return db.changesCount > 0
+            try String.fetchOne(db, sql: """
+                UPDATE runs SET lease_until = \(Self.clock("?")) WHERE id = ? AND status = 'running' AND lease_until = ? RETURNING lease_until
+                """, arguments: [Self.seconds(lease), run.id, held])
         }
     }
 
-    public func takeLapsedRuns(until: Date) throws -> [Run] {
+    public func takeLapsedRuns(holdFor lease: Double) throws -> (runs: [Run], held: String) {
         try writer.write { db in
-            let lapsed = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'running' AND lease_until IS NOT NULL AND lease_until < ? ORDER BY id",
-                                            arguments: [Self.timestamp()])
+            let held = try String.fetchOne(db, sql: "SELECT \(Self.clock("?"))", arguments: [Self.seconds(lease)]) ?? ""
+            let lapsed = try Int64.fetchAll(db, sql: """
+                SELECT id FROM runs WHERE status = 'running' AND lease_until IS NOT NULL AND lease_until < \(Self.clock("'+0 seconds'")) ORDER BY id
+                """)
             for id in lapsed {
-                try db.execute(sql: "UPDATE runs SET lease_until = ? WHERE id = ?", arguments: [Self.timestamp(until), id])
+                try db.execute(sql: "UPDATE runs SET lease_until = ? WHERE id = ?", arguments: [held, id])
             }
-            return try lapsed.compactMap { try Self.run(db, id: $0) }
+            return (try lapsed.compactMap { try Self.run(db, id: $0) }, held)
         }
     }
+
+    /// SQLite's clock (every process on the file's machine shares it) moved by `modifier`, a time as `timestamp` writes it.
+    private static func clock(_ modifier: String) -> String { "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', \(modifier))" }
+
+    /// `seconds` as a modifier of SQLite's date functions.
+    private static func seconds(_ seconds: Double) -> String { String(format: "%+.3f seconds", seconds) }
 
     /// The run's outputs: each item's answer, or nil where it failed.
     public func outputs(of run: Run) throws -> [Int64: String?] {

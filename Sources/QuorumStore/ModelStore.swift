@@ -15,14 +15,16 @@ public protocol ModelStore: Sendable {
     func missingItems(of run: Run) async throws -> [Int64]
     func saveOutputs(_ outputs: [RunOutput], of run: Run) async throws
     func finishRun(_ run: Run, status: Run.Status, message: String?) async throws
-    /// Marks `run` running (a new run, or one resumed) and held until `holdUntil` by the process that will drive it
-    /// (`RunHold`); false, and nothing changed, while another process holds it, until that hold lapses.
-    func resumeRun(_ run: Run, holdUntil: Date) async throws -> Bool
-    /// Renews the caller's hold on `run`, held until `held`, to `until`; false when the run is no longer the caller's:
-    /// not running (cancelled, or finished, elsewhere), or held anew by another process.
-    func holdRun(_ run: Run, held: Date, until: Date) async throws -> Bool
-    /// The running runs whose process stopped renewing its hold, now held by the caller until `until`.
-    func takeLapsedRuns(until: Date) async throws -> [Run]
+    /// Marks `run` running (a new run, or one resumed) and held for `lease` seconds by the process that will drive it
+    /// (`RunHold`): the hold (its end, as stored), or nil, and nothing changed, while another process holds the run.
+    /// Holds are timed by the database's clock, one clock for every process whatever its machine's says.
+    func resumeRun(_ run: Run, holdFor lease: Double) async throws -> String?
+    /// Renews the caller's hold `held` on `run` for `lease` seconds: the new hold, or nil when the run is no longer the
+    /// caller's: not running (cancelled, or finished, elsewhere), or held anew by another process.
+    func holdRun(_ run: Run, held: String, for lease: Double) async throws -> String?
+    /// The running runs whose process stopped renewing its hold, now held by the caller for `lease` seconds, with that
+    /// hold. A run no process holds (left running by a version before holds) is left to be resumed by hand.
+    func takeLapsedRuns(holdFor lease: Double) async throws -> (runs: [Run], held: String)
     func evaluate(_ runs: [Run], in project: Project, consensus: ConsensusRule) async throws -> [Evaluation]
     func suggestionFigures(of project: Project) async throws -> [SuggestionFigures]
     /// A suggesting run's items given its suggestion, withheld, and left without one.

@@ -185,34 +185,41 @@ extension PostgresServerStore: ModelStore {
         try await rows("UPDATE runs SET status = \(status.rawValue), message = \(message), finished_at = \(AppDatabase.timestamp()) WHERE id = \(run.id)")
     }
 
-    public func resumeRun(_ run: Run, holdUntil: Date) async throws -> Bool {
-        try await !rows("""
-            UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = \(AppDatabase.timestamp(holdUntil))
-            WHERE id = \(run.id) AND (status <> 'running' OR lease_until IS NULL OR lease_until < \(AppDatabase.timestamp()))
-            RETURNING id
-            """).isEmpty
+    public func resumeRun(_ run: Run, holdFor lease: Double) async throws -> String? {
+        try await rows("""
+            UPDATE runs SET status = 'running', message = NULL, finished_at = NULL,
+                lease_until = to_char(now() AT TIME ZONE 'UTC' + \(lease) * interval '1 second', \(unescaped: Self.timestampFormat))
+            WHERE id = \(run.id) AND (status <> 'running' OR lease_until IS NULL
+                                      OR lease_until < to_char(now() AT TIME ZONE 'UTC', \(unescaped: Self.timestampFormat)))
+            RETURNING lease_until
+            """).first?.string(0)
     }
 
-    public func holdRun(_ run: Run, held: Date, until: Date) async throws -> Bool {
-        try await !rows("""
-            UPDATE runs SET lease_until = \(AppDatabase.timestamp(until))
-            WHERE id = \(run.id) AND status = 'running' AND lease_until = \(AppDatabase.timestamp(held)) RETURNING id
-            """).isEmpty
+    public func holdRun(_ run: Run, held: String, for lease: Double) async throws -> String? {
+        try await rows("""
+            UPDATE runs SET lease_until = to_char(now() AT TIME ZONE 'UTC' + \(lease) * interval '1 second', \(unescaped: Self.timestampFormat))
+            WHERE id = \(run.id) AND status = 'running' AND lease_until = \(held) RETURNING lease_until
+            """).first?.string(0)
     }
 
     /// Each lapsed run taken by one server only: the rows are locked as they are claimed, and a server that finds
     /// one locked passes it over.
-    public func takeLapsedRuns(until: Date) async throws -> [Run] {
+    public func takeLapsedRuns(holdFor lease: Double) async throws -> (runs: [Run], held: String) {
         let taken = try await rows("""
-            UPDATE runs SET lease_until = \(AppDatabase.timestamp(until)) WHERE id IN (
-                SELECT id FROM runs WHERE status = 'running' AND lease_until IS NOT NULL AND lease_until < \(AppDatabase.timestamp())
+            WITH held AS (SELECT to_char(now() AT TIME ZONE 'UTC' + \(lease) * interval '1 second', \(unescaped: Self.timestampFormat)) AS until)
+            UPDATE runs SET lease_until = held.until FROM held WHERE id IN (
+                SELECT id FROM runs WHERE status = 'running' AND lease_until IS NOT NULL
+                                      AND lease_until < to_char(now() AT TIME ZONE 'UTC', \(unescaped: Self.timestampFormat))
                 FOR UPDATE SKIP LOCKED)
-            RETURNING id
-            """).map { $0.int64(0) }
+            RETURNING id, held.until
+            """)
         var runs: [Run] = []
-        for id in taken.sorted() { if let run = try await run(id) { runs.append(run) } }
-        return runs
+        for id in taken.map({ $0.int64(0) }).sorted() { if let run = try await run(id) { runs.append(run) } }
+        return (runs, taken.first?.string(1) ?? "")
     }
+
+    /// How PostgreSQL's `to_char` writes a time as `AppDatabase.timestamp` does (the run holds, timed by the database's clock).
+    static let timestampFormat = #"'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'"#
 
     /// Each item's answer, or nil where it failed.
     func outputs(of run: Run) async throws -> [Int64: String?] {

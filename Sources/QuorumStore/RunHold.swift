@@ -13,28 +13,27 @@ public final class RunHold: Sendable {
     private let store: any ModelStore
     private let lease: Duration
     private let logger: Logger
-    /// Until when the row says this process holds the run (what the next renewal expects to find), and whether a
-    /// renewal found something else.
-    private let state: Mutex<(until: Date, lost: Bool)>
+    /// The hold as the row stores it (what the next renewal expects to find), and whether a renewal found another.
+    private let state: Mutex<(held: String, lost: Bool)>
 
     /// A hold on `run` (new, or to resume) unless another process holds it now; nil then.
     public static func take(_ run: Run, in store: any ModelStore, for lease: Duration, logger: Logger) async throws -> RunHold? {
-        let until = Self.end(of: lease)
-        guard try await store.resumeRun(run, holdUntil: until) else { return nil }
-        return RunHold(run, held: until, in: store, for: lease, logger: logger)
+        guard let held = try await store.resumeRun(run, holdFor: seconds(lease)) else { return nil }
+        return RunHold(run, held: held, in: store, for: lease, logger: logger)
     }
 
-    /// The hold on a run taken over (`ModelStore.takeLapsedRuns(until:)`), held until `until`.
-    public convenience init(takenOver run: Run, until: Date, in store: any ModelStore, for lease: Duration, logger: Logger) {
-        self.init(run, held: until, in: store, for: lease, logger: logger)
+    /// Each run taken over (`ModelStore.takeLapsedRuns(holdFor:)`) with its hold: `lease` long, from now.
+    public static func takeLapsed(in store: any ModelStore, for lease: Duration, logger: Logger) async throws -> [RunHold] {
+        let (runs, held) = try await store.takeLapsedRuns(holdFor: seconds(lease))
+        return runs.map { RunHold($0, held: held, in: store, for: lease, logger: logger) }
     }
 
-    private init(_ run: Run, held until: Date, in store: any ModelStore, for lease: Duration, logger: Logger) {
+    private init(_ run: Run, held: String, in store: any ModelStore, for lease: Duration, logger: Logger) {
         self.run = run
         self.store = store
         self.lease = lease
         self.logger = logger
-        state = Mutex((until, false))
+        state = Mutex((held, false))
     }
 
     /// Whether a renewal found the run no longer this process's.
@@ -63,10 +62,10 @@ public final class RunHold: Sendable {
     private func renewUntilLost() async {
         while true {
             do { try await Task.sleep(for: lease / 3) } catch { return }
-            let held = state.withLock { $0.until }, until = Self.end(of: lease)
+            let held = state.withLock { $0.held }
             do {
-                if try await store.holdRun(run, held: held, until: until) {
-                    state.withLock { $0.until = until }
+                if let renewed = try await store.holdRun(run, held: held, for: Self.seconds(lease)) {
+                    state.withLock { $0.held = renewed }
                 } else {
                     state.withLock { $0.lost = true }
                     return
@@ -77,8 +76,7 @@ public final class RunHold: Sendable {
         }
     }
 
-    /// When a hold of length `lease` taken now ends.
-    public static func end(of lease: Duration) -> Date {
-        Date().addingTimeInterval(Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18)
+    private static func seconds(_ lease: Duration) -> Double {
+        Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
     }
 }

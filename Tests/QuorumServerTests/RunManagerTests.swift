@@ -48,7 +48,7 @@ import Testing
         let runs = RunManager(database: fixture.database, lease: .milliseconds(600), logger: Logger(label: "runs"))
         try await runs.start(run, in: project)
         while endpoint.requests.count < 3 { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(try !fixture.database.resumeRun(run, holdUntil: Date().addingTimeInterval(60)))  // held here
+        #expect(try fixture.database.resumeRun(run, holdFor: 60) == nil)  // held here
         _ = try Shell.sqlite(fixture.folder.path("q.db"), "UPDATE runs SET lease_until = '2999-01-01T00:00:00.000Z'")  // another process's hold
         let deadline = Date().addingTimeInterval(10)
         while runs.drives(run.id), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
