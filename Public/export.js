@@ -5,6 +5,9 @@ const progress = document.getElementById("export-progress");
 const status = document.getElementById("export-status");
 const result = document.getElementById("export-result");
 const project = form.dataset.project;
+const button = form.querySelector("button");
+// Whether this page's own export runs (its progress is `watch`'s, not `watchElsewhere`'s).
+let exporting = false;
 document.getElementById("export-model").value = result.dataset.defaultModel;
 
 const paragraph = (className, text) => Object.assign(document.createElement("p"), { className, textContent: text });
@@ -25,8 +28,36 @@ async function watch() {
   }
 }
 
+// An export of this project run elsewhere (another page, another server, `quorum export`): its progress is shown
+// and the button held until it ends, as the server would refuse a second one meanwhile.
+async function watchElsewhere() {
+  let seen = false;
+  for (;;) {
+    let state;
+    try {
+      state = await (await fetch(`/api/projects/${project}/exports/progress`, { credentials: "same-origin" })).json();
+    } catch { break; }
+    if (exporting) return;
+    if (!state.running) break;
+    seen = true;
+    button.disabled = true;
+    progress.hidden = false;
+    progress.max = Math.max(state.total, 1);
+    progress.value = state.done;
+    status.textContent = `Another export of this project is under way (another page, or quorum export): ${state.done} of ${state.total} items read`;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (seen) {
+    progress.hidden = true;
+    button.disabled = false;
+    status.textContent = "The other export has ended: reload the page to see it listed.";
+  }
+}
+
 async function run() {
-  if (!form.reportValidity()) return;
+  if (button.disabled || !form.reportValidity()) return;
+  let elsewhere = false;
+  exporting = true;
   const consensus = document.getElementById("export-consensus").value.trim();
   const body = {
     format: document.getElementById("export-format").value,
@@ -41,7 +72,7 @@ async function run() {
   progress.hidden = false;
   progress.removeAttribute("value");
   status.textContent = "Exporting…";
-  form.querySelector("button").disabled = true;
+  button.disabled = true;
   watch();
   try {
     const response = await fetch(`/api/projects/${project}/exports`, {
@@ -58,6 +89,7 @@ async function run() {
       }
       result.replaceChildren(...nodes);
       status.textContent = "";
+      elsewhere = response.status === 409;
       return;
     }
     status.textContent = `Export ${answer.export} written.`;
@@ -76,8 +108,10 @@ async function run() {
   } catch (error) {
     result.replaceChildren(paragraph("error", error.message));
   } finally {
+    exporting = false;
     progress.hidden = true;
-    form.querySelector("button").disabled = false;
+    button.disabled = false;
+    if (elsewhere) watchElsewhere();
   }
 }
 
@@ -85,3 +119,4 @@ form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
 document.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); run(); }
 });
+watchElsewhere();

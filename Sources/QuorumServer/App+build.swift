@@ -86,8 +86,7 @@ public func buildApplication(
                        spanSuggestions: SpanSuggestions(database: database, logger: logger)).addRoutes(to: router)
     ReviewController(database: database, pages: pages, agreements: agreements).addRoutes(to: router)
     SettingsController(database: database, pages: pages).addRoutes(to: router)
-    ExportController(database: database, pages: pages, directory: settings.exportsDirectory,
-                     underWay: (database as? any ExportsUnderWay) ?? ExportsInMemory()).addRoutes(to: router)
+    ExportController(database: database, pages: pages, directory: settings.exportsDirectory).addRoutes(to: router)
     GoldController(database: database).addRoutes(to: router)
     ItemsController(database: database, pages: pages).addRoutes(to: router)
     let runs = RunManager(database: database, lease: settings.runLease, logger: logger)

@@ -44,6 +44,7 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v11") { try Schema.v11($0) }
         migrator.registerMigration("v12") { try Schema.v12($0) }
         migrator.registerMigration("v13") { try Schema.v13($0) }
+        migrator.registerMigration("v14") { try Schema.v14($0) }
         return migrator
     }
 

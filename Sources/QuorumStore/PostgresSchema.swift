@@ -6,7 +6,7 @@ import PostgresNIO
 /// flags as 0/1 integers, JSON as text) so that a copy in either direction gives the same bytes back. Migrations are
 /// numbered and recorded in `quorum_schema`; each runs once, in its own transaction. PostgreSQL's own: sign-in
 /// attempts (v4, kept in memory on SQLite), a project's counts spread over rows (v5), how often items are vacuumed
-/// (v6) and the exports under way (v7, kept in memory on SQLite).
+/// (v6) and the exports under way (v7, SQLite's v14).
 enum PostgresSchema {
     static let migrations: [(version: Int, statements: [String])] = [(1, v1), (2, v2), (3, v3), (4, v4), (5, v5), (6, v6), (7, v7)]
 
@@ -193,8 +193,8 @@ enum PostgresSchema {
         "ALTER TABLE items SET (autovacuum_vacuum_scale_factor = 0.002, autovacuum_vacuum_threshold = 2000, vacuum_index_cleanup = on)",
     ]
 
-    /// The exports made in the browser while they run (`ExportsUnderWay`): one per project, claimed by the server
-    /// running it until `lease_until` (seconds since 1970, the database's clock), with how far it got.
+    /// The exports under way (`ExportsUnderWay`; SQLite's v14): one per project, claimed by the process running it
+    /// until `lease_until` (seconds since 1970, the database's clock), with how far it got.
     static let v7 = [
         """
         CREATE TABLE exports_under_way (

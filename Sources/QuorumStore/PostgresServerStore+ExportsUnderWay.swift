@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 /// Exports under way in the database (`exports_under_way`, `PostgresSchema.v7`), leases by the database's clock (one
-/// clock for every server). Two servers claiming one project's export at once meet on its primary key: the second
+/// clock for every server and command). Two servers claiming one project's export at once meet on its primary key: the second
 /// waits for the first's insert and then finds its claim held.
 extension PostgresServerStore: ExportsUnderWay {
     public func beginExport(of project: Int64, total: Int, lease: Double) async throws -> String? {

@@ -404,6 +404,21 @@ enum Schema {
         try db.execute(sql: "ALTER TABLE runs ADD COLUMN lease_until TEXT")
     }
 
+    /// The exports under way (`ExportsUnderWay`), in the file rather than the server's memory, so that `quorum export`
+    /// and the server see each other's: one per project, claimed until `lease_until` (seconds since 1970, by the
+    /// clock of the file's machine), with how far it got. As PostgreSQL's v7; never copied by `quorum migrate`.
+    static func v14(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE exports_under_way (
+                project_id INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+                claim TEXT NOT NULL,
+                done INTEGER NOT NULL,
+                total INTEGER NOT NULL,
+                lease_until REAL NOT NULL
+            )
+            """)
+    }
+
     /// A watch project's failures corrected: the answer the model should have given, per sample, for training the
     /// next version (SFT, and DPO over the model's own answer).
     static func v12(_ db: Database) throws {

@@ -19,6 +19,9 @@ public struct StoredTable: Sendable, Equatable {
         a.name == b.name && a.key == b.key && a.columns.map(\.name) == b.columns.map(\.name) && a.columns.map(\.kind) == b.columns.map(\.kind)
     }
 
+    /// The tables of work under way, never copied: a claim means nothing in another database.
+    public static let notCopied: Set<String> = ["exports_under_way"]
+
     /// Every table, each after the tables it refers to. A test holds this list to the SQLite schema, so a column
     /// added by a later migration cannot be left behind by a copy.
     public static let all: [StoredTable] = [

@@ -2,6 +2,7 @@
 Python selenium), against the real `quorum serve` on an ephemeral port with a real SQLite file."""
 import json
 import os
+import sqlite3
 import tempfile
 import unittest
 import urllib.request
@@ -185,8 +186,22 @@ class Workbench(BrowserTest, unittest.TestCase):
         # test_4 answered the five Tickets items (one annotator each): five agreed answers.
         browser = self.browser()
         self.login(browser, "lead")
+        # An export of the project under way elsewhere (`quorum export`, another page): the page shows its progress
+        # and holds its own button (Ctrl+Enter does nothing) until that export ends.
+        with sqlite3.connect(self.db) as db:
+            db.execute("INSERT INTO exports_under_way VALUES (3, 'elsewhere', 2, 5, (julianday('now') - 2440587.5) * 86400.0 + 600)")
         browser.find_element(By.CSS_SELECTOR, 'tr[data-project="3"] a.export-link').click()
         WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: b.find_elements(By.ID, "export-format"))
+        status = lambda b: b.find_element(By.ID, "export-status").text
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "2 of 5 items read" in status(b))
+        self.assertIn("Another export of this project is under way", status(browser))
+        self.assertFalse(browser.find_element(By.CSS_SELECTOR, "#export button").is_enabled())
+        webdriver.ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+        with sqlite3.connect(self.db) as db:
+            db.execute("UPDATE exports_under_way SET lease_until = 0")
+        WebDriverWait(browser, 10, ignored_exceptions=PAGE_CHANGES).until(lambda b: "The other export has ended" in status(b))
+        self.assertTrue(browser.find_element(By.CSS_SELECTOR, "#export button").is_enabled())
+        self.assertEqual(browser.find_element(By.ID, "export-result").text, "")  # the Ctrl+Enter above ran nothing
         # Five examples are too few for the fine-tuning API: the page says so and why.
         webdriver.ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
         WebDriverWait(browser, 20, ignored_exceptions=PAGE_CHANGES).until(lambda b: "fewer than 10" in b.find_element(By.ID, "export-result").text)

@@ -301,12 +301,18 @@ import QuorumTestSupport
         return JSONValue.array(tasks).jsonText
     }
 
-    @Test func exportThenValidateFindsNoErrors() throws {
+    /// A folder whose database has project T: 16 tickets, two answers each, agreed but on the last.
+    static func tickets() throws -> TemporaryDirectory {
         let folder = try TemporaryDirectory()
         _ = try QuorumProcess.run(["project", "create", "--name", "T", "--kind", "classify", "--labels", "billing,account,shipping",
                                    "--annotators-per-item", "2"], in: folder)
-        try folder.write("ls.json", Self.labelStudio(16))
+        try folder.write("ls.json", labelStudio(16))
         #expect(try QuorumProcess.run(["import", "T", "ls.json", "--format", "label-studio"], in: folder).status == 0)
+        return folder
+    }
+
+    @Test func exportThenValidateFindsNoErrors() throws {
+        let folder = try Self.tickets()
         let result = try QuorumProcess.run(["export", "T", "--out", "out", "--validation", "0.2", "--json"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONParser.parse(result.stdout)
@@ -334,6 +340,21 @@ import QuorumTestSupport
         #expect(!FileManager.default.fileExists(atPath: folder.path("out/train.jsonl")))
         let wrongKind = try QuorumProcess.run(["export", "T", "--out", "out", "--format", "dpo"], in: folder)
         #expect(wrongKind.status == 1 && wrongKind.stderr.contains("dpo export needs a chat project"))
+        #expect(try Shell.sqlite(folder.path("quorum.db"), "SELECT COUNT(*) FROM exports_under_way") == "0\n")  // claims let go
+    }
+
+    /// An export of a project waits for the one under way (here, one a server runs for the browser, which lapses two
+    /// seconds on), says so, then runs under its own claim, let go at its end.
+    @Test func anExportWaitsForTheOneUnderWay() throws {
+        let folder = try Self.tickets()
+        _ = try Shell.sqlite(folder.path("quorum.db"), """
+            INSERT INTO exports_under_way VALUES (1, 'the browser''s', 5, 16, (julianday('now') - 2440587.5) * 86400.0 + 2)
+            """)
+        let result = try QuorumProcess.run(["export", "T", "--out", "out", "--json"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("waiting: an export of T is under way (5 of 16 items read)"), "\(result.stderr)")
+        #expect(try JSONParser.parse(result.stdout)["counts"]?["train"] == 15)
+        #expect(try Shell.sqlite(folder.path("quorum.db"), "SELECT COUNT(*) FROM exports_under_way") == "0\n")
     }
 }
 

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOConcurrencyHelpers
 import NIOPosix
 import QuorumCore
 import QuorumStore
@@ -12,11 +11,6 @@ struct ExportController {
     let pages: PageRenderer
     /// Each export is written into its own folder under this one.
     let directory: String
-    /// Which project's export runs, and how far it got, as every server sees it.
-    let underWay: any ExportsUnderWay
-    /// How long an export's claim holds without being renewed, and how often its server renews it with its progress.
-    static let lease = 10.0
-    static let tellEvery = Duration.milliseconds(500)
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/projects/{id}/export") { request, context in try await page(request, context) }
@@ -27,7 +21,7 @@ struct ExportController {
         router.post("/api/projects/{id}/exports") { request, context in try await run(request, context) }
         router.get("/api/projects/{id}/exports/progress") { request, context in
             _ = try context.lead()
-            let state = try await underWay.exportUnderWay(of: try request.id(context))
+            let state = try await database.exportUnderWay(of: try request.id(context))
             return API.json(["running": .bool(state != nil), "done": .int(state?.done ?? 0), "total": .int(state?.total ?? 0)])
         }
         router.get("/exports/{id}") { request, context in try await reportPage(request, context) }
@@ -99,13 +93,13 @@ struct ExportController {
         settings.keepContradictions = body["keep_contradictions"] == .bool(true)
 
         let total = try await database.summary(of: project).items
-        guard let claim = try await underWay.beginExport(of: project.id, total: total, lease: Self.lease) else {
+        guard let claim = try await database.beginExport(of: project.id, total: total, lease: ExportClaim.lease) else {
             return API.error(.conflict, "an export of this project is running already")
         }
         let folder = (directory as NSString).appendingPathComponent("\(project.slug)-\(Self.stamp())")
         let database = self.database, chosen = settings
         do {
-            let (report, id) = try await telling(project.id, claim: claim, total: total) { progress in
+            let (report, id) = try await database.telling(project.id, claim: claim, total: total) { progress in
                 try await NIOThreadPool.singleton.runIfActive {
                     let counter = chosen.format.isFineTuningJSONL ? try TokenizerFile.counter().0 : nil
                     return try ProjectExport(database: database, project: project, settings: chosen, directory: folder, counter: counter)
@@ -121,34 +115,6 @@ struct ExportController {
         } catch let error as ExportError {
             return API.json(["error": ["message": .string(error.message), "reasons": .array(error.reasons.map { .string($0) })]],
                             status: .unprocessableContent)
-        }
-    }
-
-    /// Runs an export (`body`, given where to report its progress) while its claim is held: the progress is told every
-    /// `tellEvery`, which renews the claim; the claim is let go once the export ends, however it ends.
-    private func telling<T: Sendable>(_ project: Int64, claim: String, total: Int,
-                                      _ body: (@escaping @Sendable (Int, Int) -> Void) async throws -> T) async throws -> T {
-        let reached = NIOLockedValueBox((done: 0, total: total))
-        let underWay = self.underWay
-        let teller = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Self.tellEvery)
-                let now = reached.withLockedValue { $0 }
-                try? await underWay.exportProgressed(of: project, claim: claim, done: now.done, total: now.total, lease: Self.lease)
-            }
-        }
-        func end() async {
-            teller.cancel()
-            await teller.value
-            try? await underWay.endExport(of: project, claim: claim)
-        }
-        do {
-            let result = try await body { done, total in reached.withLockedValue { $0 = (done, total) } }
-            await end()
-            return result
-        } catch {
-            await end()
-            throw error
         }
     }
 

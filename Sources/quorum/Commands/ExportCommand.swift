@@ -53,10 +53,20 @@ struct ExportCommand: AsyncParsableCommand {
                 counter = found
             }
             let bar = ProgressBar(unit: "items", enabled: Terminal.stderrIsTerminal && !json)
-            let (project, result) = try await database.withExportStore { store in
-                let project = try store.requireProject(self.project)
-                let export = ProjectExport(database: store, project: project, settings: settings, directory: out, counter: counter)
-                return (project, try export.run(by: nil) { bar.update(done: $0, total: $1, count: $0) })
+            let (project, result) = try await database.withStore { store in
+                let project = try await store.findRequiredProject(self.project)
+                // One export of a project at a time, wherever it was started: its progress shows on the export page.
+                let total = try await store.summary(of: project).items
+                let claim = try await Self.claim(project, total: total, in: store)
+                let result = try await store.telling(project.id, claim: claim, total: total) { progress in
+                    try await database.withExportStore { exporter in
+                        try ProjectExport(database: exporter, project: project, settings: settings, directory: out, counter: counter).run(by: nil) {
+                            bar.update(done: $0, total: $1, count: $0)
+                            progress($0, $1)
+                        }
+                    }
+                }
+                return (project, result)
             }
             bar.finish()
             if json {
@@ -74,6 +84,21 @@ struct ExportCommand: AsyncParsableCommand {
                 for warning in result.report.warnings { print("warning: \(warning)") }
                 print("Report: \((out as NSString).appendingPathComponent("report.md"))")
             }
+        }
+    }
+
+    /// The project's export claim, waited for while another export of it runs (from the browser, or another
+    /// `quorum export`); a claim its process stopped renewing lapses within `ExportClaim.lease` seconds.
+    static func claim(_ project: Project, total: Int, in store: any Store) async throws -> String {
+        var told = false
+        while true {
+            if let claim = try await store.beginExport(of: project.id, total: total, lease: ExportClaim.lease) { return claim }
+            if !told, let other = try await store.exportUnderWay(of: project.id) {
+                Terminal.note("waiting: an export of \(project.name) is under way (\(other.done) of \(other.total) items read), "
+                              + "from the browser or another quorum export")
+                told = true
+            }
+            try await Task.sleep(for: .milliseconds(500))
         }
     }
 }

@@ -2,11 +2,10 @@ import Foundation
 import QuorumCore
 import QuorumTestSupport
 import Testing
-@testable import QuorumServer
 @testable import QuorumStore
 
-/// One export of a project at a time, its progress told, its claim lapsing when its server stops telling: in a
-/// server's memory (SQLite) and in the database (PostgreSQL), where two servers see one claim.
+/// One export of a project at a time, its progress told, its claim lapsing when its process stops telling: two
+/// processes on one database (a server and `quorum export` on a SQLite file, two servers on PostgreSQL) see one claim.
 @Suite struct ExportsUnderWayTests {
     func oneExportAtATime(_ here: any ExportsUnderWay, _ elsewhere: any ExportsUnderWay, project: Int64) async throws {
         func told() async throws -> [Int]? { try await elsewhere.exportUnderWay(of: project).map { [$0.done, $0.total] } }
@@ -33,9 +32,11 @@ import Testing
         #expect(try await told() == nil)
     }
 
-    @Test func inAServersMemory() async throws {
-        let memory = ExportsInMemory()
-        try await oneExportAtATime(memory, memory, project: 1)
+    @Test func inSQLiteAcrossProcesses() async throws {
+        let folder = try TemporaryDirectory()
+        let one = try AppDatabase(path: folder.path("q.db")), two = try AppDatabase(path: folder.path("q.db"))
+        let project = try one.createProject(name: "Exported", kind: .classify, labels: ["a"])
+        try await oneExportAtATime(one, two, project: project.id)
     }
 
     @Test func inPostgreSQLAcrossServers() async throws {
