@@ -211,8 +211,8 @@ extension AppDatabase {
     public func resumeRun(_ run: Run, holdFor lease: Double) throws -> String? {
         try writer.write { db in
             try String.fetchOne(db, sql: """
-                UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = \(Self.clock("?"))
-                WHERE id = ? AND (status <> 'running' OR lease_until IS NULL OR lease_until < \(Self.clock("'+0 seconds'")))
+                UPDATE runs SET status = 'running', message = NULL, finished_at = NULL, lease_until = \(Self.clock(plus: "?"))
+                WHERE id = ? AND (status <> 'running' OR lease_until IS NULL OR lease_until < \(Self.clock()))
                 RETURNING lease_until
                 """, arguments: [Self.seconds(lease), run.id])
         }
@@ -221,16 +221,16 @@ extension AppDatabase {
     public func holdRun(_ run: Run, held: String, for lease: Double) throws -> String? {
         try writer.write { db in
             try String.fetchOne(db, sql: """
-                UPDATE runs SET lease_until = \(Self.clock("?")) WHERE id = ? AND status = 'running' AND lease_until = ? RETURNING lease_until
+                UPDATE runs SET lease_until = \(Self.clock(plus: "?")) WHERE id = ? AND status = 'running' AND lease_until = ? RETURNING lease_until
                 """, arguments: [Self.seconds(lease), run.id, held])
         }
     }
 
     public func takeLapsedRuns(holdFor lease: Double) throws -> (runs: [Run], held: String) {
         try writer.write { db in
-            let held = try String.fetchOne(db, sql: "SELECT \(Self.clock("?"))", arguments: [Self.seconds(lease)]) ?? ""
+            let held = try String.fetchOne(db, sql: "SELECT \(Self.clock(plus: "?"))", arguments: [Self.seconds(lease)]) ?? ""
             let lapsed = try Int64.fetchAll(db, sql: """
-                SELECT id FROM runs WHERE status = 'running' AND lease_until IS NOT NULL AND lease_until < \(Self.clock("'+0 seconds'")) ORDER BY id
+                SELECT id FROM runs WHERE status = 'running' AND lease_until IS NOT NULL AND lease_until < \(Self.clock()) ORDER BY id
                 """)
             for id in lapsed {
                 try db.execute(sql: "UPDATE runs SET lease_until = ? WHERE id = ?", arguments: [held, id])
@@ -239,8 +239,11 @@ extension AppDatabase {
         }
     }
 
-    /// SQLite's clock (every process on the file's machine shares it) moved by `modifier`, a time as `timestamp` writes it.
-    private static func clock(_ modifier: String) -> String { "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', \(modifier))" }
+    /// SQLite's clock (every process on the file's machine shares it), moved by `modifier` if given: SQL giving a time
+    /// as `timestamp` writes it.
+    private static func clock(plus modifier: String? = nil) -> String {
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'\(modifier.map { ", " + $0 } ?? ""))"
+    }
 
     /// `seconds` as a modifier of SQLite's date functions.
     private static func seconds(_ seconds: Double) -> String { String(format: "%+.3f seconds", seconds) }
