@@ -343,18 +343,24 @@ import QuorumTestSupport
         #expect(try Shell.sqlite(folder.path("quorum.db"), "SELECT COUNT(*) FROM exports_under_way") == "0\n")  // claims let go
     }
 
-    /// An export of a project waits for the one under way (here, one a server runs for the browser, which lapses two
-    /// seconds on), says so, then runs under its own claim, let go at its end.
-    @Test func anExportWaitsForTheOneUnderWay() throws {
+    /// An export of a project waits for the one under way (here, one a server runs for the browser), says so, runs once
+    /// that one's claim lapses, under its own claim, and lets it go at its end.
+    @Test func anExportWaitsForTheOneUnderWay() async throws {
         let folder = try Self.tickets()
-        _ = try Shell.sqlite(folder.path("quorum.db"), """
-            INSERT INTO exports_under_way VALUES (1, 'the browser''s', 5, 16, (julianday('now') - 2440587.5) * 86400.0 + 2)
-            """)
-        let result = try QuorumProcess.run(["export", "T", "--out", "out", "--json"], in: folder)
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("waiting: an export of T is under way (5 of 16 items read)"), "\(result.stderr)")
-        #expect(try JSONParser.parse(result.stdout)["counts"]?["train"] == 15)
-        #expect(try Shell.sqlite(folder.path("quorum.db"), "SELECT COUNT(*) FROM exports_under_way") == "0\n")
+        let db = folder.path("quorum.db")
+        _ = try Shell.sqlite(db, "INSERT INTO exports_under_way VALUES (1, 'the browser''s', 5, 16, (julianday('now') - 2440587.5) * 86400.0 + 600)")
+        let (process, out, err) = try QuorumProcess.start(["export", "T", "--out", "out", "--json"], in: folder)
+        let deadline = Date().addingTimeInterval(30)
+        func said() -> String { (try? String(contentsOfFile: err, encoding: .utf8)) ?? "" }
+        while !said().contains("waiting"), process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(said().contains("waiting: an export of T is under way (5 of 16 items read)"), "\(said())")
+        #expect(process.isRunning)
+        #expect(!FileManager.default.fileExists(atPath: folder.path("out/train.jsonl")))
+        _ = try Shell.sqlite(db, "UPDATE exports_under_way SET lease_until = 0")  // that export's server stopped
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(said())")
+        #expect(try JSONParser.parse(try String(contentsOfFile: out, encoding: .utf8))["counts"]?["train"] == 15)
+        #expect(try Shell.sqlite(db, "SELECT COUNT(*) FROM exports_under_way") == "0\n")
     }
 }
 

@@ -211,7 +211,7 @@ import QuorumTestSupport
     @Test func aRunCancelledOrTakenOverElsewhereStopsTheCommand() async throws {
         let folder = try TemporaryDirectory()
         let db = try await project(folder)
-        let endpoint = try await StandInEndpoint { request, _ in .slow(0.5, Self.label(in: request.userText)) }
+        let endpoint = try await StandInEndpoint { request, _ in .slow(1, Self.label(in: request.userText)) }
         defer { endpoint.stop() }
         _ = try await QuorumProcess.runAside(["model", "add", "slow", "--base-url", endpoint.baseURL, "--model", "slow", "--concurrency", "1", "--db", db], in: folder)
         func stopped(_ arguments: [String], when change: String) async throws -> (status: Int32, stderr: String) {
@@ -222,8 +222,9 @@ import QuorumTestSupport
             _ = try Shell.sqlite(db, change)
             let changedAt = endpoint.requests.count
             process.waitUntilExit()
-            // Renewed every second: at most a few more asked after the change (one in flight, one a second).
-            #expect(endpoint.requests.count - changedAt <= 4)
+            // Renewed every second: one or two more asked after the change (one in flight, one a second), a few more on
+            // a loaded machine; never the rest of the run.
+            #expect(endpoint.requests.count - changedAt <= 6)
             return (process.terminationStatus, try String(contentsOfFile: err, encoding: .utf8))
         }
         let cancelled = try await stopped(["run", "Tickets", "--model", "slow"], when: "UPDATE runs SET status = 'cancelled', message = 'cancelled on its page'")
