@@ -13,10 +13,10 @@ struct AgreementCommand: AsyncParsableCommand {
             commandName: "project",
             abstract: "A project's agreement from its submitted answers (`quorum agreement PROJECT`).",
             discussion: """
-                Classify: percent agreement, Krippendorff's alpha, Fleiss' kappa, Gwet's AC1, Cohen's kappa per pair and
-                per label (yes/no); spans: exact and overlap F1 per pair and token-level agreement; chat: agreement on
-                accept/reject and the normalized edit distance between corrected answers. Also each annotator's
-                agreement with the others and with the gold answers, and who is far below the rest. Keeps a snapshot
+                Classify: percent agreement, Krippendorff's alpha, Fleiss' kappa, Gwet's AC1, Cohen's kappa per pair and \
+                per label (yes/no); spans: exact and overlap F1 per pair and token-level agreement; chat: agreement on \
+                accept/reject and the normalized edit distance between corrected answers. Also each annotator's \
+                agreement with the others and with the gold answers, and who is far below the rest. Keeps a snapshot \
                 of the figures when one is due (every 100 new answers, or daily).
                 """)
 
@@ -78,10 +78,10 @@ struct AgreementCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Agreement of categorical ratings from JSON.",
             discussion: """
-                Reads {"level": "nominal|ordinal|interval", "ratings": [[v, v, null, ...], ...], "categories": [...]}:
-                one array per rater, one position per item, null where missing; values are numbers or strings;
-                "categories" (optional) gives the order and the full set. Prints percent agreement, Krippendorff's
-                alpha, Fleiss' kappa (when every item has the same number of ratings), Gwet's AC1 and Cohen's kappa
+                Reads {"level": "nominal|ordinal|interval", "ratings": [[v, v, null, ...], ...], "categories": [...]}: \
+                one array per rater, one position per item, null where missing; values are numbers or strings; \
+                "categories" (optional) gives the order and the full set. Prints percent agreement, Krippendorff's \
+                alpha, Fleiss' kappa (when every item has the same number of ratings), Gwet's AC1 and Cohen's kappa \
                 per pair (weighted too for ordinal and interval), with null where a coefficient is undefined.
                 """)
 
@@ -124,7 +124,7 @@ struct AgreementCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Span agreement (exact and overlap F1 per annotator pair) from JSON.",
             discussion: """
-                Reads {"documents": [{"text": "...", "annotations": {"ann1": [[start, end, "TYPE"], ...], ...}}]} with
+                Reads {"documents": [{"text": "...", "annotations": {"ann1": [[start, end, "TYPE"], ...], ...}}]} with \
                 code-point offsets; prints per-pair and overall figures (overall = the mean over pairs with a value).
                 """)
 

@@ -8,8 +8,8 @@ struct EvalCommand: AsyncParsableCommand {
         commandName: "eval",
         abstract: "Score a run against the team's answers, or compare two runs on the same items.",
         discussion: """
-            The reference of an item is its resolved answer, as export resolves it (gold, else consensus); items
-            without one are not scored. --vs B compares: B − A on the primary figure with a paired bootstrap 95%
+            The reference of an item is its resolved answer, as export resolves it (gold, else consensus); items \
+            without one are not scored. --vs B compares: B − A on the primary figure with a paired bootstrap 95% \
             interval (2,000 resamples, a fixed seed) and, for right/wrong outcomes, McNemar's exact p.
             """)
     @OptionGroup var database: DatabaseOptions

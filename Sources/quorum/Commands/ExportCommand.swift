@@ -15,15 +15,17 @@ struct ExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Write a project's agreed answers as training-ready files with a report.",
         discussion: """
-            Each item's answer is its gold answer, else the answer enough annotators agree on (--consensus); items
-            left out are counted and listed by reason in the report. Every line is checked with the rules of
-            `quorum validate`; exact duplicates are kept once; contradictions (same prompt, different answers) are
-            left out unless --keep-contradictions. Writes train, validation (--validation F) and holdout (--holdout N,
-            kept apart for good) files, report.json and report.md. The same data and settings give the same bytes.
-            --target converts every line to that trainer's file (Azure OpenAI, Together, Fireworks, Mistral, Vertex,
-            Bedrock, TRL, Axolotl, LLaMA-Factory), checks it with the trainer's rules, writes the side files it needs
-            (dataset_info.json, axolotl.yaml) and lists in the report what the target could not carry, per item.
-            Exit 1, writing nothing, when the result would be empty or invalid.
+            Each item's answer is its gold answer, else the answer enough annotators agree on (--consensus); items \
+            left out are counted and listed by reason in the report. Every line is checked with the rules of \
+            `quorum validate`; exact duplicates are kept once; contradictions (same prompt, different answers) are \
+            left out unless --keep-contradictions. Writes train, validation (--validation F) and holdout (--holdout N, \
+            kept apart for good) files, report.json and report.md. The same data and settings give the same bytes. \
+            --target converts every line to that trainer's file (Azure OpenAI, Together, Fireworks, Mistral, Vertex, \
+            Bedrock, TRL, Axolotl, LLaMA-Factory), checks it with the trainer's rules, writes the side files it needs \
+            (dataset_info.json, axolotl.yaml) and lists in the report what the target could not carry, per item. \
+            Exit 1, writing nothing, when the result would be empty or invalid. One export of a project runs at a \
+            time: one under way elsewhere (the export page, another quorum export) is waited for, and this one's \
+            progress shows on the export page.
             """)
 
     @OptionGroup var database: DatabaseOptions

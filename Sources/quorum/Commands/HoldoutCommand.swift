@@ -8,7 +8,7 @@ struct HoldoutCommand: AsyncParsableCommand {
         commandName: "holdout",
         abstract: "Draw the project's hold-out set (or top it up) without exporting.",
         discussion: """
-            The same draw an export with --holdout N makes, from the items with an agreed (or gold) answer: items once
+            The same draw an export with --holdout N makes, from the items with an agreed (or gold) answer: items once \
             held out stay held out, and later exports keep them out of train and validation. Prints {"holdout": N}.
             """)
     @OptionGroup var database: DatabaseOptions

@@ -10,9 +10,9 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import items into a project.",
         discussion: """
-            Formats: chat (OpenAI chat JSONL), prompt-completion, csv, text (one item per line), doccano,
-            label-studio (a JSON export) and conll (token<TAB>tag). `auto` picks one from the file. Files may be
-            gzipped. With any bad record nothing is imported and the command exits 1; --skip-invalid imports the
+            Formats: chat (OpenAI chat JSONL), prompt-completion, csv, text (one item per line), doccano, \
+            label-studio (a JSON export) and conll (token<TAB>tag). `auto` picks one from the file. Files may be \
+            gzipped. With any bad record nothing is imported and the command exits 1; --skip-invalid imports the \
             good ones and writes the bad ones, with their reasons, to FILE.rejects.jsonl.
             """)
 

@@ -8,11 +8,11 @@ struct MigrateCommand: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Copy every table from one database to another: SQLite to PostgreSQL, or back.",
         discussion: """
-            Copies users, projects, items, answers and their history, gold, exports, runs, models, tokens and
-            sessions, keeping every id, then checks each table's row count on both sides. The target must be empty: a
-            PostgreSQL database (made with createdb; Quorum makes its tables) or a SQLite file that does not exist yet.
-            A PostgreSQL target is written in one transaction, and a SQLite target deleted, if anything fails: nothing
-            half-copied is left. Stop the servers on the source first; the source is read as of one moment.
+            Copies users, projects, items, answers and their history, gold, exports, runs, models, tokens and \
+            sessions, keeping every id, then checks each table's row count on both sides. The target must be empty: a \
+            PostgreSQL database (made with createdb; Quorum makes its tables) or a SQLite file that does not exist yet. \
+            A PostgreSQL target is written in one transaction, and a SQLite target deleted, if anything fails: nothing \
+            half-copied is left. Stop the servers on the source first; the source is read as of one moment. \
             Prints each table's rows, or {"tables": {...}, "rows": N} with --json.
             """)
     @Option(help: "The database to copy: a SQLite file's path or a postgres:// URL.") var from: String

@@ -9,9 +9,12 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a model over a project's items (the hold-out by default) and keep its answers.",
         discussion: """
-            Each item's prompt is what its openai-chat export line holds without the final answer. Answers are kept as
-            they come: Ctrl+C loses nothing already answered, kill -9 or a crash at most the last second of answers,
-            and --resume RUN asks only for what is missing. A 429 insufficient_quota stops the run (exit 1); other failures are recorded per item.
+            Each item's prompt is what its openai-chat export line holds without the final answer. Answers are kept as \
+            they come: Ctrl+C loses nothing already answered, kill -9 or a crash at most the last second of answers, \
+            and --resume RUN asks only for what is missing. A 429 insufficient_quota stops the run (exit 1); other \
+            failures are recorded per item. The command holds the run while it runs (--lease): a second resume of it \
+            is refused, a cancel on its runs page stops the command (exit 1), and once a killed command's hold lapses \
+            a server takes the run over.
             Then: quorum eval PROJECT --run RUN.
             """)
     @OptionGroup var database: DatabaseOptions

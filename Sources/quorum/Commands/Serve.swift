@@ -10,9 +10,9 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the web workbench.",
         discussion: """
-            On an empty database an `admin` account is created and its password printed once
-            (or taken from QUORUM_ADMIN_PASSWORD). Stops cleanly on Ctrl+C or SIGTERM.
-            On PostgreSQL (--database postgres://…) any number of servers may share one database behind a proxy:
+            On an empty database an `admin` account is created and its password printed once \
+            (or taken from QUORUM_ADMIN_PASSWORD). Stops cleanly on Ctrl+C or SIGTERM. \
+            On PostgreSQL (--database postgres://…) any number of servers may share one database behind a proxy: \
             give them one --exports-dir (a folder they all reach) so that each serves the others' exports.
             """)
 

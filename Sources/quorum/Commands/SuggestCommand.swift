@@ -9,9 +9,9 @@ struct SuggestCommand: AsyncParsableCommand {
         commandName: "suggest",
         abstract: "Let a model suggest answers to a project's items, for annotators to accept, correct or reject.",
         discussion: """
-            A run like any other (retries, --resume, progress) whose answers become the items' suggestions: classify, \\
-            the label(s) named; spans, the entities listed, found in the text (one not found is dropped); chat, a \\
-            drafted final answer to correct. --withhold SHARE serves that share of the items (drawn with the run as the \\
+            A run like any other (retries, --resume, --lease, progress) whose answers become the items' suggestions: classify, \
+            the label(s) named; spans, the entities listed, found in the text (one not found is dropped); chat, a \
+            drafted final answer to correct. --withhold SHARE serves that share of the items (drawn with the run as the \
             seed) with no suggestion at all, so that quorum agreement can show how much the suggestions sway people.
             """)
     @OptionGroup var database: DatabaseOptions

@@ -8,12 +8,12 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check fine-tuning JSONL files before paying for a job.",
         discussion: """
-            Checks every line against OpenAI's chat fine-tuning format (and preference/DPO files), counts tokens
-            exactly with o200k_base, and reports duplicates, near duplicates, contradictions, class balance, length
-            outliers and the cost, and lists the other trainers that take the file as it is ("valid_for").
-            --target T checks the file against that trainer's rules instead (\(ExportTarget.names)): for the
-            trainers that take OpenAI's shape the checks above come too; for the others (Vertex, Bedrock, TRL, Axolotl,
-            LLaMA-Factory) their own line and file rules. Exit 0: no errors (--strict: no warnings either); 1: errors;
+            Checks every line against OpenAI's chat fine-tuning format (and preference/DPO files), counts tokens \
+            exactly with o200k_base, and reports duplicates, near duplicates, contradictions, class balance, length \
+            outliers and the cost, and lists the other trainers that take the file as it is ("valid_for"). \
+            --target T checks the file against that trainer's rules instead (\(ExportTarget.names)): for the \
+            trainers that take OpenAI's shape the checks above come too; for the others (Vertex, Bedrock, TRL, Axolotl, \
+            LLaMA-Factory) their own line and file rules. Exit 0: no errors (--strict: no warnings either); 1: errors; \
             2: unreadable file.
             """)
 
