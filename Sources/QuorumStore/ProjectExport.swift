@@ -69,12 +69,13 @@ public struct ProjectExport {
         return try body(spool)
     }
 
-    /// `progress` gets the items read so far and the project's item count.
-    public func run(by user: User?, progress: (Int, Int) -> Void = { _, _ in }) throws -> (report: ExportReport, exportID: Int64) {
+    /// `progress` gets the items read so far and the project's item count; an error it throws stops the export while
+    /// it reads (nothing written, nothing recorded).
+    public func run(by user: User?, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> (report: ExportReport, exportID: Int64) {
         try withSpool { spool in try write(spool: spool, by: user, progress: progress) }
     }
 
-    private func write(spool: Spool, by user: User?, progress: (Int, Int) -> Void) throws -> (report: ExportReport, exportID: Int64) {
+    private func write(spool: Spool, by user: User?, progress: (Int, Int) throws -> Void) throws -> (report: ExportReport, exportID: Int64) {
         let plan = try planned(into: spool, progress: progress)
         let workers = ProcessInfo.processInfo.activeProcessorCount
         guard !(plan.files[.train] ?? []).isEmpty else {
@@ -148,7 +149,7 @@ public struct ProjectExport {
 
     /// Reads every item once (resolving, rendering and checking it on every core, each record's text kept in
     /// `spool`) and plans the files: what goes where, duplicates, contradictions, the hold-out draw.
-    private func planned(into spool: Spool, progress: (Int, Int) -> Void) throws -> ExportPlan {
+    private func planned(into spool: Spool, progress: (Int, Int) throws -> Void) throws -> ExportPlan {
         let total = try database.itemCount(of: project)
         let pipeline = ExportPipeline(project: project, settings: settings, counter: counter, expectedItems: total)
         let workers = ProcessInfo.processInfo.activeProcessorCount
@@ -168,7 +169,7 @@ public struct ProjectExport {
         defer { worked.cancel() }
         while let batch = try worked.take() {
             try pipeline.add(batch) { try spool.append($0) }
-            progress(pipeline.items, total)
+            try progress(pipeline.items, total)
         }
         try spool.flush()
         if pipeline.errorCount > 0 {

@@ -343,18 +343,29 @@ import QuorumTestSupport
         #expect(try Shell.sqlite(folder.path("quorum.db"), "SELECT COUNT(*) FROM exports_under_way") == "0\n")  // claims let go
     }
 
-    /// An export of a project waits for the one under way (here, one a server runs for the browser), says so, runs once
-    /// that one's claim lapses, under its own claim, and lets it go at its end.
+    /// An export of a project waits for the one under way (here, one a server runs for the browser) and says so; Ctrl+C
+    /// then stops it with nothing written and the other claim left alone. Once that claim lapses, an export runs under
+    /// its own claim and lets it go at its end.
     @Test func anExportWaitsForTheOneUnderWay() async throws {
         let folder = try Self.tickets()
         let db = folder.path("quorum.db")
         _ = try Shell.sqlite(db, "INSERT INTO exports_under_way VALUES (1, 'the browser''s', 5, 16, (julianday('now') - 2440587.5) * 86400.0 + 600)")
-        let (process, out, err) = try QuorumProcess.start(["export", "T", "--out", "out", "--json"], in: folder)
-        let deadline = Date().addingTimeInterval(30)
-        func said() -> String { (try? String(contentsOfFile: err, encoding: .utf8)) ?? "" }
-        while !said().contains("waiting"), process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(said().contains("waiting: an export of T is under way (5 of 16 items read)"), "\(said())")
-        #expect(process.isRunning)
+        func waiting() async throws -> (Process, String, () -> String) {
+            let (process, out, err) = try QuorumProcess.start(["export", "T", "--out", "out", "--json"], in: folder)
+            let deadline = Date().addingTimeInterval(30)
+            func said() -> String { (try? String(contentsOfFile: err, encoding: .utf8)) ?? "" }
+            while !said().contains("waiting"), process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(said().contains("waiting: an export of T is under way (5 of 16 items read)"), "\(said())")
+            #expect(process.isRunning)
+            return (process, out, said)
+        }
+        let (interrupted, _, saidThen) = try await waiting()
+        kill(interrupted.processIdentifier, SIGINT)
+        interrupted.waitUntilExit()
+        #expect(interrupted.terminationStatus == 130 && saidThen().contains("cancelled: nothing was written"), "\(saidThen())")
+        #expect(try Shell.sqlite(db, "SELECT claim FROM exports_under_way") == "the browser's\n")
+
+        let (process, out, said) = try await waiting()
         #expect(!FileManager.default.fileExists(atPath: folder.path("out/train.jsonl")))
         _ = try Shell.sqlite(db, "UPDATE exports_under_way SET lease_until = 0")  // that export's server stopped
         process.waitUntilExit()

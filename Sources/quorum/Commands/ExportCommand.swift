@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QuorumCore
 import QuorumStore
+import Synchronization
 
 extension ExportFormat: ExpressibleByArgument {}
 extension ExportTarget: ExpressibleByArgument {}
@@ -55,14 +56,19 @@ struct ExportCommand: AsyncParsableCommand {
                 counter = found
             }
             let bar = ProgressBar(unit: "items", enabled: Terminal.stderrIsTerminal && !json)
+            // Ctrl+C while the items are read stops the export there: nothing written or recorded, the claim let go.
+            let interrupted = Mutex(false)
+            let caught = Terminal.onInterrupt { interrupted.withLock { $0 = true } }
+            defer { caught() }
             let (project, result) = try await database.withStore { store in
                 let project = try await store.findRequiredProject(self.project)
                 // One export of a project at a time, wherever it was started: its progress shows on the export page.
                 let total = try await store.summary(of: project).items
-                let claim = try await Self.claim(project, total: total, in: store)
+                let claim = try await Self.claim(project, total: total, in: store) { interrupted.withLock { $0 } }
                 let result = try await store.telling(project.id, claim: claim, total: total) { progress in
                     try await database.withExportStore { exporter in
                         try ProjectExport(database: exporter, project: project, settings: settings, directory: out, counter: counter).run(by: nil) {
+                            if interrupted.withLock({ $0 }) { throw Self.cancelled }
                             bar.update(done: $0, total: $1, count: $0)
                             progress($0, $1)
                         }
@@ -89,12 +95,16 @@ struct ExportCommand: AsyncParsableCommand {
         }
     }
 
+    static let cancelled = CLIError("cancelled: nothing was written", code: 130)
+
     /// The project's export claim, waited for while another export of it runs (from the browser, or another
-    /// `quorum export`); a claim its process stopped renewing lapses within `ExportClaim.lease` seconds.
-    static func claim(_ project: Project, total: Int, in store: any Store) async throws -> String {
+    /// `quorum export`) unless the wait is `interrupted`; a claim its process stopped renewing lapses within
+    /// `ExportClaim.lease` seconds.
+    static func claim(_ project: Project, total: Int, in store: any Store, interrupted: () -> Bool) async throws -> String {
         var told = false
         while true {
             if let claim = try await store.beginExport(of: project.id, total: total, lease: ExportClaim.lease) { return claim }
+            if interrupted() { throw Self.cancelled }
             if !told, let other = try await store.exportUnderWay(of: project.id) {
                 Terminal.note("waiting: an export of \(project.name) is under way (\(other.done) of \(other.total) items read), "
                               + "from the browser or another quorum export")

@@ -48,14 +48,8 @@ enum RunExecution {
                                                                        progress: { bar.update(done: $0, total: total, count: $0) })
             }
         }
-        let interrupts = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { task.cancel() }
-            source.resume()
-            return source
-        }
-        defer { interrupts.forEach { $0.cancel() } }
+        let caught = Terminal.onInterrupt { task.cancel() }
+        defer { caught() }
         let outcome = try await task.value
         bar.finish()
         if hold.isLost {
