@@ -56,7 +56,8 @@ struct ExportCommand: AsyncParsableCommand {
                 counter = found
             }
             let bar = ProgressBar(unit: "items", enabled: Terminal.stderrIsTerminal && !json)
-            // Ctrl+C while the items are read stops the export there: nothing written or recorded, the claim let go.
+            // Ctrl+C while it waits for another export or reads the items stops it: nothing written or recorded, the
+            // claim let go.
             let interrupted = Mutex(false)
             let caught = Terminal.onInterrupt { interrupted.withLock { $0 = true } }
             defer { caught() }
