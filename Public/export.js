@@ -12,17 +12,22 @@ document.getElementById("export-model").value = result.dataset.defaultModel;
 
 const paragraph = (className, text) => Object.assign(document.createElement("p"), { className, textContent: text });
 
+// The server's word on this project's export under way, wherever it runs: {running, done, total}.
+const progressNow = async () => (await fetch(`/api/projects/${project}/exports/progress`, { credentials: "same-origin" })).json();
+
+function showProgress(state, text) {
+  progress.max = Math.max(state.total, 1);
+  progress.value = state.done;
+  status.textContent = text;
+}
+
 async function watch() {
   // Polls the server's count of items read until the export returns.
   while (!progress.hidden) {
     try {
-      const state = await (await fetch(`/api/projects/${project}/exports/progress`, { credentials: "same-origin" })).json();
+      const state = await progressNow();
       // A poll answered after the export's own response must not write over "written" (or its error).
-      if (!progress.hidden && state.running && state.total > 0) {
-        progress.max = state.total;
-        progress.value = state.done;
-        status.textContent = `${state.done} of ${state.total} items read`;
-      }
+      if (!progress.hidden && state.running && state.total > 0) showProgress(state, `${state.done} of ${state.total} items read`);
     } catch { /* the export's own response says what went wrong */ }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
@@ -34,17 +39,13 @@ async function watchElsewhere() {
   let seen = false;
   for (;;) {
     let state;
-    try {
-      state = await (await fetch(`/api/projects/${project}/exports/progress`, { credentials: "same-origin" })).json();
-    } catch { break; }
+    try { state = await progressNow(); } catch { break; }
     if (exporting) return;
     if (!state.running) break;
     seen = true;
     button.disabled = true;
     progress.hidden = false;
-    progress.max = Math.max(state.total, 1);
-    progress.value = state.done;
-    status.textContent = `Another export of this project is under way (another page, or quorum export): ${state.done} of ${state.total} items read`;
+    showProgress(state, `Another export of this project is under way (another page, or quorum export): ${state.done} of ${state.total} items read`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   if (seen) {
