@@ -8,7 +8,8 @@ PORT ?= 8080
 
 RUN_PACKAGES := libsqlite3-dev libcmark-dev zlib1g-dev pkg-config
 # postgresql: the store tests' throwaway cluster (scripts/with-postgres starts it in a temp folder and stops it).
-TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver python3-selenium python3-venv postgresql
+# faketime: a server whose clock is off, for the PostgreSQL end-to-end test.
+TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver python3-selenium python3-venv postgresql faketime
 # wrk drives the annotating load (bench/annotate_load.py); postgresql the PostgreSQL benchmark's throwaway cluster.
 BENCH_PACKAGES := $(RUN_PACKAGES) wrk postgresql
 

@@ -38,7 +38,7 @@ enum Hot {
     enum Session: HotStatement {
         static let sql = """
             SELECT \(PostgresServerStore.userColumns), s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0
+            WHERE s.token_hash = $1 AND s.expires_at > \(PostgresServerStore.clock()) AND u.disabled = 0
             """
     }
     enum Membership: HotStatement {
@@ -57,16 +57,17 @@ enum Hot {
     enum ItemByID: HotStatement {
         static let sql = "SELECT \(AppDatabase.itemColumns) FROM items i WHERE i.id = $1"
     }
+    /// Leases that lapsed more than $1 seconds ago.
     enum ExpiredLeases: HotStatement {
-        static let sql = "DELETE FROM leases WHERE expires_at < $1"
+        static let sql = "DELETE FROM leases WHERE expires_at < \(PostgresServerStore.clock(plus: "-$1"))"
     }
-    /// The item handed to annotator $2 in project $1 (slots: $3; leases live at $4, a new one until $5) and their draft
+    /// The item handed to annotator $2 in project $1 (slots: $3; a new lease for $4 seconds) and their draft
     /// of it if any (`quorum_hand_out`, `PostgresSchema.v3`), with their progress; no row when nothing is left.
     enum HandOut: HotStatement {
         static let sql = """
             SELECT \(AppDatabase.itemColumns), \(AppDatabase.annotationColumns),
                    p.item_count, p.complete_count, COALESCE(c.submitted, 0)
-            FROM quorum_hand_out($1, $2, $3, $4, $5) h JOIN items i ON i.id = h.handed_item
+            FROM quorum_hand_out($1, $2, $3, \(PostgresServerStore.clock()), \(PostgresServerStore.clock(plus: "$4"))) h JOIN items i ON i.id = h.handed_item
             CROSS JOIN LATERAL (SELECT (h.draft).*) a
             JOIN projects_counted p ON p.id = $1 LEFT JOIN annotator_counts c ON c.project_id = $1 AND c.annotator_id = $2
             """

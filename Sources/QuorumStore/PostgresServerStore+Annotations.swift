@@ -19,14 +19,13 @@ extension PostgresServerStore: AnnotationStore {
     /// first item with a free slot, in one statement (`quorum_hand_out`, `PostgresSchema.v3`).
     public func nextItem(in project: Project, for annotator: User, lease: TimeInterval) async throws -> (Item, Annotation?, AnnotatorProgress)? {
         if leasesToClear() {
-            try await rows(Hot.ExpiredLeases.self) { $0.append(AppDatabase.timestamp(Date().addingTimeInterval(-AppDatabase.leaseGrace))) }
+            try await rows(Hot.ExpiredLeases.self) { $0.append(AppDatabase.leaseGrace) }
         }
         guard let row = try await rows(Hot.HandOut.self, {
             $0.append(project.id)
             $0.append(annotator.id)
             $0.append(Int64(project.annotatorsPerItem))
-            $0.append(AppDatabase.timestamp())
-            $0.append(AppDatabase.timestamp(Date().addingTimeInterval(lease)))
+            $0.append(lease)
         }).first else { return nil }
         let draft = row.isNull(5) ? nil : AppDatabase.annotation(row.from(5), annotator: annotator)
         return (ItemRow(row).item, draft, AnnotatorProgress(mine: row.int(20), complete: row.int(19), items: row.int(18)))

@@ -188,16 +188,15 @@ extension PostgresServerStore: ModelStore {
     public func resumeRun(_ run: Run, holdFor lease: Double) async throws -> String? {
         try await rows("""
             UPDATE runs SET status = 'running', message = NULL, finished_at = NULL,
-                lease_until = to_char(now() AT TIME ZONE 'UTC' + \(lease) * interval '1 second', \(unescaped: Self.timestampFormat))
-            WHERE id = \(run.id) AND (status <> 'running' OR lease_until IS NULL
-                                      OR lease_until < to_char(now() AT TIME ZONE 'UTC', \(unescaped: Self.timestampFormat)))
+                lease_until = \(unescaped: Self.clock(plus: lease))
+            WHERE id = \(run.id) AND (status <> 'running' OR lease_until IS NULL OR lease_until < \(unescaped: Self.clock()))
             RETURNING lease_until
             """).first?.string(0)
     }
 
     public func holdRun(_ run: Run, held: String, for lease: Double) async throws -> String? {
         try await rows("""
-            UPDATE runs SET lease_until = to_char(now() AT TIME ZONE 'UTC' + \(lease) * interval '1 second', \(unescaped: Self.timestampFormat))
+            UPDATE runs SET lease_until = \(unescaped: Self.clock(plus: lease))
             WHERE id = \(run.id) AND status = 'running' AND lease_until = \(held) RETURNING lease_until
             """).first?.string(0)
     }
@@ -206,10 +205,10 @@ extension PostgresServerStore: ModelStore {
     /// one locked passes it over.
     public func takeLapsedRuns(holdFor lease: Double) async throws -> (runs: [Run], held: String) {
         let taken = try await rows("""
-            WITH held AS (SELECT to_char(now() AT TIME ZONE 'UTC' + \(lease) * interval '1 second', \(unescaped: Self.timestampFormat)) AS until)
+            WITH held AS (SELECT \(unescaped: Self.clock(plus: lease)) AS until)
             UPDATE runs SET lease_until = held.until FROM held WHERE id IN (
                 SELECT id FROM runs WHERE status = 'running' AND lease_until IS NOT NULL
-                                      AND lease_until < to_char(now() AT TIME ZONE 'UTC', \(unescaped: Self.timestampFormat))
+                                      AND lease_until < \(unescaped: Self.clock())
                 FOR UPDATE SKIP LOCKED)
             RETURNING id, held.until
             """)
@@ -217,9 +216,6 @@ extension PostgresServerStore: ModelStore {
         for id in taken.map({ $0.int64(0) }).sorted() { if let run = try await run(id) { runs.append(run) } }
         return (runs, taken.first?.string(1) ?? "")
     }
-
-    /// How PostgreSQL's `to_char` writes a time as `AppDatabase.timestamp` does (the run holds, timed by the database's clock).
-    static let timestampFormat = #"'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'"#
 
     /// Each item's answer, or nil where it failed.
     func outputs(of run: Run) async throws -> [Int64: String?] {

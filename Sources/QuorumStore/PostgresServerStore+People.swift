@@ -51,21 +51,19 @@ extension PostgresServerStore: PeopleStore {
 
     public func createSession(for user: User, lifetime: TimeInterval) async throws -> (token: String, session: Session) {
         let token = AppDatabase.randomToken(), csrf = AppDatabase.randomToken()
-        let expires = Date().addingTimeInterval(lifetime)
-        try await transaction { sql in
-            try await sql.run("DELETE FROM sessions WHERE expires_at < \(AppDatabase.timestamp())")
-            try await sql.run("""
+        let expires = try await transaction { sql in
+            try await sql.run("DELETE FROM sessions WHERE expires_at < \(unescaped: Self.clock())")
+            return try await sql.first("""
                 INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at)
-                VALUES (\(AppDatabase.tokenHash(token)), \(user.id), \(csrf), \(AppDatabase.timestamp(expires)))
-                """)
+                VALUES (\(AppDatabase.tokenHash(token)), \(user.id), \(csrf), \(unescaped: Self.clock(plus: lifetime))) RETURNING expires_at
+                """)?.string(0)
         }
-        return (token, Session(user: user, csrf: csrf, expiresAt: expires))
+        return (token, Session(user: user, csrf: csrf, expiresAt: expires.flatMap(AppDatabase.date) ?? Date().addingTimeInterval(lifetime)))
     }
 
     public func session(token: String) async throws -> Session? {
         try await rows(Hot.Session.self) {
             $0.append(AppDatabase.tokenHash(token))
-            $0.append(AppDatabase.timestamp())
         }.first.map { row in
             Session(user: Self.user(row), csrf: row.string(6) ?? "", expiresAt: row.string(7).flatMap(AppDatabase.date) ?? Date())
         }

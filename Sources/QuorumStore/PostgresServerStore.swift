@@ -68,6 +68,20 @@ public final class PostgresServerStore: Sendable {
         }
     }
 
+    /// The database's clock as SQL that writes the time as `AppDatabase.timestamp` does, `seconds` (SQL for a number,
+    /// negative for earlier) later. Item leases, sessions and run holds are timed by it, so servers and commands whose
+    /// own clocks disagree still agree on whether one has lapsed.
+    static func clock(plus seconds: String? = nil) -> String {
+        let time = "now() AT TIME ZONE 'UTC'" + (seconds.map { " + (\($0)) * interval '1 second'" } ?? "")
+        return "to_char(\(time), 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    }
+
+    /// As above, `seconds` later.
+    static func clock(plus seconds: Double) -> String {
+        precondition(seconds.isFinite, "a time \(seconds) seconds away")
+        return clock(plus: "\(seconds)")
+    }
+
     /// A statement's rows, on any connection of the pool (outside a transaction); a write may pass them over.
     @discardableResult
     func rows(_ query: PostgresQuery) async throws -> [PostgresColumns] {

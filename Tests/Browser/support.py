@@ -33,10 +33,11 @@ def quorum(*args, db):
     return run_quorum(*args, db=db).stdout
 
 
-def start_server(db, *extra, stderr=subprocess.DEVNULL):
-    """`quorum serve` on an ephemeral port: the process, its address and its port (its error output where `stderr` says)."""
+def start_server(db, *extra, stderr=subprocess.DEVNULL, under=()):
+    """`quorum serve` on an ephemeral port: the process, its address and its port (its error output where `stderr` says;
+    started through the command `under` names, if any)."""
     env = dict(os.environ, QUORUM_ADMIN_PASSWORD="admin-password", QUORUM_BCRYPT_COST="4")
-    server = subprocess.Popen([QUORUM, "serve", "--port", "0", "--db", db, *extra], stdout=subprocess.PIPE,
+    server = subprocess.Popen([*under, QUORUM, "serve", "--port", "0", "--db", db, *extra], stdout=subprocess.PIPE,
                               stderr=stderr, text=True, env=env)
     deadline = time.time() + 30
     while time.time() < deadline:

@@ -301,6 +301,36 @@ class TwoServersOnePostgres(unittest.TestCase):
         finally:
             psql(self.url, "ALTER TABLE items RESET (autovacuum_enabled)")
 
+    def test_7_a_server_whose_clock_is_off_keeps_to_the_database_clock(self):
+        # A server whose clock runs eight days ahead (faketime): leases and sessions are timed by the database's
+        # clock, so it neither hands out an item an annotator on another server holds, nor refuses the week-long
+        # sessions the other servers made.
+        on = ("--database", self.url)
+        quorum("project", "create", "--name", "Clock", "--kind", "classify", "--labels", "yes,no", "--annotators-per-item", "1",
+               *on, db=self.db)
+        texts = os.path.join(self.tmp.name, "clock.txt")
+        with open(texts, "w") as f:
+            f.write("first ticket\nsecond ticket\n")
+        quorum("import", "Clock", texts, *on, db=self.db)
+        for annotator in ("ann1", "ann2", "ann3"):
+            quorum("project", "add-member", "Clock", annotator, *on, db=self.db)
+        project = next(p["id"] for p in json.loads(quorum("project", "list", "--json", *on, db=self.db)) if p["name"] == "Clock")
+        ahead, base, _ = start_server(self.db, *on, "--exports-dir", self.shared, under=("faketime", "-f", "+8d"))
+        try:
+            first = Session(self.base(-1), "ann1")  # servers 0 and 3 were killed by tests 3 and 5
+            status, handed = first.call("GET", f"/api/projects/{project}/next")
+            self.assertEqual(status, 200, handed)
+            second = Session(base, "ann2")
+            status, other = second.call("GET", f"/api/projects/{project}/next")
+            self.assertEqual(status, 200, other)
+            self.assertNotEqual(other["item"]["id"], handed["item"]["id"])  # the first item's lease still holds
+            self.assertEqual(Session(self.base(1), "ann3").call("GET", f"/api/projects/{project}/next")[0], 204)
+            elsewhere = Session.__new__(Session)
+            elsewhere.base, elsewhere.jar, elsewhere.opener, elsewhere.csrf = base, first.jar, first.opener, first.csrf
+            self.assertEqual(elsewhere.call("GET", "/api/me")[0], 200)  # made by the other server a moment ago, for a week
+        finally:
+            stop_server(ahead)
+
 
 if __name__ == "__main__":
     unittest.main()
