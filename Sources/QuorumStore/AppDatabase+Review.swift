@@ -27,15 +27,16 @@ extension AppDatabase {
             let last = try Row.fetchOne(db, sql: """
                 SELECT annotations, taken_at FROM agreement_snapshots WHERE project_id = ? ORDER BY id DESC LIMIT 1
                 """, arguments: [project.id])
-            return Self.snapshotDue(count: count, last: last.map { ($0["annotations"], $0["taken_at"]) })
+            return Self.snapshotDue(count: count, last: last.map { ($0["annotations"], $0["taken_at"]) },
+                                    dayAgo: Self.timestamp(Date().addingTimeInterval(-86_400)))
         }
     }
 
-    /// Whether a snapshot is due with `count` submitted answers now, and `last` (the answers it covered, when).
-    static func snapshotDue(count: Int, last: (covered: Int, takenAt: String)?) -> Bool {
+    /// Whether a snapshot is due with `count` submitted answers now, and `last` (the answers it covered, when), the
+    /// time a day ago being `dayAgo`.
+    static func snapshotDue(count: Int, last: (covered: Int, takenAt: String)?, dayAgo: String) -> Bool {
         guard count > 0 else { return false }
         guard let last else { return true }
-        let dayAgo = timestamp(Date().addingTimeInterval(-86_400))
         return count >= last.covered + 100 || (count != last.covered && last.takenAt < dayAgo)
     }
 

@@ -96,7 +96,7 @@ extension PostgresServerStore: ReviewStore {
                     let figures = try await agreement()
                     try await sql.run("""
                         INSERT INTO agreement_snapshots (project_id, taken_at, annotations, shared_items, coefficient, value, figures)
-                        VALUES (\(project.id), \(AppDatabase.timestamp()), \(figures.answers), \(figures.sharedItems), \(figures.coefficient),
+                        VALUES (\(project.id), \(unescaped: Self.clock()), \(figures.answers), \(figures.sharedItems), \(figures.coefficient),
                                 \(figures.value), \(figures.json.jsonText))
                         """)
                 }
@@ -122,9 +122,11 @@ extension PostgresServerStore: ReviewStore {
     static let snapshotLock: Int32 = 0x5153_4e50  // "QSNP"
 
     private static func snapshotDue(_ sql: Transaction, for project: Project) async throws -> Bool {
-        let count = try await sql.first("SELECT annotation_count FROM projects_counted WHERE id = \(project.id)")?.int(0) ?? 0
+        guard let now = try await sql.first("""
+            SELECT annotation_count, \(unescaped: clock(plus: -86_400)) FROM projects_counted WHERE id = \(project.id)
+            """) else { return false }
         let last = try await sql.first("SELECT annotations, taken_at FROM agreement_snapshots WHERE project_id = \(project.id) ORDER BY id DESC LIMIT 1")
-        return AppDatabase.snapshotDue(count: count, last: last.map { ($0.int(0), $0.string(1) ?? "") })
+        return AppDatabase.snapshotDue(count: now.int(0), last: last.map { ($0.int(0), $0.string(1) ?? "") }, dayAgo: now.string(1) ?? "")
     }
 
     public func snapshots(of project: Project) async throws -> [JSONValue] {

@@ -69,8 +69,8 @@ public final class PostgresServerStore: Sendable {
     }
 
     /// The database's clock as SQL that writes the time as `AppDatabase.timestamp` does, `seconds` (SQL for a number,
-    /// negative for earlier) later. Item leases, sessions and run holds are timed by it, so servers and commands whose
-    /// own clocks disagree still agree on whether one has lapsed.
+    /// negative for earlier) later. Item leases, sessions, run holds and agreement snapshots are timed by it, so servers
+    /// and commands whose own clocks disagree still agree on whether one has lapsed or is due.
     static func clock(plus seconds: String? = nil) -> String {
         let time = "now() AT TIME ZONE 'UTC'" + (seconds.map { " + (\($0)) * interval '1 second'" } ?? "")
         return "to_char(\(time), 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"

@@ -302,9 +302,9 @@ class TwoServersOnePostgres(unittest.TestCase):
             psql(self.url, "ALTER TABLE items RESET (autovacuum_enabled)")
 
     def test_7_a_server_whose_clock_is_off_keeps_to_the_database_clock(self):
-        # A server whose clock runs eight days ahead (faketime): leases and sessions are timed by the database's
-        # clock, so it neither hands out an item an annotator on another server holds, nor refuses the week-long
-        # sessions the other servers made.
+        # A server whose clock runs eight days ahead (faketime): leases, sessions and agreement snapshots are timed by
+        # the database's clock, so it neither hands out an item an annotator on another server holds, nor refuses the
+        # week-long sessions the other servers made, nor stamps a snapshot eight days on.
         on = ("--database", self.url)
         quorum("project", "create", "--name", "Clock", "--kind", "classify", "--labels", "yes,no", "--annotators-per-item", "1",
                *on, db=self.db)
@@ -328,6 +328,16 @@ class TwoServersOnePostgres(unittest.TestCase):
             elsewhere = Session.__new__(Session)
             elsewhere.base, elsewhere.jar, elsewhere.opener, elsewhere.csrf = base, first.jar, first.opener, first.csrf
             self.assertEqual(elsewhere.call("GET", "/api/me")[0], 200)  # made by the other server a moment ago, for a week
+            # Its first submitted answer in the project makes it take the project's first agreement snapshot (off the
+            # request's path), stamped with the database's time.
+            self.assertEqual(second.call("PUT", f"/api/items/{other['item']['id']}/annotation",
+                                         {"status": "submitted", "labels": ["yes"], "version": 0})[0], 200)
+            deadline = time.time() + 20
+            while psql(self.url, f"SELECT COUNT(*) FROM agreement_snapshots WHERE project_id = {project}") == "0" and time.time() < deadline:
+                time.sleep(0.2)
+            off = psql(self.url, f"""SELECT abs(extract(epoch FROM now() AT TIME ZONE 'UTC' - taken_at::timestamp))
+                                     FROM agreement_snapshots WHERE project_id = {project}""")
+            self.assertLess(float(off), 60, "the snapshot's time is the server's clock, not the database's")
         finally:
             stop_server(ahead)
 
