@@ -21,12 +21,22 @@ public struct AppDatabase: Sendable {
         }
         do {
             writer = try DatabasePool(path: path, configuration: config)
+            try Self.refuseNewerSchema(writer)
             try Self.migrator.migrate(writer)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             throw StoreError(.conflict, "another process holds the database to itself, most likely an import from the command "
                              + "line, until it ends (`quorum import --shared` leaves the database open to others)")
         }
         batcher = WriteBatcher(writer: writer)
+    }
+
+    /// A file a newer quorum migrated is left as it is, as on PostgreSQL (`PostgresSchema.migrate`): this binary
+    /// would not keep up what the newer schema adds (its tables, triggers and counts).
+    private static func refuseNewerSchema(_ writer: DatabasePool) throws {
+        let known = migrator.migrations
+        let unknown = try writer.read { try migrator.appliedIdentifiers($0) }.subtracting(known)
+        guard let newest = unknown.max(by: { $0.count == $1.count ? $0 < $1 : $0.count < $1.count }) else { return }
+        throw StoreError(.conflict, "the database's schema is at version \(newest), newer than this quorum knows (\(known.last ?? "none")): use a newer quorum")
     }
 
     static var migrator: DatabaseMigrator {
