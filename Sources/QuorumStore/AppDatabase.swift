@@ -23,6 +23,13 @@ public struct AppDatabase: Sendable {
             writer = try DatabasePool(path: path, configuration: config)
             try Self.refuseNewerSchema(writer)
             try Self.migrator.migrate(writer)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError(.invalid, "it is not a SQLite file, so not a Quorum database: give a quorum.db, or a new path to make one")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
+            let folder = (path as NSString).deletingLastPathComponent
+            throw StoreError(.invalid, FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder)
+                             ? "it cannot be opened or made there: check that this user may read and write that file and its folder"
+                             : "its folder \(folder) does not exist: make it first, or give another path")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             throw StoreError(.conflict, "another process holds the database to itself, most likely an import from the command "
                              + "line, until it ends (`quorum import --shared` leaves the database open to others)")

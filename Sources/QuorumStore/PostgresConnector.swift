@@ -24,9 +24,26 @@ enum PostgresConnector {
         do {
             return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         } catch {
-            // PostgresNIO's own description hides the server's message; its reflection names it (never the password).
-            throw StoreError(.notFound, "cannot connect to PostgreSQL at \(address): \(String(reflecting: error))")
+            throw StoreError(.notFound, "cannot connect to PostgreSQL at \(address): \(refusal(error))")
         }
+    }
+
+    /// Why a connection failed, in the server's words where it gave any, with what to do about the common cases.
+    /// PostgresNIO's own description hides everything; its reflection names it all (never the password).
+    static func refusal(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(reflecting: error) }
+        if let message = error.serverInfo?[.message] {
+            switch error.serverInfo?[.sqlState] {
+            case "3D000": return message + ": make it first (CREATE DATABASE, or createdb), or name another in the address"
+            case "28P01": return message + ": check the user and password in the address"
+            default: return message + (error.serverInfo?[.hint].map { " (\($0))" } ?? "")
+            }
+        }
+        guard error.code == .connectionError, let underlying = error.underlying else { return String(reflecting: error) }
+        let text = String(reflecting: underlying)
+        return text.contains("Connection refused")
+            ? "nothing answers there (connection refused): is PostgreSQL running, listening on that address and port? (\(text))"
+            : text
     }
 
     /// TLS as the address's sslmode asks: `prefer` and `require` encrypt without checking the certificate (as libpq),

@@ -24,6 +24,17 @@ import QuorumTestSupport
         #expect(duplicate.stderr.contains("exists already"))
     }
 
+    /// A file that is not a database, or a path whose folder is missing, is named with what to do; the file is left as it was.
+    @Test func aDatabaseThatCannotBeOpenedSaysWhyAndWhatToDo() throws {
+        let folder = try TemporaryDirectory()
+        try folder.write("notes.txt", "not a database\n")
+        let text = try QuorumProcess.run(["project", "list", "--db", "notes.txt"], in: folder)
+        #expect(text.status == 1 && text.stderr.contains("cannot open the database notes.txt: it is not a SQLite file, so not a Quorum database"), "\(text.stderr)")
+        #expect(try String(contentsOfFile: folder.path("notes.txt"), encoding: .utf8) == "not a database\n")
+        let nowhere = try QuorumProcess.run(["project", "list", "--db", "missing/q.db"], in: folder)
+        #expect(nowhere.status == 1 && nowhere.stderr.contains("its folder missing does not exist: make it first, or give another path"), "\(nowhere.stderr)")
+    }
+
     @Test func unknownProjectListsTheKnownOnes() throws {
         let folder = try TemporaryDirectory()
         _ = try QuorumProcess.run(["project", "create", "--name", "Real", "--kind", "chat", "--db", "q.db"], in: folder)

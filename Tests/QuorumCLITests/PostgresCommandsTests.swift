@@ -6,6 +6,25 @@ import Testing
 /// Every command on PostgreSQL (`--database postgres://…`), as on SQLite: a team's database set up from the command
 /// line, with nothing made on SQLite first.
 @Suite struct PostgresCommandsTests {
+    /// A database that cannot be reached is named with the server's reason and what to do, not PostgresNIO's dump.
+    @Test func aConnectionThatFailsSaysWhyAndWhatToDo() throws {
+        let folder = try TemporaryDirectory()
+        let url = try #require(TestPostgres.url, "QUORUM_TEST_POSTGRES_URL is not set: run the tests with `make test`")
+        let server = url[url.index(url.firstIndex(of: "@")!, offsetBy: 1)..<url.lastIndex(of: "/")!]
+        func refusal(_ address: String) throws -> String {
+            let result = try QuorumProcess.run(["project", "list", "--database", address], in: folder)
+            #expect(result.status == 1)
+            return result.stderr
+        }
+        let database = try refusal(url[..<url.lastIndex(of: "/")!] + "/no_such_database")
+        #expect(database.contains("database \"no_such_database\" does not exist: make it first (CREATE DATABASE, or createdb)"), "\(database)")
+        let role = try refusal("postgres://no_such_role@\(server)/postgres")
+        #expect(role.contains("role \"no_such_role\" does not exist"), "\(role)")
+        let down = try refusal("postgres://quorum@127.0.0.1:1/q")
+        #expect(down.contains("nothing answers there (connection refused): is PostgreSQL running, listening on that address and port?"), "\(down)")
+        for text in [database, role, down] { #expect(!text.contains("PSQLError(code:"), "\(text)") }
+    }
+
     @Test func aTeamIsSetUpFromTheCommandLine() throws {
         let folder = try TemporaryDirectory()
         let postgres = try TestPostgres.database()
