@@ -75,7 +75,8 @@ let package = Package(
         ),
         // Helpers the test targets share: temporary folders and the shared data sets.
         .target(name: "QuorumTestSupport", dependencies: [.product(name: "Hummingbird", package: "hummingbird"),
-                                                          .product(name: "HTTPTypes", package: "swift-http-types")],
+                                                          .product(name: "HTTPTypes", package: "swift-http-types"),
+                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Tests/QuorumTestSupport", swiftSettings: settings),
         .testTarget(name: "QuorumCoreTests", dependencies: ["QuorumCore", "QuorumTestSupport"], exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(name: "QuorumStoreTests", dependencies: ["QuorumStore", "QuorumCore", "QuorumTestSupport"], swiftSettings: settings),

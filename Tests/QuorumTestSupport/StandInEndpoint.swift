@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 
 /// A small OpenAI-compatible `/chat/completions` server on an ephemeral loopback port, scripted per test: the one
 /// stand-in the tests allow, for a paid outside service with no offline twin. Each request's JSON body goes to
@@ -31,15 +32,14 @@ public final class StandInEndpoint: Sendable {
 
     let script: @Sendable (Request, Int) -> Reply
     let recorded: NIOLockedValueBox<[Request]>
-    private let task: NIOLockedValueBox<Task<Void, Error>?>
+    private let group: ServiceGroup
     public let port: Int
 
     /// `script` gets the request and how many requests came before it.
     public init(script: @escaping @Sendable (Request, Int) -> Reply) async throws {
-        let recorded = NIOLockedValueBox<[Request]>([]), task = NIOLockedValueBox<Task<Void, Error>?>(nil)
+        let recorded = NIOLockedValueBox<[Request]>([])
         self.script = script
         self.recorded = recorded
-        self.task = task
         let router = Router()
         router.post("/v1/chat/completions") { request, _ -> Response in
             let body = String(buffer: try await request.body.collect(upTo: 1 << 24))
@@ -63,7 +63,9 @@ public final class StandInEndpoint: Sendable {
         let started = AsyncStream<Int>.makeStream()
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { started.continuation.yield($0.localAddress?.port ?? 0) })
-        task.withLockedValue { $0 = Task { try await app.run() } }
+        let group = ServiceGroup(services: [app], logger: app.logger)
+        self.group = group
+        Task { try await group.run() }
         var iterator = started.stream.makeAsyncIterator()
         port = await iterator.next() ?? 0
     }
@@ -78,5 +80,7 @@ public final class StandInEndpoint: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
     public var requests: [Request] { recorded.withLockedValue { $0 } }
 
-    public func stop() { task.withLockedValue { $0?.cancel() } }
+    /// Shuts the server down gracefully. Cancelling its task instead would drop connections accepted but not yet
+    /// served, and NIO traps on those (apple/swift-nio#2813): the whole test process died of it under load.
+    public func stop() { Task { await group.triggerGracefulShutdown() } }
 }
