@@ -57,7 +57,7 @@ public func buildApplication(
     database: any Store, settings: ServerSettings, logger: Logger = Logger(label: "quorum"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    ProjectExport.removeLeftoverSpools(under: settings.exportsDirectory)
+    ProjectExport.removeLeftovers(under: settings.exportsDirectory)
     // A browser import cut short by this server's last stop left hidden items (see `importItems(staged:)`).
     _ = try await database.discardUnfinishedImports()
     let templates = try await MustacheLibrary(directory: settings.resources.templates.path)

@@ -26,21 +26,35 @@ public struct ProjectExport {
 
     static let spoolPrefix = ".quorum-spool-"
 
-    /// Removes the spools that exports killed mid-way (kill -9, a crash) left in the folders under `root`; run when a
-    /// server starts. A spool an export is still writing is locked by it (a server restarted beside another one,
-    /// or a command-line export, may be running one) and is left alone. Returns how many it removed.
+    /// Removes what exports killed mid-way (kill -9, a crash) left in the folders under `root`: their spools, their
+    /// `.partial` files, and a folder left empty by that (a browser export's own); run when a server starts. A spool
+    /// an export is still writing is locked by it (a server restarted beside another one, or a command-line export,
+    /// may be running one): its folder is left alone, as its `.partial` files are that export's. Returns how many
+    /// files it removed.
     @discardableResult
-    public static func removeLeftoverSpools(under root: String) -> Int {
+    public static func removeLeftovers(under root: String) -> Int {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return 0 }
-        var removed = 0
+        var leftovers: [String: [String]] = [:]  // by folder
         while let relative = walker.nextObject() as? String {
-            guard (relative as NSString).lastPathComponent.hasPrefix(spoolPrefix) else { continue }
+            let name = (relative as NSString).lastPathComponent
+            guard name.hasPrefix(spoolPrefix) || name.hasSuffix(".partial") else { continue }
             let path = (root as NSString).appendingPathComponent(relative)
-            let fd = open(path, O_RDONLY)
-            guard fd >= 0 else { continue }
-            defer { close(fd) }
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
-            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed += 1 }
+            leftovers[(path as NSString).deletingLastPathComponent, default: []].append(path)
+        }
+        var removed = 0
+        for (folder, paths) in leftovers {
+            let alive = paths.contains { path in
+                guard (path as NSString).lastPathComponent.hasPrefix(spoolPrefix) else { return false }
+                let fd = open(path, O_RDONLY)
+                guard fd >= 0 else { return false }
+                defer { close(fd) }
+                return flock(fd, LOCK_EX | LOCK_NB) != 0
+            }
+            guard !alive else { continue }
+            let gone = paths.filter { (try? FileManager.default.removeItem(atPath: $0)) != nil }.count
+            removed += gone
+            // rmdir removes only an empty folder: one that holds an earlier export's files stays.
+            if folder != root, gone > 0 { _ = rmdir(folder) }
         }
         return removed
     }

@@ -14,7 +14,7 @@ final class Spool {
         fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw ExportError("cannot write in \((path as NSString).deletingLastPathComponent): \(String(cString: strerror(errno)))") }
         // Held while the export runs (and let go by the kernel if it dies): a server starting beside this process
-        // removes only spools nobody holds (`ProjectExport.removeLeftoverSpools`).
+        // removes only spools nobody holds (`ProjectExport.removeLeftovers`).
         _ = flock(fd, LOCK_EX)
         buffer.reserveCapacity(1 << 20)
     }

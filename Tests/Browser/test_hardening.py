@@ -40,6 +40,19 @@ class Session:
             raise RuntimeError(f"login {username}: {status} {body}")
         self.csrf = body["csrf"]
 
+    @classmethod
+    def signed_out(cls, base):
+        """A client that has not signed in: for sign-in attempts."""
+        client = cls.__new__(cls)
+        client.base, client.csrf, client.opener = base, None, urllib.request.build_opener()
+        return client
+
+    def through(self, base):
+        """This session (its cookie and CSRF token) sent to another server."""
+        client = Session.__new__(Session)
+        client.base, client.jar, client.opener, client.csrf = base, self.jar, self.opener, self.csrf
+        return client
+
     def call(self, method, path, body=None, csrf=True, raw=None, headers=None, timeout=30):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(self.base + path, data=data, method=method)
@@ -95,11 +108,12 @@ class Hardening(unittest.TestCase):
         quorum("import", "Pairs", pairs, db=db)
         for name in ("ann1", "ann2"):
             quorum("project", "add-member", "Pairs", name, db=db)
-        # A spool left by an export killed mid-way: gone once the server starts.
+        # What an export killed mid-way left (its spool, a file half written, its folder): gone once the server starts.
         cls.spool = os.path.join(db + "-exports", "export-1", ".quorum-spool-left-behind")
         os.makedirs(os.path.dirname(cls.spool))
-        with open(cls.spool, "w") as f:
-            f.write("x" * 1000)
+        for name in (cls.spool, os.path.join(os.path.dirname(cls.spool), "train.jsonl.partial")):
+            with open(name, "w") as f:
+                f.write("x" * 1000)
         # A first sign-in wait of two minutes: the burst of guesses below must not outlast it on a busy machine.
         cls.server, cls.base, cls.port = start_server(db, "--request-timeout", "2", "--max-upload-mb", "8", "--sign-in-wait", "120")
 
@@ -195,10 +209,7 @@ class Hardening(unittest.TestCase):
         lock = threading.Lock()
 
         def guess():
-            s = Session.__new__(Session)
-            s.base, s.csrf = self.base, None
-            s.opener = urllib.request.build_opener()
-            status, _ = s.call("POST", "/api/login", {"username": "admin", "password": "wrong"}, csrf=False)
+            status, _ = Session.signed_out(self.base).call("POST", "/api/login", {"username": "admin", "password": "wrong"}, csrf=False)
             with lock:
                 codes.append(status)
 
@@ -271,8 +282,8 @@ class Hardening(unittest.TestCase):
         self.assertEqual(raw_request(self.port, "GET /static/app.js%00.css HTTP/1.1\r\nHost: x\r\n\r\n"), 400)
         self.assertEqual(raw_request(self.port, "HEAD /login HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
 
-    def test_leftover_spools_are_removed_at_start(self):
-        self.assertFalse(os.path.exists(self.spool))
+    def test_what_a_killed_export_left_is_removed_at_start(self):
+        self.assertFalse(os.path.exists(os.path.dirname(self.spool)))
 
     def test_imported_annotators_never_answer_as_an_existing_account(self):
         tasks = os.path.join(self.tmp.name, "ls.json")
