@@ -48,20 +48,9 @@ public struct AppDatabase: Sendable {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { try Schema.v1($0) }
-        migrator.registerMigration("v2") { try Schema.v2($0) }
-        migrator.registerMigration("v3") { try Schema.v3($0) }
-        migrator.registerMigration("v4") { try Schema.v4($0) }
-        migrator.registerMigration("v5") { try Schema.v5($0) }
-        migrator.registerMigration("v6") { try Schema.v6($0) }
-        migrator.registerMigration("v7") { try Schema.v7($0) }
-        migrator.registerMigration("v8") { try Schema.v8($0) }
-        migrator.registerMigration("v9") { try Schema.v9($0) }
-        migrator.registerMigration("v10") { try Schema.v10($0) }
-        migrator.registerMigration("v11") { try Schema.v11($0) }
-        migrator.registerMigration("v12") { try Schema.v12($0) }
-        migrator.registerMigration("v13") { try Schema.v13($0) }
-        migrator.registerMigration("v14") { try Schema.v14($0) }
+        for (index, step) in Schema.versions.enumerated() {
+            migrator.registerMigration("v\(index + 1)", migrate: step)
+        }
         return migrator
     }
 

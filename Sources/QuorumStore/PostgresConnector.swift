@@ -24,13 +24,13 @@ enum PostgresConnector {
         do {
             return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         } catch {
-            throw StoreError(.notFound, "cannot connect to PostgreSQL at \(address): \(refusal(error))")
+            throw StoreError(.notFound, "cannot connect to PostgreSQL at \(address): \(whyRefused(error))")
         }
     }
 
     /// Why a connection failed, in the server's words where it gave any, with what to do about the common cases.
     /// PostgresNIO's own description hides everything; its reflection names it all (never the password).
-    static func refusal(_ error: any Error) -> String {
+    static func whyRefused(_ error: any Error) -> String {
         guard let error = error as? PSQLError else { return String(reflecting: error) }
         if let message = error.serverInfo?[.message] {
             switch error.serverInfo?[.sqlState] {

@@ -2,6 +2,9 @@ import GRDB
 
 /// The schema, one migration per released change; a migration once shipped is never edited.
 enum Schema {
+    /// The migrations in order: the n-th is registered as "vn" (the identifiers every database already carries).
+    static let versions: [@Sendable (Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14]
+
     static func v1(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE users (

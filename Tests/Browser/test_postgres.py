@@ -11,7 +11,6 @@ import time
 import unittest
 import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -135,9 +134,7 @@ class TwoServersOnePostgres(unittest.TestCase):
 
     def test_2_sessions_and_versions_hold_across_servers(self):
         one = Session(self.base(0), "lead")
-        cookie = one.jar
-        two = Session.__new__(Session)
-        two.base, two.jar, two.opener, two.csrf = self.base(1), cookie, one.opener, one.csrf
+        two = one.through(self.base(1))
         self.assertEqual(two.call("GET", "/api/me")[0], 200)
         self.assertEqual(two.call("POST", "/api/logout")[0], 200)
         self.assertEqual(one.call("GET", "/api/me")[0], 401)  # signed out through the other server: refused at once
@@ -153,9 +150,7 @@ class TwoServersOnePostgres(unittest.TestCase):
 
         # Password guesses at one name spread over both servers are paced as one: a few free, then 429 on both.
         def guess(n):
-            s = Session.__new__(Session)
-            s.base, s.csrf, s.opener = self.base(n % 2), None, urllib.request.build_opener()
-            return s.call("POST", "/api/login", {"username": "no-such-user", "password": "wrong"}, csrf=False)[0]
+            return Session.signed_out(self.base(n % 2)).call("POST", "/api/login", {"username": "no-such-user", "password": "wrong"}, csrf=False)[0]
         codes = [guess(n) for n in range(12)]
         self.assertEqual(codes[:5], [401] * 5, codes)
         self.assertEqual(codes[5:], [429] * 7, codes)
@@ -325,8 +320,7 @@ class TwoServersOnePostgres(unittest.TestCase):
             self.assertEqual(status, 200, other)
             self.assertNotEqual(other["item"]["id"], handed["item"]["id"])  # the first item's lease still holds
             self.assertEqual(Session(self.base(1), "ann3").call("GET", f"/api/projects/{project}/next")[0], 204)
-            elsewhere = Session.__new__(Session)
-            elsewhere.base, elsewhere.jar, elsewhere.opener, elsewhere.csrf = base, first.jar, first.opener, first.csrf
+            elsewhere = first.through(base)
             self.assertEqual(elsewhere.call("GET", "/api/me")[0], 200)  # made by the other server a moment ago, for a week
             # Its first submitted answer in the project makes it take the project's first agreement snapshot (off the
             # request's path), stamped with the database's time.
